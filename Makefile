@@ -1,0 +1,81 @@
+# Top-level build. `make help` lists the targets.
+B := build
+export B
+
+HOST_CC ?= gcc
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) \
+	-Ihypervisor/include -Ihypervisor -Iinclude
+
+.PHONY: all help deps unit unit-build test guest-tests run bench clean guest hv
+all: hv guest unit-build
+
+help:
+	@echo "make            build the hypervisor, the guest image and the unit tests"
+	@echo "make run        boot the hypervisor with the Linux guest, run and attest a PAL"
+	@echo "make test       host unit tests and in-guest tests; ends with 'N passed, N failed'"
+	@echo "make unit       host unit tests only (cmocka, ASan+UBSan)"
+	@echo "make guest-tests  in-guest tests only (boots the emulators)"
+	@echo "make bench      benchmarks that print figures"
+	@echo "make deps       install the Debian packages the project needs"
+	@echo "make clean      remove build/"
+
+deps:
+	@tools/install-deps
+
+# ---- host-side library: the hypervisor's pure-logic parts, built with sanitizers
+HOST_SRCS := $(wildcard hypervisor/crypto/*.c hypervisor/mm/*.c hypervisor/core/frames.c)
+HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(HOST_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
+UNIT_SUPPORT := $(wildcard tests/unit/support/*.c)
+
+$(B)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	@$(HOST_CC) $(HOST_CFLAGS) -MMD -c $< -o $@
+
+$(B)/host/libhost.a: $(HOST_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@; ar rcs $@ $^
+
+-include $(HOST_OBJS:.o=.d) $(wildcard $(B)/unit/.deps/*.d)
+
+$(B)/unit/%: tests/unit/%.c $(B)/host/libhost.a $(UNIT_SUPPORT)
+	@mkdir -p $(dir $@)
+	@echo "  UNIT    $@"
+	@mkdir -p $(B)/unit/.deps
+	@$(HOST_CC) $(HOST_CFLAGS) -MMD -MF $(B)/unit/.deps/$*.d -Itests/unit $< $(UNIT_SUPPORT) $(B)/host/libhost.a -lcmocka -lcrypto -o $@
+
+unit-build: $(UNIT_BINS)
+
+unit: unit-build
+	@tests/run --unit-only
+
+CRYPTO_SRCS := $(wildcard hypervisor/crypto/*.c)
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
+$(B)/bench/%: tests/bench/%.c $(CRYPTO_SRCS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Ihypervisor/include -Ihypervisor -Iinclude $< $(CRYPTO_SRCS) -lcrypto -o $@
+
+bench: deps $(BENCH_BINS)
+	@tests/bench/run
+
+include hypervisor/build.mk
+include guest/build.mk
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run
+
+guest-tests: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run --guest-only
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,517 @@
+/* Intel VMX backend: feature checks, VMXON, one VMCS per vCPU with
+ * controls computed from the capability MSRs, EPT, and exit decoding
+ * (SDM Vol. 3C chapters 24-29). VMX root only. */
+#include "hv.h"
+#include "console.h"
+#include "vcpu.h"
+#include "x86.h"
+#include "arch/vmx/vmcs.h"
+
+struct vmx_vcpu {
+	u64 vmcs_pa;
+	u64 eptp;
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	bool launched;
+};
+
+static struct {
+	u32 revision;
+	bool true_ctls;
+	u64 ept_cap;
+	u32 proc2;		/* secondary controls in use */
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	u64 vmxon_pa;
+	u8 *msr_bitmap;
+} vmx;
+
+static struct vmx_vcpu vmx_vcpus[1];
+
+void vmx_launch(struct guest_regs *regs) __attribute__((noreturn));
+void vmx_exit_stub(void);
+void vmx_exit_handler(struct guest_regs *regs, struct vcpu *v);
+void vmx_entry_failed(u64 rflags) __attribute__((noreturn));
+
+static inline u64 vmread(enum vmcs_field f)
+{
+	u64 v;
+
+	__asm__ __volatile__("vmread %1, %0" : "=r"(v) : "r"((u64)f) : "cc");
+	return v;
+}
+
+static inline void vmwrite(enum vmcs_field f, u64 v)
+{
+	u8 fail;
+
+	__asm__ __volatile__("vmwrite %2, %1; setbe %0"
+			     : "=qm"(fail) : "r"((u64)f), "r"(v) : "cc");
+	if (fail)
+		panic("vmwrite of field %x failed (error %lu)", f, vmread(VM_INSN_ERROR));
+}
+
+/* Controls: bits we want, plus those the CPU forces on, minus those it
+ * cannot do (SDM Vol. 3D A.3-A.5). -1 if a required bit is missing. */
+static int vmx_ctls(u32 msr, u32 true_msr, u32 want, u32 optional, u32 *out, const char *what)
+{
+	u64 cap = rdmsr(vmx.true_ctls && true_msr ? true_msr : msr);
+	u32 must = (u32)cap, may = (u32)(cap >> 32);
+	u32 v = (want | optional | must) & may;
+
+	if ((v & want) != want) {
+		hv_printf("VMX: the CPU lacks %s controls %x\n", what, want & ~v);
+		return -ENOSYS;
+	}
+	*out = v;
+	return 0;
+}
+
+static int vmx_probe(void)
+{
+	u32 a, b, c, d, proc2;
+	u64 basic;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & BIT(5))) {
+		hv_printf("VMX: CPUID.1:ECX.VMX is clear: no VT-x on this CPU (or it is hidden)\n");
+		return -ENOSYS;
+	}
+	basic = rdmsr(MSR_VMX_BASIC);
+	vmx.revision = basic & 0x7fffffff;
+	vmx.true_ctls = basic & VMX_BASIC_TRUE_CTLS;
+	if (!(rdmsr(MSR_VMX_PROCBASED) >> 32 & PROC_SECONDARY)) {
+		hv_printf("VMX: no secondary processor controls, so no EPT\n");
+		return -ENOSYS;
+	}
+	if (vmx_ctls(MSR_VMX_PROCBASED2, 0, PROC2_EPT,
+		     PROC2_UNRESTRICTED | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES,
+		     &proc2, "secondary"))
+		return -ENOSYS;
+	vmx.proc2 = proc2;
+	vmx.ept_cap = rdmsr(MSR_VMX_EPT_VPID_CAP);
+	if ((vmx.ept_cap & (EPT_CAP_WALK4 | EPT_CAP_2M | EPT_CAP_INVEPT)) !=
+	    (EPT_CAP_WALK4 | EPT_CAP_2M | EPT_CAP_INVEPT) ||
+	    !(vmx.ept_cap & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL))) {
+		hv_printf("VMX: EPT lacks 4-level walks, 2 MiB pages or INVEPT (caps %lx)\n",
+			  vmx.ept_cap);
+		return -ENOSYS;
+	}
+	vmx.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
+	vmx.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
+	vmx.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
+	vmx.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
+	hv_printf("VMX: CR0 fixed %lx/%lx, CR4 fixed %lx/%lx\n", vmx.cr0_fixed0, vmx.cr0_fixed1,
+		  vmx.cr4_fixed0, vmx.cr4_fixed1);
+	hv_printf("VMX: revision %x, EPT caps %lx, secondary controls %x%s\n", vmx.revision,
+		  vmx.ept_cap, proc2, proc2 & PROC2_UNRESTRICTED ? " (unrestricted guest)" : "");
+	return 0;
+}
+
+static int vmx_cpu_enable(void)
+{
+	u64 fc = rdmsr(MSR_FEATURE_CONTROL);
+	u32 *region;
+	u8 fail;
+
+	if (!(fc & FEATURE_CONTROL_LOCK)) {
+		fc |= FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+		wrmsr(MSR_FEATURE_CONTROL, fc);
+	}
+	if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+		hv_printf("VMX: disabled by the firmware (IA32_FEATURE_CONTROL %lx)\n", fc);
+		return -EPERM;
+	}
+	write_cr0((read_cr0() | vmx.cr0_fixed0) & vmx.cr0_fixed1);
+	write_cr4((read_cr4() | vmx.cr4_fixed0 | CR4_VMXE) & vmx.cr4_fixed1);
+	region = page_alloc();
+	vmx.msr_bitmap = page_alloc();
+	if (!region || !vmx.msr_bitmap)
+		return -ENOMEM;
+	region[0] = vmx.revision;
+	vmx.vmxon_pa = virt_to_phys(region);
+	__asm__ __volatile__("vmxon %1; setbe %0" : "=qm"(fail) : "m"(vmx.vmxon_pa) : "cc", "memory");
+	if (fail) {
+		hv_printf("VMX: VMXON failed\n");
+		return -EIO;
+	}
+
+	/* MSR bitmap (SDM 25.6.9): the guest may not see or change VMX
+	 * configuration; everything else runs without exits. */
+	for (u32 msr = MSR_VMX_BASIC; msr <= MSR_VMX_LAST; msr++) {
+		vmx.msr_bitmap[msr / 8] |= 1 << (msr % 8);
+		vmx.msr_bitmap[2048 + msr / 8] |= 1 << (msr % 8);
+	}
+	vmx.msr_bitmap[MSR_FEATURE_CONTROL / 8] |= 1 << (MSR_FEATURE_CONTROL % 8);
+	vmx.msr_bitmap[2048 + MSR_FEATURE_CONTROL / 8] |= 1 << (MSR_FEATURE_CONTROL % 8);
+	return 0;
+}
+
+static void invept_all(u64 eptp)
+{
+	struct {
+		u64 eptp, zero;
+	} desc = { eptp, 0 };
+	u64 type = vmx.ept_cap & EPT_CAP_INVEPT_SINGLE ? 1 : 2;
+
+	__asm__ __volatile__("invept %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
+}
+
+static void seg(enum vmcs_field sel, u16 s, u64 base, u32 limit, u32 ar)
+{
+	/* Selector, limit, AR and base fields of one segment are laid out at
+	 * fixed strides from the selector's encoding (Appendix B). */
+	u32 idx = (sel - GUEST_ES_SEL) / 2;
+
+	vmwrite(sel, s);
+	vmwrite(GUEST_ES_LIMIT + 2 * idx, limit);
+	vmwrite(GUEST_ES_AR + 2 * idx, ar);
+	vmwrite(GUEST_ES_BASE + 2 * idx, base);
+}
+
+static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
+{
+	struct vmx_vcpu *x = &vmx_vcpus[0];
+	u32 pin, proc, proc2, exit, entry;
+	struct dtr gdtr, idtr;
+	u32 *vmcs = page_alloc();
+	u64 cr0_mask, cr4_mask;
+	u8 fail;
+
+	if (!vmcs)
+		return -ENOMEM;
+	vmcs[0] = vmx.revision;
+	x->vmcs_pa = virt_to_phys(vmcs);
+	__asm__ __volatile__("vmclear %1; setbe %0" : "=qm"(fail) : "m"(x->vmcs_pa) : "cc", "memory");
+	if (fail)
+		return -EIO;
+	__asm__ __volatile__("vmptrld %1; setbe %0" : "=qm"(fail) : "m"(x->vmcs_pa) : "cc", "memory");
+	if (fail)
+		return -EIO;
+	v->vendor = x;
+
+	if (vmx_ctls(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED, 0, 0, &pin, "pin-based") ||
+	    vmx_ctls(MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED,
+		     PROC_USE_MSR_BITMAPS | PROC_SECONDARY, 0, &proc, "processor-based") ||
+	    vmx_ctls(MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT,
+		     EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT,
+		     EXIT_SAVE_DEBUG, &exit, "exit") ||
+	    vmx_ctls(MSR_VMX_ENTRY, MSR_VMX_TRUE_ENTRY,
+		     ENTRY_IA32E | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, ENTRY_LOAD_DEBUG,
+		     &entry, "entry"))
+		return -ENOSYS;
+	proc2 = vmx.proc2;
+	vmwrite(PIN_CONTROLS, pin);
+	vmwrite(PROC_CONTROLS, proc);
+	vmwrite(PROC_CONTROLS2, proc2);
+	vmwrite(EXIT_CONTROLS, exit);
+	vmwrite(ENTRY_CONTROLS, entry & (s->efer & EFER_LMA ? ~0u : ~(u32)ENTRY_IA32E));
+	vmwrite(EXCEPTION_BITMAP, 0);
+	vmwrite(CR3_TARGET_COUNT, 0);
+	vmwrite(EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(EXIT_MSR_LOAD_COUNT, 0);
+	vmwrite(ENTRY_MSR_LOAD_COUNT, 0);
+	vmwrite(ENTRY_INTR_INFO, 0);
+	vmwrite(MSR_BITMAP, virt_to_phys(vmx.msr_bitmap));
+
+	/* EPT pointer (SDM 25.6.11): 4-level walk, write-back paging
+	 * structures when the CPU allows it. */
+	x->eptp = npt_root_pa(v->npt) | (3 << 3) | (vmx.ept_cap & EPT_CAP_WB ? 6 : 0);
+	vmwrite(EPT_POINTER, x->eptp);
+
+	/* CR0/CR4 bits VMX pins are owned by us: the guest reads its own
+	 * values from the shadows (SDM 25.6.6). With unrestricted guest, PE
+	 * and PG are the guest's. */
+	x->cr0_fixed0 = vmx.cr0_fixed0;
+	if (proc2 & PROC2_UNRESTRICTED)
+		x->cr0_fixed0 &= ~(CR0_PE | CR0_PG);
+	x->cr0_fixed1 = vmx.cr0_fixed1;
+	x->cr4_fixed0 = vmx.cr4_fixed0;
+	x->cr4_fixed1 = vmx.cr4_fixed1;
+	cr0_mask = x->cr0_fixed0 | (~x->cr0_fixed1 & 0xffffffffull);
+	cr4_mask = x->cr4_fixed0 | (~x->cr4_fixed1 & 0xffffffffull);
+	vmwrite(CR0_MASK, cr0_mask);
+	vmwrite(CR4_MASK, cr4_mask);
+	vmwrite(CR0_SHADOW, s->cr0);
+	vmwrite(CR4_SHADOW, s->cr4);
+	vmwrite(GUEST_CR0, (s->cr0 | x->cr0_fixed0) & x->cr0_fixed1);
+	vmwrite(GUEST_CR3, s->cr3);
+	vmwrite(GUEST_CR4, (s->cr4 | x->cr4_fixed0) & x->cr4_fixed1);
+
+	seg(GUEST_CS_SEL, s->cs, 0, 0xffffffff, 0xa09b);
+	seg(GUEST_SS_SEL, s->ds, 0, 0xffffffff, 0xc093);
+	seg(GUEST_DS_SEL, s->ds, 0, 0xffffffff, 0xc093);
+	seg(GUEST_ES_SEL, s->ds, 0, 0xffffffff, 0xc093);
+	seg(GUEST_FS_SEL, s->ds, 0, 0xffffffff, 0xc093);
+	seg(GUEST_GS_SEL, s->ds, 0, 0xffffffff, 0xc093);
+	seg(GUEST_LDTR_SEL, 0, 0, 0, 0x10000);	/* unusable */
+	seg(GUEST_TR_SEL, 0, 0, 0xff, 0x8b);	/* busy 64-bit TSS */
+	vmwrite(GUEST_GDTR_BASE, s->gdt_base);
+	vmwrite(GUEST_GDTR_LIMIT, s->gdt_limit);
+	vmwrite(GUEST_IDTR_BASE, 0);
+	vmwrite(GUEST_IDTR_LIMIT, 0);
+	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(GUEST_RSP, s->rsp);
+	vmwrite(GUEST_RIP, s->rip);
+	vmwrite(GUEST_RFLAGS, s->rflags);
+	vmwrite(GUEST_PENDING_DBG, 0);
+	vmwrite(GUEST_SYSENTER_CS, 0);
+	vmwrite(GUEST_SYSENTER_ESP, 0);
+	vmwrite(GUEST_SYSENTER_EIP, 0);
+	vmwrite(GUEST_DEBUGCTL, 0);
+	vmwrite(GUEST_PAT, 0x0007040600070406ull);	/* power-on PAT */
+	vmwrite(GUEST_EFER, s->efer);
+	vmwrite(GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(GUEST_ACTIVITY, 0);
+	vmwrite(VMCS_LINK_POINTER, ~0ull);
+
+	__asm__ __volatile__("sgdt %0" : "=m"(gdtr));
+	__asm__ __volatile__("sidt %0" : "=m"(idtr));
+	vmwrite(HOST_CR0, read_cr0());
+	vmwrite(HOST_CR3, read_cr3());
+	vmwrite(HOST_CR4, read_cr4());
+	vmwrite(HOST_CS_SEL, HV_CS);
+	vmwrite(HOST_SS_SEL, HV_DS);
+	vmwrite(HOST_DS_SEL, HV_DS);
+	vmwrite(HOST_ES_SEL, HV_DS);
+	vmwrite(HOST_FS_SEL, 0);
+	vmwrite(HOST_GS_SEL, 0);
+	vmwrite(HOST_TR_SEL, HV_TR);
+	vmwrite(HOST_FS_BASE, 0);
+	vmwrite(HOST_GS_BASE, 0);
+	vmwrite(HOST_TR_BASE, cpu_tss_base());
+	vmwrite(HOST_GDTR_BASE, gdtr.base);
+	vmwrite(HOST_IDTR_BASE, idtr.base);
+	vmwrite(HOST_SYSENTER_CS, 0);
+	vmwrite(HOST_SYSENTER_ESP, 0);
+	vmwrite(HOST_SYSENTER_EIP, 0);
+	vmwrite(HOST_PAT, rdmsr(MSR_PAT));
+	vmwrite(HOST_EFER, rdmsr(MSR_EFER));
+	vmwrite(HOST_RSP, v->host_stack_top - 16);
+	vmwrite(HOST_RIP, (u64)vmx_exit_stub);
+	*(u64 *)(v->host_stack_top - 8) = (u64)v;
+	/* Initial GPRs where the launch stub pops them from. */
+	memcpy((void *)(v->host_stack_top - 16 - sizeof(struct guest_regs)), &s->regs,
+	       sizeof(s->regs));
+	invept_all(x->eptp);
+	return 0;
+}
+
+static int vmx_vcpu_run(struct vcpu *v)
+{
+	vmx_launch((struct guest_regs *)(v->host_stack_top - 16 - sizeof(struct guest_regs)));
+}
+
+void vmx_entry_failed(u64 rflags)
+{
+	u64 reason = vmread(EXIT_REASON);
+
+	panic("VM entry failed: rflags %lx, VM-instruction error %lu, exit reason %lx",
+	      rflags, vmread(VM_INSN_ERROR), reason);
+}
+
+static unsigned vmx_guest_cpl(struct vcpu *v)
+{
+	(void)v;
+	return (vmread(GUEST_CS_AR) >> 5) & 3;	/* CS.DPL (SDM 24.4.1) */
+}
+
+static u64 vmx_guest_rip(struct vcpu *v)
+{
+	(void)v;
+	return vmread(GUEST_RIP);
+}
+
+static void vmx_inject(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	(void)v;
+	vmwrite(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXC | vector |
+		(has_error ? INTR_INFO_ERR_VALID : 0));
+	if (has_error)
+		vmwrite(ENTRY_EXC_ERROR, error);
+}
+
+static void vmx_flush(struct vcpu *v)
+{
+	invept_all(((struct vmx_vcpu *)v->vendor)->eptp);
+}
+
+static void vmx_dump(struct vcpu *v)
+{
+	struct guest_regs *r = v->regs;
+
+	hv_printf("VMX exit reason %lu qualification %lx insn-len %lu intr-info %lx vectoring %lx\n",
+		  vmread(EXIT_REASON) & 0xffff, vmread(EXIT_QUALIFICATION), vmread(EXIT_INSN_LEN),
+		  vmread(EXIT_INTR_INFO), vmread(IDT_VECTORING_INFO));
+	hv_printf("guest rip %lx rsp %lx rflags %lx cs %lx (ar %lx) cr0 %lx cr3 %lx cr4 %lx efer %lx\n",
+		  vmread(GUEST_RIP), vmread(GUEST_RSP), vmread(GUEST_RFLAGS),
+		  vmread(GUEST_CS_SEL), vmread(GUEST_CS_AR), vmread(GUEST_CR0),
+		  vmread(GUEST_CR3), vmread(GUEST_CR4), vmread(GUEST_EFER));
+	hv_printf("gpa %lx linear %lx\n", vmread(GUEST_PHYS_ADDR), vmread(GUEST_LINEAR_ADDR));
+	if (r)
+		hv_printf("rax %lx rbx %lx rcx %lx rdx %lx rsi %lx rdi %lx rbp %lx r8 %lx\n",
+			  r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp, r->r8);
+}
+
+static u64 vmx_guest_cr4(struct vcpu *v)
+{
+	u64 mask = vmread(CR4_MASK);
+
+	(void)v;
+	/* Owned bits read from the shadow, the others are the real ones. */
+	return (vmread(GUEST_CR4) & ~mask) | (vmread(CR4_SHADOW) & mask);
+}
+
+/* Hide what this CPU's VMX cannot give the guest: features whose CR4 bit
+ * CR4_FIXED1 forbids in VMX operation (SDM Vol. 3D A.8), and instructions
+ * whose secondary control is off. */
+static void vmx_cpuid_adjust(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	if (leaf == 1)
+		*c &= ~(u32)BIT(6);			/* SMX: GETSEC is refused */
+	if (leaf == 7 && sub == 0) {
+		if (!(vmx.proc2 & PROC2_INVPCID))
+			*b &= ~(u32)BIT(10);
+		*c &= ~(u32)BIT(5);			/* WAITPKG: not enabled */
+		if (!(vmx.cr4_fixed1 & CR4_UMIP))
+			*c &= ~(u32)BIT(2);
+		if (!(vmx.cr4_fixed1 & CR4_PKE))
+			*c &= ~(u32)BIT(3);
+		if (!(vmx.cr4_fixed1 & CR4_LA57))
+			*c &= ~(u32)BIT(16);
+		if (!(vmx.cr4_fixed1 & CR4_CET)) {
+			*c &= ~(u32)BIT(7);		/* CET shadow stacks */
+			*d &= ~(u32)BIT(20);		/* CET IBT */
+		}
+	}
+	if (leaf == 0xd && sub == 1 && !(vmx.proc2 & PROC2_XSAVES))
+		*a &= ~(u32)BIT(3);
+	if (leaf == 0x80000001 && !(vmx.proc2 & PROC2_RDTSCP))
+		*d &= ~(u32)BIT(27);
+}
+
+/* SDM Table 28-3: GPR numbering in exit qualifications. */
+static u64 *gpr(struct guest_regs *r, unsigned n)
+{
+	u64 *const map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi,
+			       &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12,
+			       &r->r13, &r->r14, &r->r15 };
+
+	return map[n & 15];
+}
+
+/* MOV to CR0/CR4 touching bits we own (SDM 28.1.3, Table 28-3). */
+static int vmx_cr_access(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->vendor;
+	u64 q = vmread(EXIT_QUALIFICATION);
+	unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	u64 val;
+
+	if (type != 0 || (cr != 0 && cr != 4))
+		vcpu_fatal(v, "unsupported control-register access", q);
+	val = reg == 4 ? vmread(GUEST_RSP) : *gpr(v->regs, reg);
+	if (cr == 0) {
+		u64 efer = vmread(GUEST_EFER);
+		u32 entry = vmread(ENTRY_CONTROLS);
+
+		vmwrite(CR0_SHADOW, val);
+		vmwrite(GUEST_CR0, (val | x->cr0_fixed0) & x->cr0_fixed1);
+		/* Paging on/off with EFER.LME switches IA-32e mode (SDM 9.8.5). */
+		if ((val & CR0_PG) && (efer & EFER_LME)) {
+			efer |= EFER_LMA;
+			entry |= ENTRY_IA32E;
+		} else if (!(val & CR0_PG)) {
+			efer &= ~EFER_LMA;
+			entry &= ~ENTRY_IA32E;
+		}
+		vmwrite(GUEST_EFER, efer);
+		vmwrite(ENTRY_CONTROLS, entry);
+	} else {
+		vmwrite(CR4_SHADOW, val);
+		vmwrite(GUEST_CR4, (val | x->cr4_fixed0) & x->cr4_fixed1);
+	}
+	return 0;
+}
+
+void vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
+{
+	u32 reason = vmread(EXIT_REASON) & 0xffff;
+	int injected = 0;
+
+	v->regs = regs;
+	v->stats[HV_STAT_EXITS]++;
+	switch (reason) {
+	case EXIT_CPUID:
+		injected = vcpu_cpuid(v);
+		break;
+	case EXIT_VMCALL:
+		injected = vcpu_hypercall(v);
+		break;
+	case EXIT_RDMSR:
+		injected = vcpu_rdmsr(v, (u32)regs->rcx);
+		break;
+	case EXIT_WRMSR:
+		injected = vcpu_wrmsr(v, (u32)regs->rcx);
+		break;
+	case EXIT_XSETBV:
+		injected = vcpu_xsetbv(v);
+		break;
+	case EXIT_CR_ACCESS:
+		injected = vmx_cr_access(v);
+		break;
+	case EXIT_INVD:
+		/* Dropping dirty lines could lose hypervisor writes. */
+		__asm__ __volatile__("wbinvd" ::: "memory");
+		break;
+	case EXIT_WBINVD:
+		__asm__ __volatile__("wbinvd" ::: "memory");
+		break;
+	case EXIT_EPT_VIOLATION: {
+		u64 q = vmread(EXIT_QUALIFICATION);
+
+		vcpu_npf(v, vmread(GUEST_PHYS_ADDR),
+			 (q & 1 ? NPT_R : 0) | (q & 2 ? NPT_W : 0) | (q & 4 ? NPT_X : 0));
+		v->regs = NULL;
+		return;		/* retry the access */
+	}
+	case EXIT_EPT_MISCONFIG:
+		vcpu_fatal(v, "EPT misconfiguration", vmread(GUEST_PHYS_ADDR));
+	case EXIT_TRIPLE_FAULT:
+		vcpu_fatal(v, "triple fault in the guest", vmread(GUEST_RIP));
+	case EXIT_BAD_GUEST:
+	case EXIT_BAD_MSR_LOAD:
+		vcpu_fatal(v, "VM entry failed on guest state", vmread(EXIT_QUALIFICATION));
+	case EXIT_GETSEC:
+	case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST:
+	case EXIT_VMREAD: case EXIT_VMRESUME: case EXIT_VMWRITE: case EXIT_VMXOFF:
+	case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_VMFUNC:
+		/* VMX is not exposed to the guest. */
+		vmx_inject(v, EXC_UD, false, 0);
+		injected = 1;
+		break;
+	default:
+		vcpu_fatal(v, "unhandled VM exit", reason);
+	}
+	if (!injected) {
+		vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN));
+		/* The skipped instruction ends STI / MOV SS blocking (SDM 25.4.2). */
+		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ull);
+	}
+	v->regs = NULL;
+}
+
+const struct vendor_ops vmx_ops = {
+	.name = "vmx",
+	.backend = HV_BACKEND_VMX,
+	.npt_fmt = NPT_FMT_EPT,
+	.probe = vmx_probe,
+	.cpu_enable = vmx_cpu_enable,
+	.vcpu_setup = vmx_vcpu_setup,
+	.vcpu_run = vmx_vcpu_run,
+	.guest_cpl = vmx_guest_cpl,
+	.guest_rip = vmx_guest_rip,
+	.inject_exception = vmx_inject,
+	.flush_npt = vmx_flush,
+	.dump = vmx_dump,
+	.cpuid_adjust = vmx_cpuid_adjust,
+	.guest_cr4 = vmx_guest_cr4,
+};

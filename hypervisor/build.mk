@@ -1,0 +1,30 @@
+# Hypervisor image: one multiboot2 ELF (also loaded by the UEFI loader).
+HV_CC := gcc
+HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
+	-fno-pic -fno-pie -mno-red-zone -mno-sse -mno-mmx -mno-avx -mno-sse2 -mcmodel=small \
+	-fno-asynchronous-unwind-tables -fno-builtin -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -Ihypervisor/include -Ihypervisor -Iinclude
+HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
+	-Wl,-T,hypervisor/hv.ld
+
+HV_SRCS := $(wildcard hypervisor/boot/*.S hypervisor/boot/*.c hypervisor/core/*.c \
+	hypervisor/mm/*.c hypervisor/crypto/*.c hypervisor/arch/vmx/*.c hypervisor/arch/vmx/*.S \
+	hypervisor/arch/svm/*.c hypervisor/arch/svm/*.S)
+HV_OBJS := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
+
+$(B)/hv/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(HV_CC) $(HV_CFLAGS) -MMD -c $< -o $@
+
+$(B)/hv/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(HV_CC) $(HV_CFLAGS) -MMD -c $< -o $@
+
+$(B)/hv/hv.elf: $(HV_OBJS) hypervisor/hv.ld
+	@echo "  LD      $@"
+	@$(HV_CC) $(HV_CFLAGS) $(HV_LDFLAGS) $(HV_OBJS) -lgcc -o $@
+
+hv: $(B)/hv/hv.elf
+
+-include $(HV_OBJS:.o=.d)

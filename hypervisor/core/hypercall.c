@@ -1,0 +1,65 @@
+/* Hypercall dispatch (ABI in include/hv/hypercall.h). Vendor-neutral: the
+ * backend decoded VMCALL/VMMCALL and calls vcpu_hypercall(). */
+#include "hv.h"
+#include "console.h"
+#include "vcpu.h"
+
+static int hc_version(struct vcpu *v)
+{
+	v->regs->rbx = (HV_VERSION_MAJOR << 16) | HV_VERSION_MINOR;
+	v->regs->rcx = (u64)v->ops->backend;
+	return HVE_OK;
+}
+
+static int hc_ping(struct vcpu *v)
+{
+	v->regs->rbx = ~v->regs->rbx;
+	return HVE_OK;
+}
+
+static int hc_stats(struct vcpu *v)
+{
+	u64 which = v->regs->rbx;
+
+	if (which >= HV_STAT_MAX)
+		return HVE_INVAL;
+	if (which == HV_STAT_FREE_PAGES)
+		v->stats[which] = palloc_free_pages();
+	v->regs->rbx = v->stats[which];
+	return HVE_OK;
+}
+
+static int hc_meminfo(struct vcpu *v)
+{
+	v->regs->rbx = hv_layout.image_base;
+	v->regs->rcx = hv_layout.image_end - hv_layout.image_base;
+	v->regs->rdx = 2;
+	v->regs->rsi = hv_layout.pool_base;
+	v->regs->rdi = hv_layout.pool_end - hv_layout.pool_base;
+	return HVE_OK;
+}
+
+typedef int (*hc_fn)(struct vcpu *v);
+
+static const hc_fn hc_table[] = {
+	[HC_VERSION] = hc_version,
+	[HC_PING] = hc_ping,
+	[HC_STATS] = hc_stats,
+	[HC_MEMINFO] = hc_meminfo,
+};
+
+int vcpu_hypercall(struct vcpu *v)
+{
+	u64 nr = v->regs->rax;
+	s64 ret;
+
+	v->stats[HV_STAT_HYPERCALLS]++;
+	if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr])
+		ret = HVE_NOSYS;
+	else if (v->ops->guest_cpl(v) != 0 && !HC_USER_ALLOWED(nr))
+		ret = HVE_PERM;
+	else
+		ret = hc_table[nr](v);
+	v->regs->rax = (u64)ret;
+	return 0;
+}

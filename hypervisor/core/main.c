@@ -1,0 +1,218 @@
+/* Hypervisor start: take memory, build our own tables, pick the vendor
+ * backend, build the OS's EPT/NPT without our memory, start Linux. */
+#include "hv.h"
+#include "console.h"
+#include "core/frames.h"
+#include "linux.h"
+#include "vcpu.h"
+#include "x86.h"
+
+#define POOL_MIN (16ull << 20)
+#define POOL_MAX (64ull << 20)
+#define HOST_STACK_PAGES 4
+
+struct hv_layout hv_layout;
+struct frame_table hv_frames;
+extern u64 hv_sink_page;
+
+static struct npt os_npt;
+static struct vcpu os_vcpu;
+
+bool hv_owns(u64 pa, u64 size)
+{
+	return (pa < hv_layout.image_end && pa + size > hv_layout.image_base) ||
+	       (pa < hv_layout.pool_end && pa + size > hv_layout.pool_base);
+}
+
+/* The OS's EPT/NPT may map a frame only if the frame table says the OS
+ * may see it; the sink page is the one hypervisor frame it may see. */
+static int os_hpa_allowed(u64 hpa, u64 size)
+{
+	if (hpa == hv_sink_page && size == PAGE_SIZE)
+		return 1;
+	return frames_hpa_mappable_by_os(&hv_frames, hpa, size);
+}
+
+static void find_pool(const struct bootinfo *bi)
+{
+	u64 ram = 0, best = 0, size;
+
+	for (u32 i = 0; i < bi->n_mem; i++)
+		if (bi->mem[i].type == E820_RAM)
+			ram += bi->mem[i].len;
+	size = ALIGN_DOWN(ram / 8, LARGE_PAGE_SIZE);
+	size = size < POOL_MIN ? POOL_MIN : size > POOL_MAX ? POOL_MAX : size;
+
+	/* Highest 2 MiB-aligned RAM below 4 GiB clear of the image and the
+	 * modules (they move later, but only once the pool is known). */
+	for (u32 i = 0; i < bi->n_mem; i++) {
+		const struct bootinfo_mem *m = &bi->mem[i];
+		u64 top = ALIGN_DOWN(m->base + m->len < BIT(32) ? m->base + m->len : BIT(32),
+				     LARGE_PAGE_SIZE);
+
+		while (m->type == E820_RAM && top >= m->base + size && top > size) {
+			u64 at = top - size, clash = 0;
+
+			if (at < hv_layout.image_end && top > hv_layout.image_base)
+				clash = hv_layout.image_base;
+			for (u32 k = 0; k < bi->n_mods && !clash; k++)
+				if (at < bi->mods[k].base + bi->mods[k].len && top > bi->mods[k].base)
+					clash = bi->mods[k].base;
+			if (!clash) {
+				if (at > best)
+					best = at;
+				break;
+			}
+			top = ALIGN_DOWN(clash, LARGE_PAGE_SIZE);
+		}
+	}
+	if (!best)
+		panic("no %lu MiB of free RAM below 4 GiB for the hypervisor", size >> 20);
+	hv_layout.pool_base = best;
+	hv_layout.pool_end = best + size;
+}
+
+static void setup_frames(const struct bootinfo *bi)
+{
+	u64 nframes = hv_layout.phys_top >> PAGE_SHIFT;
+	u64 bytes = nframes * sizeof(struct frame_owner);
+	void *store = palloc_contig(ALIGN_UP(bytes, PAGE_SIZE) >> PAGE_SHIFT);
+
+	if (!store || frames_init(&hv_frames, store, nframes))
+		panic("no memory for the frame table (%lu frames)", nframes);
+	frames_set_range(&hv_frames, 0, hv_layout.phys_top, FRAME_MMIO);
+	for (u32 i = 0; i < bi->n_mem; i++) {
+		const struct bootinfo_mem *m = &bi->mem[i];
+		u64 b = ALIGN_UP(m->base, PAGE_SIZE), e = ALIGN_DOWN(m->base + m->len, PAGE_SIZE);
+
+		if (m->type == E820_RAM && e > b && e <= hv_layout.phys_top)
+			frames_set_range(&hv_frames, b, e - b, FRAME_OS);
+	}
+	frames_set_range(&hv_frames, hv_layout.image_base,
+			 hv_layout.image_end - hv_layout.image_base, FRAME_HV);
+	frames_set_range(&hv_frames, hv_layout.pool_base,
+			 hv_layout.pool_end - hv_layout.pool_base, FRAME_HV);
+	frames_seal(&hv_frames);
+}
+
+/* Map [base, end) identically, leaving out the hypervisor's ranges. */
+static void map_except_hv(struct npt *n, u64 base, u64 end, enum npt_mt mt)
+{
+	const u64 hv[2][2] = {
+		{ hv_layout.image_base, hv_layout.image_end },
+		{ hv_layout.pool_base, hv_layout.pool_end },
+	};
+	int err;
+
+	base = ALIGN_UP(base, PAGE_SIZE);
+	end = ALIGN_DOWN(end, PAGE_SIZE);
+	for (int k = 0; k < 2 && base < end; k++) {
+		if (hv[k][1] <= base || hv[k][0] >= end)
+			continue;
+		if (hv[k][0] > base) {
+			err = npt_map(n, base, base, hv[k][0] - base, NPT_R | NPT_W | NPT_X, mt);
+			if (err)
+				panic("OS EPT/NPT: mapping %lx-%lx failed (%d)", base, hv[k][0], err);
+		}
+		base = hv[k][1];
+	}
+	if (base < end) {
+		err = npt_map(n, base, base, end - base, NPT_R | NPT_W | NPT_X, mt);
+		if (err)
+			panic("OS EPT/NPT: mapping %lx-%lx failed (%d)", base, end, err);
+	}
+}
+
+static void build_os_npt(const struct vendor_ops *ops, const struct bootinfo *bi)
+{
+	if (npt_init(&os_npt, ops->npt_fmt, os_hpa_allowed))
+		panic("cannot allocate the OS's EPT/NPT root");
+	/* Everything uncached first (MMIO), then RAM write-back: the memory
+	 * type the firmware's map implies (docs/memory.md). */
+	map_except_hv(&os_npt, 0, hv_layout.phys_top, NPT_MT_UC);
+	for (u32 i = 0; i < bi->n_mem; i++)
+		if (bi->mem[i].type == E820_RAM && bi->mem[i].base < hv_layout.phys_top)
+			map_except_hv(&os_npt, bi->mem[i].base,
+				      bi->mem[i].base + bi->mem[i].len, NPT_MT_WB);
+	hv_printf("OS %s: %lu table pages, hypervisor ranges %lx-%lx and %lx-%lx absent\n",
+		  ops->npt_fmt == NPT_FMT_EPT ? "EPT" : "NPT", os_npt.table_pages,
+		  hv_layout.image_base, hv_layout.image_end,
+		  hv_layout.pool_base, hv_layout.pool_end);
+}
+
+static const struct vendor_ops *pick_vendor(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(0, 0, &a, &b, &c, &d);
+	if (b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e)	/* GenuineIntel */
+		return &vmx_ops;
+	if (b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163)	/* AuthenticAMD */
+		return &svm_ops;
+	panic("unsupported CPU vendor: neither Intel (VMX) nor AMD (SVM)");
+}
+
+void hv_main(struct bootinfo *bi)
+{
+	const struct vendor_ops *ops;
+	struct vcpu_init_state init;
+	u32 a, b, c, d;
+	u8 *stack;
+	int err;
+
+	console_init();
+	hv_printf("two-way isolation hypervisor %d.%d starting\n",
+		  HV_VERSION_MAJOR, HV_VERSION_MINOR);
+	if (bootinfo_check(bi))
+		panic("bad boot information from the loader");
+	bootinfo_dump(bi);
+
+	hv_layout.image_base = bi->image_base;
+	hv_layout.image_end = ALIGN_UP(bi->image_base + bi->image_size, PAGE_SIZE);
+	for (u32 i = 0; i < bi->n_mem; i++)
+		if (bi->mem[i].type == E820_RAM && bi->mem[i].base + bi->mem[i].len > hv_layout.ram_top)
+			hv_layout.ram_top = bi->mem[i].base + bi->mem[i].len;
+	hv_layout.phys_top = ALIGN_UP(hv_layout.ram_top > BIT(32) ? hv_layout.ram_top : BIT(32),
+				      1ull << 30);
+	find_pool(bi);
+	palloc_init(hv_layout.pool_base, hv_layout.pool_end);
+	hv_printf("image %lx-%lx, pool %lx-%lx (%lu MiB)\n", hv_layout.image_base,
+		  hv_layout.image_end, hv_layout.pool_base, hv_layout.pool_end,
+		  (hv_layout.pool_end - hv_layout.pool_base) >> 20);
+
+	cpu_tables_init();
+	paging_init(bi);
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (c & BIT(26))	/* XSAVE: lets us run XSETBV for the guest */
+		write_cr4(read_cr4() | CR4_OSXSAVE);
+
+	ops = pick_vendor();
+	hv_printf("backend: %s\n", ops->name);
+	err = ops->probe();
+	if (err)
+		panic("this CPU cannot run the %s backend (%d); see the messages above",
+		      ops->name, err);
+
+	setup_frames(bi);
+	hv_sink_page = (u64)page_alloc();
+	if (!hv_sink_page)
+		panic("no memory for the sink page");
+	build_os_npt(ops, bi);
+	linux_prepare(bi, &init);
+
+	err = ops->cpu_enable();
+	if (err)
+		panic("cannot enable %s on this CPU (%d)", ops->name, err);
+	stack = palloc_contig(HOST_STACK_PAGES);
+	if (!stack)
+		panic("no memory for the host stack");
+	os_vcpu.ops = ops;
+	os_vcpu.npt = &os_npt;
+	os_vcpu.host_stack_top = (u64)stack + HOST_STACK_PAGES * PAGE_SIZE;
+	err = ops->vcpu_setup(&os_vcpu, &init);
+	if (err)
+		panic("cannot set up the OS vCPU (%d)", err);
+	hv_printf("entering the guest at %lx\n", init.rip);
+	err = ops->vcpu_run(&os_vcpu);
+	panic("guest entry failed (%d)", err);
+}

@@ -1,0 +1,57 @@
+/* Guest-side hypercall helpers (Linux kernel module or user space): detect
+ * the hypervisor through CPUID and issue VMCALL or VMMCALL as it says. */
+#ifndef HV_ABI_HVCALL_H
+#define HV_ABI_HVCALL_H
+
+#include "hv/hypercall.h"
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+typedef u64 hvc_u64;
+typedef u32 hvc_u32;
+#else
+#include <stdint.h>
+typedef uint64_t hvc_u64;
+typedef uint32_t hvc_u32;
+#endif
+
+struct hvcall {
+	hvc_u64 rax, rbx, rcx, rdx, rsi, rdi;
+};
+
+static inline void hvc_cpuid(hvc_u32 leaf, hvc_u32 *a, hvc_u32 *b, hvc_u32 *c, hvc_u32 *d)
+{
+	__asm__ __volatile__("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+			     : "a"(leaf), "c"(0));
+}
+
+/* 0: not present; 1: present, VMCALL; 2: present, VMMCALL. */
+static inline int hvc_detect(void)
+{
+	hvc_u32 a, b, c, d;
+
+	hvc_cpuid(1, &a, &b, &c, &d);
+	if (!(c & (1u << 31)))
+		return 0;
+	hvc_cpuid(HV_CPUID_BASE, &a, &b, &c, &d);
+	if (b != HV_SIG_EBX || c != HV_SIG_ECX || d != HV_SIG_EDX || a < HV_CPUID_FEATURES)
+		return 0;
+	hvc_cpuid(HV_CPUID_FEATURES, &a, &b, &c, &d);
+	return a & HV_FEAT_VMMCALL ? 2 : 1;
+}
+
+/* kind: the result of hvc_detect(). Returns RAX (0 or HVE_*). */
+static inline long long hvc_call(int kind, struct hvcall *h)
+{
+	if (kind == 2)
+		__asm__ __volatile__("vmmcall"
+				     : "+a"(h->rax), "+b"(h->rbx), "+c"(h->rcx), "+d"(h->rdx),
+				       "+S"(h->rsi), "+D"(h->rdi) : : "memory");
+	else
+		__asm__ __volatile__("vmcall"
+				     : "+a"(h->rax), "+b"(h->rbx), "+c"(h->rcx), "+d"(h->rdx),
+				       "+S"(h->rsi), "+D"(h->rdi) : : "memory");
+	return (long long)h->rax;
+}
+
+#endif

@@ -1,0 +1,49 @@
+/* Hypercall ABI, shared by the hypervisor, the kernel driver and the tools.
+ *
+ * The guest executes VMCALL (Intel) or VMMCALL (AMD); CPUID leaf 0x40000000
+ * tells which hypervisor is present and CPUID 0x40000001 EAX bit 0 says
+ * "use VMMCALL". Registers: RAX = call number, RBX/RCX/RDX/RSI = arguments.
+ * On return RAX = 0 or a negative HVE_* error code; results in RBX, RCX,
+ * RDX, RSI as each call documents. Every other register is preserved.
+ * Calls from guest CPL > 0 get HVE_PERM unless listed in HC_USER_ALLOWED. */
+#ifndef HV_ABI_HYPERCALL_H
+#define HV_ABI_HYPERCALL_H
+
+#define HV_CPUID_BASE 0x40000000u
+#define HV_CPUID_FEATURES 0x40000001u
+#define HV_CPUID_MAX HV_CPUID_FEATURES
+/* "TwoWayIsoHV" in EBX, ECX, EDX */
+#define HV_SIG_EBX 0x576f7754u	/* "TwoW" */
+#define HV_SIG_ECX 0x73497961u	/* "ayIs" */
+#define HV_SIG_EDX 0x0056486fu	/* "oHV\0" */
+#define HV_FEAT_VMMCALL (1u << 0)	/* EAX of HV_CPUID_FEATURES */
+
+#define HV_VERSION_MAJOR 0
+#define HV_VERSION_MINOR 1
+
+/* Call numbers. */
+#define HC_VERSION 0x00	/* out: RBX = major << 16 | minor, RCX = backend (HV_BACKEND_*) */
+#define HC_PING 0x01	/* in: RBX = value; out: RBX = ~value */
+#define HC_STATS 0x02	/* in: RBX = HV_STAT_*; out: RBX = counter */
+#define HC_MEMINFO 0x03	/* out: RBX/RCX = image base/size, RSI/RDI = pool base/size,
+			 * RDX = number of ranges (2) */
+
+#define HC_USER_ALLOWED(nr) ((nr) == HC_VERSION || (nr) == HC_PING)
+
+#define HV_BACKEND_VMX 1
+#define HV_BACKEND_SVM 2
+
+/* HC_STATS counters. */
+#define HV_STAT_EXITS 0		/* VM exits taken */
+#define HV_STAT_HYPERCALLS 1
+#define HV_STAT_BLOCKED 2	/* guest accesses to hypervisor memory refused */
+#define HV_STAT_FREE_PAGES 3	/* pages left in the hypervisor pool */
+#define HV_STAT_MAX 4
+
+/* Errors (RAX). Each has a name in hypervisor/core/hypercall.c. */
+#define HVE_OK 0
+#define HVE_NOSYS (-1)		/* unknown call number */
+#define HVE_PERM (-2)		/* caller's privilege level too low */
+#define HVE_INVAL (-3)		/* malformed argument */
+
+#endif

@@ -1,0 +1,13 @@
+#!/bin/sh
+# emulators: bochs
+# The hypervisor identifies itself: CPUID.1:ECX[31] set, our signature at
+# 0x40000000, VMX/SVM hidden from the guest, version call from user space.
+set -e
+grep -qw hypervisor /proc/cpuinfo || { echo "CPUID hypervisor bit not set"; exit 1; }
+if grep -qwE 'vmx|svm' /proc/cpuinfo; then
+	echo "the guest sees VMX/SVM"; exit 1
+fi
+out=$(hvctl version)
+echo "$out"
+echo "$out" | grep -q '^hypervisor version 0\.1, backend \(vmx\|svm\)$'
+hvctl detect
