@@ -64,6 +64,7 @@ bench: deps $(BENCH_BINS)
 
 include hypervisor/build.mk
 include guest/build.mk
+-include $(wildcard hypervisor/efi/build.mk qemu-scripts/build.mk)
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -1,6 +1,8 @@
 /* Hypervisor entry points: the multiboot2 32-bit entry (GRUB) that switches
  * to long mode, and the 64-bit entry the UEFI loader jumps to. */
 
+#include "hv/bootinfo.h"
+
 #define MB2_MAGIC 0xe85250d6
 #define MB2_ARCH_I386 0
 #define CR0_PE (1 << 0)
@@ -25,6 +27,16 @@ mb2_header:
 	.word 0, 0
 	.long 8
 mb2_header_end:
+
+	/* Image header for the UEFI loader (include/hv/bootinfo.h): it finds
+	 * this by its magic in the first 32 KiB and jumps to entry64. */
+	.align 8
+	.global hv_image_header
+hv_image_header:
+	.quad HV_IMAGE_MAGIC
+	.quad hv_entry64
+	.quad __hv_start
+	.quad __hv_end
 
 	.section .text.boot, "ax"
 	.code32

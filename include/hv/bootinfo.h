@@ -4,6 +4,12 @@
 #ifndef HV_ABI_BOOTINFO_H
 #define HV_ABI_BOOTINFO_H
 
+/* struct hv_image_header, 8-byte aligned in the first 32 KiB of the loaded
+ * image: magic, 64-bit entry (RDI = struct bootinfo *), the image's
+ * physical start and end (end includes .bss, which the loader zeroes). */
+#define HV_IMAGE_MAGIC 0x5244484f53495754 /* "TWISOHDR" little-endian */
+
+#ifndef __ASSEMBLER__
 #ifdef __KERNEL__
 #include <linux/types.h>
 typedef __u8 bi_u8; typedef __u32 bi_u32; typedef __u64 bi_u64;
@@ -62,5 +68,13 @@ struct bootinfo {
 
 _Static_assert(sizeof(struct bootinfo_mem) == 24, "bootinfo_mem layout");
 _Static_assert(sizeof(struct bootinfo_mod) == 16 + BOOTINFO_CMDLINE, "mod layout");
+
+struct hv_image_header {
+	bi_u64 magic;		/* HV_IMAGE_MAGIC */
+	bi_u64 entry64;
+	bi_u64 image_start;
+	bi_u64 image_end;
+};
+#endif /* __ASSEMBLER__ */
 
 #endif
