@@ -10,6 +10,7 @@
 #define POOL_MIN (16ull << 20)
 #define POOL_MAX (64ull << 20)
 #define HOST_STACK_PAGES 4
+#define TPM_TIS_BASE 0xfed40000ull
 
 struct hv_layout hv_layout;
 struct frame_table hv_frames;
@@ -20,6 +21,12 @@ static struct vcpu os_vcpu;
 
 bool hv_owns(u64 pa, u64 size)
 {
+	if (hv_frames.sealed) {
+		for (u64 p = pa >> PAGE_SHIFT; p < (pa + size + PAGE_SIZE - 1) >> PAGE_SHIFT; p++)
+			if (frames_kind(&hv_frames, p) == FRAME_HV)
+				return true;
+		return false;
+	}
 	return (pa < hv_layout.image_end && pa + size > hv_layout.image_base) ||
 	       (pa < hv_layout.pool_end && pa + size > hv_layout.pool_base);
 }
@@ -92,52 +99,42 @@ static void setup_frames(const struct bootinfo *bi)
 			 hv_layout.image_end - hv_layout.image_base, FRAME_HV);
 	frames_set_range(&hv_frames, hv_layout.pool_base,
 			 hv_layout.pool_end - hv_layout.pool_base, FRAME_HV);
+	/* TPM TIS localities 1-4 (PTP 6.5.2) are the hypervisor's and the
+	 * DRTM's: the OS keeps locality 0 only, TPM present or not. */
+	frames_set_range(&hv_frames, TPM_TIS_BASE + PAGE_SIZE, 4 * PAGE_SIZE, FRAME_HV);
 	frames_seal(&hv_frames);
 }
 
-/* Map [base, end) identically, leaving out the hypervisor's ranges. */
-static void map_except_hv(struct npt *n, u64 base, u64 end, enum npt_mt mt)
+/* The OS's EPT/NPT is the frame table's view: OS frames write-back, MMIO
+ * uncached (the memory type the firmware's map implies; docs/memory.md),
+ * hypervisor frames (image, pool, hidden MMIO such as TPM localities 1-4)
+ * and holes absent. Built in maximal runs so large pages are used. */
+static void build_os_npt(const struct vendor_ops *ops)
 {
-	const u64 hv[2][2] = {
-		{ hv_layout.image_base, hv_layout.image_end },
-		{ hv_layout.pool_base, hv_layout.pool_end },
-	};
-	int err;
+	u64 n = hv_frames.nframes, pfn = 0;
 
-	base = ALIGN_UP(base, PAGE_SIZE);
-	end = ALIGN_DOWN(end, PAGE_SIZE);
-	for (int k = 0; k < 2 && base < end; k++) {
-		if (hv[k][1] <= base || hv[k][0] >= end)
-			continue;
-		if (hv[k][0] > base) {
-			err = npt_map(n, base, base, hv[k][0] - base, NPT_R | NPT_W | NPT_X, mt);
-			if (err)
-				panic("OS EPT/NPT: mapping %lx-%lx failed (%d)", base, hv[k][0], err);
-		}
-		base = hv[k][1];
-	}
-	if (base < end) {
-		err = npt_map(n, base, base, end - base, NPT_R | NPT_W | NPT_X, mt);
-		if (err)
-			panic("OS EPT/NPT: mapping %lx-%lx failed (%d)", base, end, err);
-	}
-}
-
-static void build_os_npt(const struct vendor_ops *ops, const struct bootinfo *bi)
-{
 	if (npt_init(&os_npt, ops->npt_fmt, os_hpa_allowed))
 		panic("cannot allocate the OS's EPT/NPT root");
-	/* Everything uncached first (MMIO), then RAM write-back: the memory
-	 * type the firmware's map implies (docs/memory.md). */
-	map_except_hv(&os_npt, 0, hv_layout.phys_top, NPT_MT_UC);
-	for (u32 i = 0; i < bi->n_mem; i++)
-		if (bi->mem[i].type == E820_RAM && bi->mem[i].base < hv_layout.phys_top)
-			map_except_hv(&os_npt, bi->mem[i].base,
-				      bi->mem[i].base + bi->mem[i].len, NPT_MT_WB);
-	hv_printf("OS %s: %lu table pages, hypervisor ranges %lx-%lx and %lx-%lx absent\n",
+	while (pfn < n) {
+		enum frame_kind k = frames_kind(&hv_frames, pfn);
+		u64 end = pfn + 1;
+		int err;
+
+		while (end < n && frames_kind(&hv_frames, end) == k)
+			end++;
+		if (k == FRAME_OS || k == FRAME_MMIO) {
+			err = npt_map(&os_npt, pfn << PAGE_SHIFT, pfn << PAGE_SHIFT,
+				      (end - pfn) << PAGE_SHIFT, NPT_R | NPT_W | NPT_X,
+				      k == FRAME_OS ? NPT_MT_WB : NPT_MT_UC);
+			if (err)
+				panic("OS EPT/NPT: mapping %lx-%lx failed (%d)",
+				      pfn << PAGE_SHIFT, end << PAGE_SHIFT, err);
+		}
+		pfn = end;
+	}
+	hv_printf("OS %s: %lu table pages; hypervisor frames absent: %lu\n",
 		  ops->npt_fmt == NPT_FMT_EPT ? "EPT" : "NPT", os_npt.table_pages,
-		  hv_layout.image_base, hv_layout.image_end,
-		  hv_layout.pool_base, hv_layout.pool_end);
+		  frames_count(&hv_frames, FRAME_HV));
 }
 
 static const struct vendor_ops *pick_vendor(void)
@@ -197,7 +194,7 @@ void hv_main(struct bootinfo *bi)
 	hv_sink_page = (u64)page_alloc();
 	if (!hv_sink_page)
 		panic("no memory for the sink page");
-	build_os_npt(ops, bi);
+	build_os_npt(ops);
 	linux_prepare(bi, &init);
 
 	err = ops->cpu_enable();

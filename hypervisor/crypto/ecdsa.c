@@ -1,6 +1,6 @@
 /* ECDSA P-256 / SHA-256 signing and verification (FIPS 186-4 6.4, SEC 1 v2
  * 4.1.3 and 4.1.4) with RFC 6979 deterministic nonces. */
-#include <string.h>
+#include "platform.h"
 
 #include "ecdsa.h"
 #include "hmac.h"

@@ -46,7 +46,7 @@
  * Not constant time (public inputs only): p256_check_pubkey and
  * p256_mul2_vartime, used by signature verification.
  */
-#include <string.h>
+#include "platform.h"
 
 #include "hmac.h"
 #include "p256.h"
