@@ -1,5 +1,6 @@
 /* hvctl: talk to the hypervisor from Linux user space (CPL 3) or print
- * why it cannot. Usage: hvctl version | ping [N] | stats | meminfo | detect */
+ * why it cannot. Usage: hvctl version | ping [N] | launch | raw NR [RBX] |
+ * stats | meminfo | detect */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,18 @@ int main(int argc, char **argv)
 		printf("ping %#llx -> %#llx\n", (unsigned long long)v, (unsigned long long)h.rbx);
 		return h.rbx == ~v ? 0 : 1;
 	}
+	if (!strcmp(cmd, "launch")) {
+		h.rax = HC_LAUNCH_INFO;
+		r = hvc_call(kind, &h);
+		if (r)
+			goto fail;
+		printf("launch flags 0x%llx: tpm %s, drtm %s, parameters %s: %s\n",
+		       (unsigned long long)h.rbx, h.rbx & HV_LAUNCH_TPM ? "yes" : "no",
+		       h.rbx & HV_LAUNCH_DRTM ? "yes" : "no",
+		       h.rbx & HV_LAUNCH_PARAMS ? "measured" : "not measured",
+		       h.rbx & HV_LAUNCH_ATTESTABLE ? "attestable" : "NOT attestable");
+		return 0;
+	}
 	if (!strcmp(cmd, "raw")) {
 		/* raw NR [RBX]: issue any call; prints RAX (the error check test) */
 		h.rax = argc > 2 ? strtoull(argv[2], NULL, 0) : 0;
@@ -63,7 +76,7 @@ int main(int argc, char **argv)
 		       r == HVE_PERM ? " (refused: kernel only)" : "");
 		return r == HVE_PERM ? 0 : 1;
 	}
-	fprintf(stderr, "usage: hvctl version | ping [N] | raw NR [RBX] | stats | meminfo | detect\n");
+	fprintf(stderr, "usage: hvctl version | ping [N] | launch | raw NR [RBX] | stats | meminfo | detect\n");
 	return 2;
 fail:
 	fprintf(stderr, "hvctl: %s failed: %lld\n", cmd, (long long)r);

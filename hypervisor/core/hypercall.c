@@ -2,6 +2,7 @@
  * backend decoded VMCALL/VMMCALL and calls vcpu_hypercall(). */
 #include "hv.h"
 #include "console.h"
+#include "measure.h"
 #include "vcpu.h"
 
 static int hc_version(struct vcpu *v)
@@ -39,6 +40,12 @@ static int hc_meminfo(struct vcpu *v)
 	return HVE_OK;
 }
 
+static int hc_launch_info(struct vcpu *v)
+{
+	v->regs->rbx = hv_launch_flags;
+	return HVE_OK;
+}
+
 typedef int (*hc_fn)(struct vcpu *v);
 
 static const hc_fn hc_table[] = {
@@ -46,6 +53,7 @@ static const hc_fn hc_table[] = {
 	[HC_PING] = hc_ping,
 	[HC_STATS] = hc_stats,
 	[HC_MEMINFO] = hc_meminfo,
+	[HC_LAUNCH_INFO] = hc_launch_info,
 };
 
 int vcpu_hypercall(struct vcpu *v)

@@ -4,13 +4,13 @@
 #include "console.h"
 #include "core/frames.h"
 #include "linux.h"
+#include "measure.h"
 #include "vcpu.h"
 #include "x86.h"
 
 #define POOL_MIN (16ull << 20)
 #define POOL_MAX (64ull << 20)
 #define HOST_STACK_PAGES 4
-#define TPM_TIS_BASE 0xfed40000ull
 
 struct hv_layout hv_layout;
 struct frame_table hv_frames;
@@ -195,6 +195,8 @@ void hv_main(struct bootinfo *bi)
 	if (!hv_sink_page)
 		panic("no memory for the sink page");
 	build_os_npt(ops);
+	/* Before the modules move: their digests go into PCR 18. */
+	measure_launch(bi);
 	linux_prepare(bi, &init);
 
 	err = ops->cpu_enable();

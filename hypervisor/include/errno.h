@@ -11,9 +11,12 @@
 #define EBUSY 16
 #define EEXIST 17
 #define EINVAL 22
+#define ENODEV 19
 #define ENOSPC 28
 #define ERANGE 34
 #define ENOSYS 38
+#define EPROTO 71
+#define EBADMSG 74
 #define ETIMEDOUT 110
 
 #endif

@@ -28,7 +28,15 @@
 #define HC_MEMINFO 0x03	/* out: RBX/RCX = image base/size, RSI/RDI = pool base/size,
 			 * RDX = number of ranges (2) */
 
-#define HC_USER_ALLOWED(nr) ((nr) == HC_VERSION || (nr) == HC_PING)
+#define HC_LAUNCH_INFO 0x04	/* out: RBX = HV_LAUNCH_* flags */
+
+#define HC_USER_ALLOWED(nr) ((nr) == HC_VERSION || (nr) == HC_PING || (nr) == HC_LAUNCH_INFO)
+
+/* HC_LAUNCH_INFO flags: what this launch can prove (docs/drtm.md). */
+#define HV_LAUNCH_TPM (1u << 0)		/* a TPM 2.0 answered at locality 2 */
+#define HV_LAUNCH_DRTM (1u << 1)	/* PCR 17 holds a DRTM measurement */
+#define HV_LAUNCH_PARAMS (1u << 2)	/* launch parameters extended into PCR 18 */
+#define HV_LAUNCH_ATTESTABLE (1u << 3)	/* all of the above: attestation may proceed */
 
 #define HV_BACKEND_VMX 1
 #define HV_BACKEND_SVM 2

@@ -11,3 +11,7 @@ out=$(hvctl version)
 echo "$out"
 echo "$out" | grep -q '^hypervisor version 0\.1, backend \(vmx\|svm\)$'
 hvctl detect
+# Bochs has no TPM: the launch must say it is not attestable (fail closed).
+if [ "$1" = bochs ]; then
+	hvctl launch | grep -q 'tpm no, .*NOT attestable'
+fi

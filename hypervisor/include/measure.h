@@ -1,0 +1,16 @@
+/* Measured launch (core/measure.c). */
+#ifndef HV_MEASURE_H
+#define HV_MEASURE_H
+
+#include "hv.h"
+#include "tpm/tpm.h"
+#include "tpm/tpm_tis.h"
+#include "hv/hypercall.h"
+
+
+extern struct tpm hv_tpm;
+extern u32 hv_launch_flags;	/* HV_LAUNCH_* */
+
+void measure_launch(const struct bootinfo *bi);
+
+#endif
