@@ -1,15 +1,414 @@
-/* AMD SVM backend. Only the feature check exists in this build; the
- * backend itself is issue 4's work, so an AMD machine stops with a clear
- * message instead of half-working. */
+/* AMD SVM backend: feature checks, EFER.SVME, one VMCB per vCPU with nested
+ * paging, the MSR permission map and exit decoding (APM Vol. 2 chapter 15).
+ * Runs in SVM host mode. */
 #include "hv.h"
 #include "console.h"
 #include "vcpu.h"
 #include "x86.h"
+#include "arch/svm/vmcb.h"
+
+#define EFER_FFXSR BIT(14)
+#define EFER_TCE BIT(15)
+#define EFER_AUTOIBRS BIT(21)
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	u64 vmcb_pa;
+};
+
+static struct {
+	u32 features;		/* CPUID 0x8000000A EDX */
+	u32 nasid;
+	bool rdpru;
+	bool clear_svmdis;	/* VM_CR.SVMDIS set but not locked */
+	u64 guest_efer_bits;	/* EFER bits a guest WRMSR may set */
+	u8 *msrpm;
+} svm;
+
+/* VMSAVE area holding the host's FS/GS/TR/LDTR and syscall MSRs, reloaded
+ * by svm_entry.S after every exit. */
+u64 svm_host_state_pa;
+
+static struct svm_vcpu svm_vcpus[1];
+
+void svm_launch(struct guest_regs *regs) __attribute__((noreturn));
+void svm_exit_handler(struct guest_regs *regs, struct vcpu *v);
 
 static int svm_probe(void)
 {
-	hv_printf("SVM: the AMD backend is not built yet; use an Intel (VMX) CPU or Bochs\n");
-	return -ENOSYS;
+	u32 a, b, c, d, max, rev;
+	u64 vm_cr;
+
+	cpuid(0x80000000, 0, &max, &b, &c, &d);
+	cpuid(0x80000001, 0, &a, &b, &c, &d);
+	if (max < 0x8000000a || !(c & BIT(2))) {
+		hv_printf("SVM: CPUID 0x80000001:ECX.SVM is clear: no AMD-V on this CPU (or it is hidden)\n");
+		return -ENOSYS;
+	}
+	/* Guest EFER bits (APM Vol. 2 3.1.7) that exist on this CPU. */
+	svm.guest_efer_bits = EFER_SCE | EFER_LME | EFER_LMA;
+	if (d & BIT(20))
+		svm.guest_efer_bits |= EFER_NXE;
+	if (d & BIT(25))
+		svm.guest_efer_bits |= EFER_FFXSR;
+	if (c & BIT(17))
+		svm.guest_efer_bits |= EFER_TCE;
+
+	/* APM Vol. 2 15.30.1: with SVMDIS set, EFER.SVME cannot be set; the
+	 * firmware locks it that way when AMD-V is off in its setup. */
+	vm_cr = rdmsr(MSR_VM_CR);
+	if (vm_cr & VM_CR_SVMDIS) {
+		if (vm_cr & VM_CR_LOCK) {
+			hv_printf("SVM: disabled by firmware (VM_CR %lx: SVMDIS set and locked); "
+				  "enable SVM/AMD-V in the firmware setup\n", vm_cr);
+			return -EPERM;
+		}
+		svm.clear_svmdis = true;
+	}
+
+	cpuid(0x8000000a, 0, &rev, &b, &c, &d);
+	svm.features = d;
+	svm.nasid = b;
+	if (!(d & SVM_FEAT_NP)) {
+		hv_printf("SVM: no nested paging (CPUID 0x8000000A:EDX.NP clear)\n");
+		return -ENOSYS;
+	}
+	if (svm.nasid < 2) {
+		hv_printf("SVM: only %u ASIDs; the guest needs ASID 1\n", svm.nasid);
+		return -ENOSYS;
+	}
+	cpuid(0x80000008, 0, &a, &b, &c, &d);
+	svm.rdpru = b & BIT(4);
+	if (max >= 0x80000021) {
+		cpuid(0x80000021, 0, &a, &b, &c, &d);
+		if (a & BIT(8))
+			svm.guest_efer_bits |= EFER_AUTOIBRS;
+	}
+	hv_printf("SVM: revision %u, %u ASIDs, nested paging, nRIP save %s, flush by ASID %s\n",
+		  rev & 0xff, svm.nasid, svm.features & SVM_FEAT_NRIPS ? "yes" : "no (fixed lengths)",
+		  svm.features & SVM_FEAT_FLUSH_BY_ASID ? "yes" : "no");
+	return 0;
+}
+
+/* Intercept reads and writes of one MSR (APM Vol. 2 15.11, Table 15-8):
+ * vectors at 0x000, 0x800, 0x1000 for the ranges 0, 0xc0000000 and
+ * 0xc0010000; bit 2n is the read, bit 2n+1 the write of MSR n. */
+static void msrpm_intercept(u32 msr)
+{
+	static const u32 range[3] = { 0, 0xc0000000, 0xc0010000 };
+
+	for (int i = 0; i < 3; i++) {
+		if (msr - range[i] < 0x2000) {
+			u32 bit = (msr - range[i]) * 2;
+
+			svm.msrpm[i * 0x800 + bit / 8] |= 3 << (bit % 8);
+			return;
+		}
+	}
+	/* MSRs outside the ranges always exit (APM Vol. 2 15.11). */
+}
+
+static int svm_cpu_enable(void)
+{
+	void *hsave = page_alloc(), *host_state = page_alloc();
+
+	svm.msrpm = palloc_contig(MSRPM_PAGES);
+	if (!hsave || !host_state || !svm.msrpm)
+		return -ENOMEM;
+	if (svm.clear_svmdis) {
+		hv_printf("SVM: VM_CR.SVMDIS set but not locked; clearing it\n");
+		wrmsr(MSR_VM_CR, rdmsr(MSR_VM_CR) & ~VM_CR_SVMDIS);
+	}
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	if (!(rdmsr(MSR_EFER) & EFER_SVME)) {
+		hv_printf("SVM: EFER.SVME does not stick\n");
+		return -EIO;
+	}
+	/* APM Vol. 2 15.30.4: VMRUN keeps host state in this page. */
+	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(hsave));
+	svm_host_state_pa = virt_to_phys(host_state);
+	__asm__ __volatile__("vmsave %%rax" : : "a"(svm_host_state_pa) : "memory");
+
+	/* MSR permission map: everything passes through except EFER, which
+	 * we own (the guest's must keep SVME, APM 15.5.1, yet the guest must
+	 * see SVM off), and the SVM control MSRs, which get #GP from the core:
+	 * a guest that moved VM_HSAVE_PA could make VMRUN write over us. */
+	msrpm_intercept(MSR_EFER);
+	for (u32 msr = MSR_VM_CR; msr <= MSR_SVM_KEY; msr++)
+		msrpm_intercept(msr);
+	return 0;
+}
+
+static void svm_seg(struct vmcb_seg *s, u16 sel, u16 attrib, u32 limit, u64 base)
+{
+	s->sel = sel;
+	s->attrib = attrib;
+	s->limit = limit;
+	s->base = base;
+}
+
+static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
+{
+	struct svm_vcpu *x = &svm_vcpus[0];
+	struct vmcb *vmcb = page_alloc();
+	struct vmcb_control *c;
+	struct vmcb_save *g;
+
+	if (!vmcb)
+		return -ENOMEM;
+	x->vmcb = vmcb;
+	x->vmcb_pa = virt_to_phys(vmcb);
+	v->vendor = x;
+	c = &vmcb->ctl;
+	g = &vmcb->save;
+
+	/* Intercepts (APM Vol. 2 15.9-15.13). VMRUN must be intercepted
+	 * (15.5.1); the other SVM instructions give #UD as if EFER.SVME were
+	 * clear, which is what the guest sees. No INTR/NMI intercepts and
+	 * V_INTR_MASKING clear: physical interrupts are delivered through the
+	 * guest's IDT under its RFLAGS.IF (15.21.1). */
+	c->intercept1 = INTERCEPT1_CPUID | INTERCEPT1_INVD | INTERCEPT1_INVLPGA |
+			INTERCEPT1_MSR_PROT | INTERCEPT1_SHUTDOWN;
+	c->intercept2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
+			INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI |
+			INTERCEPT2_SKINIT | (svm.rdpru ? INTERCEPT2_RDPRU : 0);
+	/* XSETBV is not intercepted: the CPU checks it against CPUID and the
+	 * guest's CR4 itself, and XCR0 is the guest's alone (the host never
+	 * uses XSAVE state). IOIO_PROT is off, so IOPM_BASE_PA is unused. */
+	c->msrpm_base_pa = virt_to_phys(svm.msrpm);
+	c->asid = 1;
+	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	c->int_ctl = 0;
+	c->np_control = NP_ENABLE;
+	c->n_cr3 = npt_root_pa(v->npt);
+	c->clean = 0;		/* never claim cached state is valid (15.15.3) */
+
+	/* Guest state: 64-bit mode with paging. QEMU derives CPL from SS.DPL
+	 * and the CPU from the CPL field; both say 0. */
+	svm_seg(&g->cs, s->cs, SEG_ATTR_CODE64, 0xffffffff, 0);
+	svm_seg(&g->ss, s->ds, SEG_ATTR_DATA, 0xffffffff, 0);
+	svm_seg(&g->ds, s->ds, SEG_ATTR_DATA, 0xffffffff, 0);
+	svm_seg(&g->es, s->ds, SEG_ATTR_DATA, 0xffffffff, 0);
+	svm_seg(&g->fs, s->ds, SEG_ATTR_DATA, 0xffffffff, 0);
+	svm_seg(&g->gs, s->ds, SEG_ATTR_DATA, 0xffffffff, 0);
+	svm_seg(&g->ldtr, 0, 0, 0, 0);
+	svm_seg(&g->tr, 0, SEG_ATTR_TSS64_BUSY, 0xff, 0);
+	svm_seg(&g->gdtr, 0, 0, s->gdt_limit, s->gdt_base);
+	svm_seg(&g->idtr, 0, 0, 0, 0);
+	g->cpl = 0;
+	g->efer = s->efer | EFER_SVME;	/* VMRUN requires it (15.5.1) */
+	g->cr0 = s->cr0;
+	g->cr3 = s->cr3;
+	g->cr4 = s->cr4;
+	g->dr6 = 0xffff0ff0;
+	g->dr7 = 0x400;
+	g->rflags = s->rflags;
+	g->rip = s->rip;
+	g->rsp = s->rsp;
+	g->rax = s->regs.rax;
+	g->g_pat = 0x0007040600070406ull;	/* power-on PAT (15.25.8) */
+
+	*(u64 *)(v->host_stack_top - 8) = (u64)v;
+	*(u64 *)(v->host_stack_top - 16) = x->vmcb_pa;
+	memcpy((void *)(v->host_stack_top - 16 - sizeof(struct guest_regs)), &s->regs,
+	       sizeof(s->regs));
+	return 0;
+}
+
+static int svm_vcpu_run(struct vcpu *v)
+{
+	svm_launch((struct guest_regs *)(v->host_stack_top - 16 - sizeof(struct guest_regs)));
+}
+
+static struct vmcb *vmcb_of(struct vcpu *v)
+{
+	return ((struct svm_vcpu *)v->vendor)->vmcb;
+}
+
+static unsigned svm_guest_cpl(struct vcpu *v)
+{
+	return vmcb_of(v)->save.cpl;
+}
+
+static u64 svm_guest_rip(struct vcpu *v)
+{
+	return vmcb_of(v)->save.rip;
+}
+
+/* CR4 is not intercepted: the VMCB copy is the guest's own. */
+static u64 svm_guest_cr4(struct vcpu *v)
+{
+	return vmcb_of(v)->save.cr4;
+}
+
+/* APM Vol. 2 15.20: EVENTINJ, type 3 = exception. */
+static void svm_inject(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	vmcb_of(v)->ctl.event_inj = vector | EVENT_TYPE_EXCEPTION | EVENT_VALID |
+				    (has_error ? EVENT_ERROR_VALID | (u64)error << 32 : 0);
+}
+
+/* APM Vol. 2 15.16.1: TLB_CONTROL applies at the next VMRUN, which drops
+ * the guest's translations, nested ones included. */
+static void svm_flush(struct vcpu *v)
+{
+	vmcb_of(v)->ctl.tlb_control = svm.features & SVM_FEAT_FLUSH_BY_ASID ?
+				      TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL;
+}
+
+static void svm_dump(struct vcpu *v)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+	struct vmcb_save *g = &vmcb->save;
+	struct guest_regs *r = v->regs;
+
+	hv_printf("SVM exit code %lx exitinfo1 %lx exitinfo2 %lx exitintinfo %lx\n",
+		  vmcb->ctl.exit_code, vmcb->ctl.exit_info1, vmcb->ctl.exit_info2,
+		  vmcb->ctl.exit_int_info);
+	hv_printf("guest rip %lx rsp %lx rflags %lx cs %x (attr %x) cpl %u\n",
+		  g->rip, g->rsp, g->rflags, g->cs.sel, g->cs.attrib, g->cpl);
+	hv_printf("cr0 %lx cr2 %lx cr3 %lx cr4 %lx efer %lx n_cr3 %lx\n",
+		  g->cr0, g->cr2, g->cr3, g->cr4, g->efer, vmcb->ctl.n_cr3);
+	if (r)
+		hv_printf("rax %lx rbx %lx rcx %lx rdx %lx rsi %lx rdi %lx rbp %lx r8 %lx\n",
+			  r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp, r->r8);
+}
+
+static void svm_cpuid_adjust(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	(void)sub;
+	if (leaf == 0x80000001)
+		*c &= ~(u32)BIT(12);		/* SKINIT/STGI: #UD here */
+	if (leaf == 0x80000008 && svm.rdpru)
+		*b &= ~(u32)BIT(4);		/* RDPRU: #UD here */
+	if (leaf == 0x8000000a)
+		*a = *b = *c = *d = 0;		/* SVM features: no SVM */
+}
+
+static int inject_gp(struct vcpu *v)
+{
+	svm_inject(v, EXC_GP, true, 0);
+	return 1;
+}
+
+/* EFER is ours in the VMCB: the guest reads it without SVME and may not
+ * set SVME, reserved bits or change LME with paging on (APM Vol. 2 3.1.7);
+ * LMA is read-only. */
+static int svm_efer(struct vcpu *v, bool write)
+{
+	struct vmcb_save *g = &vmcb_of(v)->save;
+	u64 val;
+
+	if (!write) {
+		val = g->efer & ~EFER_SVME;
+		v->regs->rax = (u32)val;
+		v->regs->rdx = val >> 32;
+		return 0;
+	}
+	val = (v->regs->rdx << 32) | (u32)v->regs->rax;
+	if (val & ~svm.guest_efer_bits)
+		return inject_gp(v);
+	if (((val ^ g->efer) & EFER_LME) && (g->cr0 & CR0_PG))
+		return inject_gp(v);
+	g->efer = (val & ~EFER_LMA) | (g->efer & EFER_LMA) | EFER_SVME;
+	return 0;
+}
+
+/* An event the exit interrupted (EXITINTINFO, APM Vol. 2 15.7.2) must be
+ * delivered again. Software interrupts, INT3 and INTO are not reinjected:
+ * RIP still points at the instruction, which raises them again. */
+static void svm_reinject(struct vmcb *vmcb)
+{
+	u64 info = vmcb->ctl.exit_int_info;
+	u32 type = info & (7u << 8), vec = info & EVENT_VECTOR_MASK;
+
+	if (!(info & EVENT_VALID) || type == 4u << 8 ||
+	    (type == EVENT_TYPE_EXCEPTION && (vec == 3 || vec == 4)))
+		return;
+	vmcb->ctl.event_inj = info;
+}
+
+/* Lengths of the intercepted instructions when the CPU has no nRIP save
+ * (QEMU TCG): CPUID 0f a2, RDMSR/WRMSR 0f 32/30, INVD 0f 08, VMMCALL
+ * 0f 01 d9. */
+static void svm_skip(struct vmcb *vmcb, unsigned len)
+{
+	if (svm.features & SVM_FEAT_NRIPS)
+		vmcb->save.rip = vmcb->ctl.next_rip;
+	else
+		vmcb->save.rip += len;
+	/* The skipped instruction ends an STI/MOV SS shadow. */
+	vmcb->ctl.int_state &= ~INT_STATE_SHADOW;
+}
+
+void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+	u64 code = vmcb->ctl.exit_code, info1 = vmcb->ctl.exit_info1;
+	unsigned len = 0;
+	int injected = 0;
+
+	v->regs = regs;
+	v->stats[HV_STAT_EXITS]++;
+	regs->rax = vmcb->save.rax;
+	/* The last VMRUN did the flush and the injection, if any. */
+	vmcb->ctl.tlb_control = TLB_CONTROL_NONE;
+	vmcb->ctl.event_inj = 0;
+	svm_reinject(vmcb);
+
+	switch (code) {
+	case SVM_EXIT_CPUID:
+		injected = vcpu_cpuid(v);
+		len = 2;
+		break;
+	case SVM_EXIT_VMMCALL:
+		injected = vcpu_hypercall(v);
+		len = 3;
+		break;
+	case SVM_EXIT_MSR: {
+		u32 msr = (u32)regs->rcx;
+		bool write = info1 & 1;
+
+		if (msr == MSR_EFER)
+			injected = svm_efer(v, write);
+		else
+			injected = write ? vcpu_wrmsr(v, msr) : vcpu_rdmsr(v, msr);
+		len = 2;
+		break;
+	}
+	case SVM_EXIT_INVD:
+		/* Dropping dirty lines could lose hypervisor writes. */
+		__asm__ __volatile__("wbinvd" ::: "memory");
+		len = 2;
+		break;
+	case SVM_EXIT_NPF:
+		/* EXITINFO1 is a #PF-style error code, EXITINFO2 the guest
+		 * physical address (APM Vol. 2 15.25.6). */
+		if (info1 & NPF_RSV)
+			vcpu_fatal(v, "reserved bit in a nested page table entry",
+				   vmcb->ctl.exit_info2);
+		vcpu_npf(v, vmcb->ctl.exit_info2,
+			 info1 & NPF_ID ? NPT_X : info1 & NPF_RW ? NPT_W : NPT_R);
+		injected = 1;	/* retry the access: do not skip */
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		vcpu_fatal(v, "shutdown (triple fault) in the guest", vmcb->save.rip);
+	case SVM_EXIT_INVALID:
+		vcpu_fatal(v, "VMRUN refused the guest state (VMEXIT_INVALID)", code);
+	case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI: case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA: case SVM_EXIT_RDPRU:
+		/* SVM is not exposed to the guest. */
+		svm_inject(v, EXC_UD, false, 0);
+		injected = 1;
+		break;
+	default:
+		vcpu_fatal(v, "unhandled VM exit", code);
+	}
+	if (!injected)
+		svm_skip(vmcb, len);
+	vmcb->save.rax = regs->rax;
+	v->regs = NULL;
 }
 
 const struct vendor_ops svm_ops = {
@@ -17,4 +416,14 @@ const struct vendor_ops svm_ops = {
 	.backend = HV_BACKEND_SVM,
 	.npt_fmt = NPT_FMT_AMD,
 	.probe = svm_probe,
+	.cpu_enable = svm_cpu_enable,
+	.vcpu_setup = svm_vcpu_setup,
+	.vcpu_run = svm_vcpu_run,
+	.guest_cpl = svm_guest_cpl,
+	.guest_rip = svm_guest_rip,
+	.inject_exception = svm_inject,
+	.flush_npt = svm_flush,
+	.dump = svm_dump,
+	.cpuid_adjust = svm_cpuid_adjust,
+	.guest_cr4 = svm_guest_cr4,
 };
