@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: bochs
+# emulators: bochs qemu
 # Hypercall ABI from user space (CPL 3): ping works, kernel-only calls are
 # refused with HVE_PERM (-2), unknown numbers get HVE_NOSYS (-1).
 set -e

@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: bochs
+# emulators: bochs qemu
 # The hypervisor identifies itself: CPUID.1:ECX[31] set, our signature at
 # 0x40000000, VMX/SVM hidden from the guest, version call from user space.
 set -e

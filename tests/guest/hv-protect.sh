@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: bochs
+# emulators: bochs qemu
 # Attack test: a kernel module reads and overwrites every frame of the
 # hypervisor (image and pool). It must see none of it, the hypervisor must
 # log the blocked accesses and keep answering, and the guest keeps running.

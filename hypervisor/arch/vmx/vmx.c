@@ -468,8 +468,18 @@ void vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	case EXIT_EPT_VIOLATION: {
 		u64 q = vmread(EXIT_QUALIFICATION);
 
+		u64 vec = vmread(IDT_VECTORING_INFO);
+
 		vcpu_npf(v, vmread(GUEST_PHYS_ADDR),
 			 (q & 1 ? NPT_R : 0) | (q & 2 ? NPT_W : 0) | (q & 4 ? NPT_X : 0));
+		/* An event whose delivery the violation interrupted is delivered
+		 * again on entry, or it is lost (SDM Vol. 3C 28.2.4, 27.2.1). */
+		if (vec & INTR_INFO_VALID) {
+			vmwrite(ENTRY_INTR_INFO, vec & ~(u64)BIT(12));
+			if (vec & INTR_INFO_ERR_VALID)
+				vmwrite(ENTRY_EXC_ERROR, vmread(IDT_VECTORING_ERROR));
+			vmwrite(ENTRY_INSN_LEN, vmread(EXIT_INSN_LEN));
+		}
 		v->regs = NULL;
 		return;		/* retry the access */
 	}
