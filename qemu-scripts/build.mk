@@ -1,0 +1,14 @@
+# Host programs beside QEMU: the emulated DRTM chipset (docs/drtm.md).
+# Included from the top-level Makefile; $(B) is the build directory.
+
+DRTM_CHIPSET := $(B)/tools/drtm-chipset
+
+$(DRTM_CHIPSET): qemu-scripts/drtm-chipset.c qemu-scripts/build.mk
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -pthread $< -lcrypto -o $@
+
+.PHONY: drtm-chipset
+drtm-chipset: $(DRTM_CHIPSET)
+
+EXTRA_ALL += $(DRTM_CHIPSET)

@@ -1,0 +1,145 @@
+/* emulators: qemu */
+/* tpm-extend17.c: in-guest test (runs in the Linux guest) that the OS cannot set the DRTM PCR:
+ * TPM2_PCR_Extend and TPM2_PCR_Reset of PCR 17 via /dev/tpm0 (locality 0) must be refused. */
+/*
+ * Exit status: 0 both refused and PCR 17 unchanged, 1 the TPM accepted one
+ * of them (or PCR 17 changed), 2 I/O error, 77 no /dev/tpm0.
+ * PC Client PCR rules (TCG PC Client Platform TPM Profile, PCR attributes):
+ * PCR 17 resets only from locality 4 and extends from localities 2-4, so
+ * libtpms answers TPM_RC_LOCALITY (0x907) at locality 0. Command layouts:
+ * TPM 2.0 Part 3, TPM2_PCR_Extend (22.2) and TPM2_PCR_Reset (22.8).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TPM_ST_SESSIONS 0x8002
+#define TPM_CC_PCR_RESET 0x13d
+#define TPM_CC_PCR_EXTEND 0x182
+#define TPM_RS_PW 0x40000009
+#define TPM_ALG_SHA256 0x000b
+#define TPM_RC_LOCALITY 0x907
+#define DRTM_PCR 17
+#define PCR17_SYSFS "/sys/class/tpm/tpm0/pcr-sha256/17"
+
+static size_t put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+	return 2;
+}
+
+static size_t put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+	return 4;
+}
+
+/* Header plus PCR handle plus an empty password session; returns length. */
+static size_t start_cmd(uint8_t *b, uint32_t cc)
+{
+	size_t n = 0;
+
+	n += put16(b + n, TPM_ST_SESSIONS);
+	n += put32(b + n, 0); /* size, patched by finish_cmd() */
+	n += put32(b + n, cc);
+	n += put32(b + n, DRTM_PCR);
+	n += put32(b + n, 9); /* authorizationSize */
+	n += put32(b + n, TPM_RS_PW);
+	n += put16(b + n, 0); /* nonceCaller */
+	b[n++] = 0;           /* sessionAttributes */
+	n += put16(b + n, 0); /* hmac (empty password) */
+	return n;
+}
+
+static void finish_cmd(uint8_t *b, size_t n)
+{
+	put32(b + 2, (uint32_t)n);
+}
+
+/* Send one command; returns the response code or -1 on I/O error. */
+static long transact(const char *what, const uint8_t *cmd, size_t len)
+{
+	uint8_t rsp[4096];
+	ssize_t n;
+	long rc;
+	int fd = open("/dev/tpm0", O_RDWR);
+
+	if (fd < 0) {
+		printf("tpm-extend17: open /dev/tpm0: %s\n", strerror(errno));
+		return -1;
+	}
+	n = write(fd, cmd, len);
+	if (n != (ssize_t)len) {
+		printf("tpm-extend17: %s: write: %s\n", what, n < 0 ? strerror(errno) : "short");
+		close(fd);
+		return -1;
+	}
+	n = read(fd, rsp, sizeof(rsp));
+	close(fd);
+	if (n < 10) {
+		printf("tpm-extend17: %s: read: %s\n", what, n < 0 ? strerror(errno) : "short");
+		return -1;
+	}
+	rc = (long)((uint32_t)rsp[6] << 24 | (uint32_t)rsp[7] << 16 | (uint32_t)rsp[8] << 8 | rsp[9]);
+	printf("tpm-extend17: %s of PCR %d at locality 0 -> rc 0x%lx%s\n", what, DRTM_PCR, rc,
+	       rc == TPM_RC_LOCALITY ? " (TPM_RC_LOCALITY)" : "");
+	return rc;
+}
+
+static int read_pcr17(char *buf, size_t len)
+{
+	FILE *f = fopen(PCR17_SYSFS, "r");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+int main(void)
+{
+	uint8_t cmd[128];
+	char before[128] = "", after[128] = "";
+	long rc_ext, rc_reset;
+	size_t n;
+	int fail = 0;
+
+	if (access("/dev/tpm0", F_OK) != 0) {
+		printf("tpm-extend17: no /dev/tpm0: skipped\n");
+		return 77;
+	}
+	read_pcr17(before, sizeof(before));
+
+	n = start_cmd(cmd, TPM_CC_PCR_EXTEND);
+	n += put32(cmd + n, 1); /* TPML_DIGEST_VALUES.count */
+	n += put16(cmd + n, TPM_ALG_SHA256);
+	memset(cmd + n, 0x5a, 32);
+	n += 32;
+	finish_cmd(cmd, n);
+	rc_ext = transact("TPM2_PCR_Extend", cmd, n);
+
+	n = start_cmd(cmd, TPM_CC_PCR_RESET);
+	finish_cmd(cmd, n);
+	rc_reset = transact("TPM2_PCR_Reset", cmd, n);
+
+	if (rc_ext < 0 || rc_reset < 0)
+		return 2;
+	if (rc_ext == 0 || rc_reset == 0)
+		fail = 1;
+	if (read_pcr17(after, sizeof(after)) == 0) {
+		printf("tpm-extend17: PCR 17 before %.64s, after %.64s\n", before, after);
+		if (strcmp(before, after))
+			fail = 1;
+	}
+	printf("tpm-extend17: %s\n", fail ? "FAIL: the OS changed PCR 17" : "refused, as required");
+	return fail;
+}
