@@ -1,11 +1,12 @@
 /* emulators: qemu */
-/* tpm-extend17.c: in-guest test (runs in the Linux guest) that the OS cannot set the DRTM PCR:
- * TPM2_PCR_Extend and TPM2_PCR_Reset of PCR 17 via /dev/tpm0 (locality 0) must be refused. */
+/* tpm-extend17.c: in-guest test (runs in the Linux guest) that the OS cannot set the DRTM PCR
+ * (17) nor the hypervisor's PCR (18, launch parameters / key binding): TPM2_PCR_Extend and
+ * TPM2_PCR_Reset of each via /dev/tpm0 (locality 0) must be refused. */
 /*
- * Exit status: 0 both refused and PCR 17 unchanged, 1 the TPM accepted one
- * of them (or PCR 17 changed), 2 I/O error, 77 no /dev/tpm0.
+ * Exit status: 0 all refused and PCRs 17, 18 unchanged, 1 the TPM accepted one
+ * of them (or a PCR changed, or there is no /dev/tpm0), 2 I/O error.
  * PC Client PCR rules (TCG PC Client Platform TPM Profile, PCR attributes):
- * PCR 17 resets only from locality 4 and extends from localities 2-4, so
+ * PCRs 17/18 reset only from locality 4 and extend from localities 2-4, so
  * libtpms answers TPM_RC_LOCALITY (0x907) at locality 0. Command layouts:
  * TPM 2.0 Part 3, TPM2_PCR_Extend (22.2) and TPM2_PCR_Reset (22.8).
  */
@@ -22,8 +23,7 @@
 #define TPM_RS_PW 0x40000009
 #define TPM_ALG_SHA256 0x000b
 #define TPM_RC_LOCALITY 0x907
-#define DRTM_PCR 17
-#define PCR17_SYSFS "/sys/class/tpm/tpm0/pcr-sha256/17"
+static unsigned int pcr_nr;
 
 static size_t put16(uint8_t *p, uint16_t v)
 {
@@ -49,7 +49,7 @@ static size_t start_cmd(uint8_t *b, uint32_t cc)
 	n += put16(b + n, TPM_ST_SESSIONS);
 	n += put32(b + n, 0); /* size, patched by finish_cmd() */
 	n += put32(b + n, cc);
-	n += put32(b + n, DRTM_PCR);
+	n += put32(b + n, pcr_nr);
 	n += put32(b + n, 9); /* authorizationSize */
 	n += put32(b + n, TPM_RS_PW);
 	n += put16(b + n, 0); /* nonceCaller */
@@ -88,16 +88,19 @@ static long transact(const char *what, const uint8_t *cmd, size_t len)
 		return -1;
 	}
 	rc = (long)((uint32_t)rsp[6] << 24 | (uint32_t)rsp[7] << 16 | (uint32_t)rsp[8] << 8 | rsp[9]);
-	printf("tpm-extend17: %s of PCR %d at locality 0 -> rc 0x%lx%s\n", what, DRTM_PCR, rc,
+	printf("tpm-extend17: %s of PCR %d at locality 0 -> rc 0x%lx%s\n", what, pcr_nr, rc,
 	       rc == TPM_RC_LOCALITY ? " (TPM_RC_LOCALITY)" : "");
 	return rc;
 }
 
 static int read_pcr17(char *buf, size_t len)
 {
-	FILE *f = fopen(PCR17_SYSFS, "r");
+	char path[64];
+	FILE *f;
 	int ok;
 
+	snprintf(path, sizeof(path), "/sys/class/tpm/tpm0/pcr-sha256/%u", pcr_nr);
+	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	ok = fgets(buf, (int)len, f) != NULL;
@@ -105,7 +108,7 @@ static int read_pcr17(char *buf, size_t len)
 	return ok ? 0 : -1;
 }
 
-int main(void)
+static int check_pcr(unsigned int pcr)
 {
 	uint8_t cmd[128];
 	char before[128] = "", after[128] = "";
@@ -113,10 +116,7 @@ int main(void)
 	size_t n;
 	int fail = 0;
 
-	if (access("/dev/tpm0", F_OK) != 0) {
-		printf("tpm-extend17: no /dev/tpm0: skipped\n");
-		return 77;
-	}
+	pcr_nr = pcr;
 	read_pcr17(before, sizeof(before));
 
 	n = start_cmd(cmd, TPM_CC_PCR_EXTEND);
@@ -136,10 +136,26 @@ int main(void)
 	if (rc_ext == 0 || rc_reset == 0)
 		fail = 1;
 	if (read_pcr17(after, sizeof(after)) == 0) {
-		printf("tpm-extend17: PCR 17 before %.64s, after %.64s\n", before, after);
+		printf("tpm-extend17: PCR %u before %.64s, after %.64s\n", pcr, before, after);
 		if (strcmp(before, after))
 			fail = 1;
+	} else {
+		fail = 1;
 	}
-	printf("tpm-extend17: %s\n", fail ? "FAIL: the OS changed PCR 17" : "refused, as required");
+	printf("tpm-extend17: PCR %u: %s\n", pcr, fail ? "FAIL: the OS changed it" : "refused, as required");
 	return fail;
+}
+
+int main(void)
+{
+	int r17, r18;
+
+	/* This test only runs where the platform has a TPM (QEMU + swtpm). */
+	if (access("/dev/tpm0", F_OK) != 0) {
+		printf("tpm-extend17: FAIL: no /dev/tpm0 on a platform that has a TPM\n");
+		return 1;
+	}
+	r17 = check_pcr(17);
+	r18 = check_pcr(18);
+	return r17 ? r17 : r18;
 }
