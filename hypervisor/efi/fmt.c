@@ -203,19 +203,6 @@ void lerror(EFI_STATUS st, const char *fmt, ...)
 	lprintf("\n");
 }
 
-static inline void outb(u16 port, u8 v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u8 inb(u16 port)
-{
-	u8 v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 /* Polled COM1 output, only for when the firmware's console may be gone. */
 void ldr_com1_puts(const char *s)
 {

@@ -46,6 +46,20 @@ int elf_check(const void *file, u64 size, struct ldr_elf *out);
 void elf_copy(const void *file, const struct ldr_elf *e);
 const struct hv_image_header *elf_find_header(const struct ldr_elf *e);
 
+/* Port I/O, for the serial ports once the firmware is gone. */
+static inline void outb(u16 port, u8 v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u8 inb(u16 port)
+{
+	u8 v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 /* handoff.S: position-independent code copied below 1 MiB. */
 extern const u8 ldr_tramp[], ldr_tramp_end[];
 
