@@ -1,5 +1,5 @@
 /* Hypercall dispatch (ABI in include/hv/hypercall.h). Vendor-neutral: the
- * backend decoded VMCALL/VMMCALL and calls vcpu_hypercall(). */
+ * backend decoded the guest's hypercall instruction and calls vcpu_hypercall(). */
 #include "hv.h"
 #include "console.h"
 #include "measure.h"

@@ -20,7 +20,7 @@ int vcpu_cpuid(struct vcpu *v)
 			c = HV_SIG_ECX;
 			d = HV_SIG_EDX;
 		} else if (leaf == HV_CPUID_FEATURES) {
-			a = v->ops->backend == HV_BACKEND_SVM ? HV_FEAT_VMMCALL : 0;
+			a = v->ops->hv_features;
 		}
 	} else {
 		cpuid(leaf, sub, &a, &b, &c, &d);

@@ -8,7 +8,7 @@
 #include "mm/npt.h"
 
 /* General-purpose registers as the backends' entry stubs save them, lowest
- * address first (RSP and RIP live in the VMCS/VMCB). The stubs push in the
+ * address first (RSP and RIP live in the backend's control structure). The stubs push in the
  * reverse order; offsets are checked below and used from asm as 8 * index. */
 struct guest_regs {
 	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp;
@@ -36,6 +36,7 @@ struct vendor_ops {
 	const char *name;
 	int backend;			/* HV_BACKEND_* */
 	enum npt_fmt npt_fmt;
+	u32 hv_features;		/* HV_FEAT_* in CPUID 0x40000001 EAX */
 	/* Check the CPU has what we need; print what is missing. */
 	int (*probe)(void);
 	/* Turn virtualization on for this CPU (VMXON / EFER.SVME). */
@@ -59,7 +60,7 @@ extern const struct vendor_ops vmx_ops, svm_ops;
 struct vcpu {
 	struct guest_regs *regs;	/* valid while an exit is handled */
 	const struct vendor_ops *ops;
-	void *vendor;			/* VMCS / VMCB state of the backend */
+	void *vendor;			/* the backend's per-vCPU state */
 	struct npt *npt;
 	u64 host_stack_top;
 	u64 stats[HV_STAT_MAX];

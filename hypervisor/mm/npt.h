@@ -13,7 +13,7 @@
  * TLB invalidation is the caller's job: after npt_map/npt_unmap/npt_protect
  * changes or removes a translation, the backend must flush before any vCPU
  * using these tables runs again (INVEPT single-context on VMX, an ASID flush
- * via the VMCB TLB_CONTROL field on SVM).  Table pages freed by these calls
+ * via the TLB control of the SVM backend).  Table pages freed by these calls
  * go back to page_free() at once, so that flush must also happen before the
  * pages can be reused, because paging-structure caches may still hold them.
  *
@@ -85,7 +85,7 @@ int npt_lookup(const struct npt *n, u64 gpa, u64 *hpa, unsigned *perms,
 	       enum npt_mt *mt, unsigned *page_size);
 
 /* Physical address of the PML4: EPTP bits 51:12 (the backend adds the
- * walk length and memory type, SDM Vol. 3C 25.6.11) or the VMCB nCR3. */
+ * walk length and memory type, SDM Vol. 3C 25.6.11) or the nested CR3 of the SVM backend. */
 u64 npt_root_pa(const struct npt *n);
 
 /* Free every table page; n is left empty (root NULL). */

@@ -415,6 +415,7 @@ const struct vendor_ops svm_ops = {
 	.name = "svm",
 	.backend = HV_BACKEND_SVM,
 	.npt_fmt = NPT_FMT_AMD,
+	.hv_features = HV_FEAT_VMMCALL,
 	.probe = svm_probe,
 	.cpu_enable = svm_cpu_enable,
 	.vcpu_setup = svm_vcpu_setup,
