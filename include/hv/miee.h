@@ -1,0 +1,142 @@
+/* MIEE (isolated environment) ABI shared by the hypervisor, the kernel
+ * driver (guest-driver/), the runner (tools/miee-run.c), PALs and the
+ * measurement tool: lifecycle hypercalls, the page list, the initial vCPU
+ * state, exit reasons, the ioctl API of /dev/miee. docs/miee.md. */
+#ifndef HV_ABI_MIEE_H
+#define HV_ABI_MIEE_H
+
+#ifdef __KERNEL__
+#include <linux/ioctl.h>
+#include <linux/types.h>
+typedef __u16 m_u16; typedef __u32 m_u32; typedef __u64 m_u64;
+#else
+#include <stdint.h>
+#include <sys/ioctl.h>
+typedef uint16_t m_u16; typedef uint32_t m_u32; typedef uint64_t m_u64;
+#endif
+
+/* ---- lifecycle hypercalls: OS kernel (CPL 0) only. RAX = number, result
+ * in RAX (0 or HVE_* / MIEE_E*), outputs as listed. */
+#define HC_MIEE_CREATE 0x10	/* RBX = max pages; out RBX = id (1..MIEE_MAX) */
+#define HC_MIEE_ADD 0x11	/* RBX = id, RCX = phys addr of struct miee_page[RDX],
+				 * RDX = count (1..MIEE_ADD_MAX), one page of OS RAM */
+#define HC_MIEE_INIT 0x12	/* RBX = id, RCX = phys addr of struct miee_init;
+				 * out RBX..: none; the measurement via HC_MIEE_INFO */
+#define HC_MIEE_ENTER 0x13	/* RBX = id, RCX = RAX for the MIEE when it resumes
+				 * from a host call; out RBX = MIEE_EXIT_*, RCX = info
+				 * (exit status / host-call argument / fault vector),
+				 * RDX = second info (fault address) */
+#define HC_MIEE_DESTROY 0x14	/* RBX = id; frames scrubbed and returned */
+#define HC_MIEE_INFO 0x15	/* RBX = id, RCX = phys addr of struct miee_info */
+
+/* ---- calls from inside an MIEE (refused from the OS) */
+#define HC_MIEE_EXIT 0x20	/* RBX = status: ends the MIEE's run */
+#define HC_MIEE_HOSTCALL 0x21	/* RBX = argument: the OS serves it, then
+				 * HC_MIEE_ENTER resumes after this call with
+				 * RAX = the OS's RCX of that HC_MIEE_ENTER */
+
+#define MIEE_MAX 16		/* MIEEs at once */
+#define MIEE_MAX_PAGES 4096	/* pages per MIEE (16 MiB) */
+#define MIEE_ADD_MAX 256	/* entries per HC_MIEE_ADD */
+
+/* struct miee_page.flags */
+#define MIEE_P_R (1u << 0)
+#define MIEE_P_W (1u << 1)
+#define MIEE_P_X (1u << 2)
+#define MIEE_P_MEASURED (1u << 3)	/* contents go into the measurement */
+#define MIEE_P_SHARED (1u << 4)		/* host-call buffer: stays visible to the
+					 * OS, never executable, never measured */
+#define MIEE_P_ALL 0x1fu
+
+struct miee_page {
+	m_u64 frame;		/* physical address of an OS-owned RAM page */
+	m_u64 offset;		/* page-aligned offset in the MIEE's address space */
+	m_u32 flags;
+	m_u32 reserved;		/* 0 */
+};
+
+/* Initial vCPU state (measured): 64-bit mode with paging; every address is
+ * an offset in the MIEE's address space. */
+struct miee_init {
+	m_u64 rip, rsp, cr3;
+	m_u64 gdt_base, idt_base;
+	m_u16 gdt_limit, idt_limit;
+	m_u16 cs, ds;		/* flat 64-bit code / data selectors in its GDT */
+	m_u64 arg;		/* RDI at the first entry */
+};
+
+/*
+ * The measurement (SHA-256), computed by the hypervisor as pages are added
+ * and at init, recomputable from the same inputs (attest/miee-measure):
+ *   for every page added with MIEE_P_MEASURED, in the order added:
+ *     offset (8 bytes LE) || flags (4 bytes LE) || the 4096 bytes
+ *   then the struct miee_init given to HC_MIEE_INIT (56 bytes, LE fields).
+ */
+
+/* HC_MIEE_INFO */
+struct miee_info {
+	m_u32 state;		/* MIEE_S_* */
+	m_u32 pages;		/* frames owned (including shared ones) */
+	m_u64 measurement_ready;
+	unsigned char measurement[32];
+	m_u64 enters, exits;	/* VM transitions into / out of the MIEE */
+};
+
+#define MIEE_S_ADDING 1
+#define MIEE_S_READY 2		/* initialised, can be entered */
+#define MIEE_S_DEAD 3		/* ended (exit or fault); only destroy */
+
+/* HC_MIEE_ENTER exit reasons (RBX). */
+#define MIEE_EXIT_DONE 1	/* HC_MIEE_EXIT; RCX = status */
+#define MIEE_EXIT_HOSTCALL 2	/* RCX = argument; resume with HC_MIEE_ENTER */
+#define MIEE_EXIT_INTERRUPTED 3	/* an interrupt for the OS; resume */
+#define MIEE_EXIT_FAULT 4	/* RCX = reason MIEE_F_*, RDX = address */
+
+#define MIEE_F_TRIPLE 1		/* a fault its own IDT could not take */
+#define MIEE_F_NPF 2		/* access outside its memory / to a forbidden page */
+#define MIEE_F_BADCALL 3	/* an unknown or forbidden hypercall */
+#define MIEE_F_INSN 4		/* an instruction the MIEE may not execute */
+
+/* Errors beyond include/hv/hypercall.h's, each with one meaning. */
+#define MIEE_ENOENT (-10)	/* no such MIEE id */
+#define MIEE_ESTATE (-11)	/* wrong state for this call (e.g. add after init) */
+#define MIEE_EFRAME (-12)	/* a frame is not OS-owned RAM (hypervisor, MMIO,
+				 * another MIEE's, already in this one) */
+#define MIEE_ERANGE (-13)	/* offset outside the MIEE's range, or unaligned */
+#define MIEE_EDUP (-14)		/* the same offset or frame twice */
+#define MIEE_ELIMIT (-15)	/* too many MIEEs, pages or list entries */
+#define MIEE_EFLAGS (-16)	/* bad page flags or reserved field */
+#define MIEE_ENOMEM (-17)	/* the hypervisor is out of memory */
+#define MIEE_EARG (-18)		/* bad pointer or initial state */
+
+/* ---- /dev/miee: one MIEE per open file; closing it destroys the MIEE. */
+struct miee_ioc_create {
+	m_u32 max_pages;
+	m_u32 id;		/* out */
+};
+
+struct miee_ioc_add {
+	m_u64 uaddr;		/* page-aligned user address of the contents */
+	m_u64 offset;		/* page-aligned offset in the MIEE */
+	m_u32 npages;
+	m_u32 flags;		/* MIEE_P_* */
+};
+
+struct miee_ioc_enter {
+	m_u64 hostcall_ret;	/* in: RAX for a resumed host call */
+	m_u32 reason;		/* out: MIEE_EXIT_* */
+	m_u32 pad;
+	m_u64 info, info2;	/* out */
+};
+
+#define MIEE_IOC_MAGIC 'M'
+#define MIEE_IOC_CREATE _IOWR(MIEE_IOC_MAGIC, 1, struct miee_ioc_create)
+#define MIEE_IOC_ADD _IOW(MIEE_IOC_MAGIC, 2, struct miee_ioc_add)
+#define MIEE_IOC_INIT _IOW(MIEE_IOC_MAGIC, 3, struct miee_init)
+#define MIEE_IOC_ENTER _IOWR(MIEE_IOC_MAGIC, 4, struct miee_ioc_enter)
+#define MIEE_IOC_INFO _IOR(MIEE_IOC_MAGIC, 5, struct miee_info)
+
+_Static_assert(sizeof(struct miee_page) == 24, "miee_page layout");
+_Static_assert(sizeof(struct miee_init) == 56, "miee_init layout");
+
+#endif
