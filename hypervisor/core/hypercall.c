@@ -3,6 +3,10 @@
 #include "hv.h"
 #include "console.h"
 #include "measure.h"
+#include "miee.h"
+#include "core/frames.h"
+
+extern struct frame_table hv_frames;
 #include "vcpu.h"
 
 static int hc_version(struct vcpu *v)
@@ -26,6 +30,11 @@ static int hc_stats(struct vcpu *v)
 		return HVE_INVAL;
 	if (which == HV_STAT_FREE_PAGES)
 		v->stats[which] = palloc_free_pages();
+	if (which == HV_STAT_OS_FRAMES)
+		v->stats[which] = frames_count(&hv_frames, FRAME_OS);
+	if (which == HV_STAT_MIEE_FRAMES)
+		v->stats[which] = frames_count(&hv_frames, FRAME_MIEE) +
+				  frames_count(&hv_frames, FRAME_SHARED);
 	v->regs->rbx = v->stats[which];
 	return HVE_OK;
 }
@@ -60,14 +69,33 @@ int vcpu_hypercall(struct vcpu *v)
 {
 	u64 nr = v->regs->rax;
 	s64 ret;
+	int r;
 
 	v->stats[HV_STAT_HYPERCALLS]++;
-	if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr])
+	if (v->miee) {
+		/* From inside an MIEE: its own calls, and the harmless ones. */
+		if (nr != HC_VERSION && nr != HC_PING)
+			return miee_hypercall(v);
+		ret = hc_table[nr](v);
+		v->regs->rax = (u64)ret;
+		return VCPU_SKIP;
+	}
+	if (nr >= HC_MIEE_CREATE && nr <= HC_MIEE_INFO) {
+		if (v->ops->guest_cpl(v) != 0) {
+			ret = HVE_PERM;
+		} else {
+			r = miee_os_hypercall(v, nr, &ret);
+			if (r == VCPU_SWITCHED)
+				return VCPU_SWITCHED;
+		}
+	} else if (nr == HC_MIEE_EXIT || nr == HC_MIEE_HOSTCALL)
+		ret = HVE_PERM;		/* only from inside an MIEE */
+	else if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr])
 		ret = HVE_NOSYS;
 	else if (v->ops->guest_cpl(v) != 0 && !HC_USER_ALLOWED(nr))
 		ret = HVE_PERM;
 	else
 		ret = hc_table[nr](v);
 	v->regs->rax = (u64)ret;
-	return 0;
+	return VCPU_SKIP;
 }

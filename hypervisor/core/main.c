@@ -5,6 +5,8 @@
 #include "core/frames.h"
 #include "linux.h"
 #include "measure.h"
+#include "miee.h"
+#include "fpu.h"
 #include "vcpu.h"
 #include "x86.h"
 
@@ -17,6 +19,7 @@ struct frame_table hv_frames;
 extern u64 hv_sink_page;
 
 static struct npt os_npt;
+struct npt *hv_os_npt = &os_npt;
 static struct vcpu os_vcpu;
 
 bool hv_owns(u64 pa, u64 size)
@@ -205,6 +208,11 @@ void hv_main(struct bootinfo *bi)
 	stack = palloc_contig(HOST_STACK_PAGES);
 	if (!stack)
 		panic("no memory for the host stack");
+	fpu_setup();
+	os_vcpu.fpu = page_alloc();
+	if (!os_vcpu.fpu)
+		panic("no memory for the OS's vector-register area");
+	miee_setup(&os_vcpu);
 	os_vcpu.ops = ops;
 	os_vcpu.npt = &os_npt;
 	os_vcpu.host_stack_top = (u64)stack + HOST_STACK_PAGES * PAGE_SIZE;

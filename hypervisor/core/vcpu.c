@@ -3,6 +3,8 @@
 #include "hv.h"
 #include "console.h"
 #include "vcpu.h"
+#include "miee.h"
+#include "core/frames.h"
 #include "x86.h"
 
 u64 hv_sink_page;	/* stands in for any frame the OS may not touch */
@@ -47,10 +49,12 @@ int vcpu_cpuid(struct vcpu *v)
 	return 0;
 }
 
+extern struct frame_table hv_frames;
+
 static int inject_gp(struct vcpu *v)
 {
 	v->ops->inject_exception(v, EXC_GP, true, 0);
-	return 1;
+	return VCPU_INJECTED;
 }
 
 /* Only MSRs the backend chose to intercept arrive here. */
@@ -58,6 +62,8 @@ int vcpu_rdmsr(struct vcpu *v, u32 msr)
 {
 	u64 val;
 
+	if (v->miee)	/* an MIEE may not touch machine state */
+		return miee_fault(v, MIEE_F_INSN, msr);
 	switch (msr) {
 	case MSR_FEATURE_CONTROL:
 		val = 1;	/* locked, VMX off: the guest cannot turn it on */
@@ -72,7 +78,8 @@ int vcpu_rdmsr(struct vcpu *v, u32 msr)
 
 int vcpu_wrmsr(struct vcpu *v, u32 msr)
 {
-	(void)msr;
+	if (v->miee)
+		return miee_fault(v, MIEE_F_INSN, msr);
 	return inject_gp(v);
 }
 
@@ -84,6 +91,8 @@ int vcpu_xsetbv(struct vcpu *v)
 	u32 a, b, c, d;
 	u64 supported;
 
+	if (v->miee)	/* XCR0 is shared with the OS */
+		return miee_fault(v, MIEE_F_INSN, 0);
 	cpuid(0xd, 0, &a, &b, &c, &d);
 	supported = ((u64)d << 32) | a;
 	if ((u32)v->regs->rcx != 0 || v->ops->guest_cpl(v) != 0 || !(val & 1) ||
@@ -91,21 +100,25 @@ int vcpu_xsetbv(struct vcpu *v)
 	    ((val & 0xe0) && (val & 0xe0) != 0xe0) || ((val & 0xe0) && !(val & 4)))
 		return inject_gp(v);
 	xsetbv(0, val);
-	return 0;
+	return VCPU_SKIP;
 }
 
-void vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
+int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 {
 	u64 page = gpa & PAGE_MASK;
+	enum frame_kind k = frames_kind(&hv_frames, page >> PAGE_SHIFT);
 	int err;
 
-	if (hv_owns(page, PAGE_SIZE)) {
-		/* The OS touched hypervisor memory: it gets the sink page,
-		 * never the frame (docs/memory.md). */
+	if (v->miee)	/* outside its memory, or a right it does not have */
+		return miee_fault(v, MIEE_F_NPF, gpa);
+	if (gpa < hv_layout.phys_top && k != FRAME_OS && k != FRAME_MMIO) {
+		/* The OS touched memory it does not own (the hypervisor's, an
+		 * MIEE's): it gets the sink page, never the frame
+		 * (docs/hypervisor.md). */
 		if (v->stats[HV_STAT_BLOCKED]++ < 16)
-			hv_printf("blocked guest %s of hypervisor memory at %lx (rip %lx)\n",
+			hv_printf("blocked guest %s of %s memory at %lx (rip %lx)\n",
 				  access & NPT_W ? "write" : access & NPT_X ? "fetch" : "read",
-				  gpa, v->ops->guest_rip(v));
+				  k == FRAME_HV ? "hypervisor" : "MIEE", gpa, v->ops->guest_rip(v));
 		err = npt_map(v->npt, page, hv_sink_page, PAGE_SIZE, NPT_R | NPT_W, NPT_MT_WB);
 	} else if (gpa >= hv_layout.phys_top && gpa < BIT(46)) {
 		/* MMIO above what was mapped up front (64-bit BARs): pass it
@@ -114,16 +127,33 @@ void vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 			      ALIGN_DOWN(gpa, LARGE_PAGE_SIZE), LARGE_PAGE_SIZE,
 			      NPT_R | NPT_W | NPT_X, NPT_MT_UC);
 	} else {
-		vcpu_fatal(v, "nested page fault on a guest-physical address", gpa);
+		return vcpu_fatal(v, "nested page fault on a guest-physical address", gpa);
 	}
 	if (err)
-		vcpu_fatal(v, "cannot map after a nested page fault", gpa);
+		return vcpu_fatal(v, "cannot map after a nested page fault", gpa);
 	v->ops->flush_npt(v);
+	return VCPU_RETRY;
 }
 
-void vcpu_fatal(struct vcpu *v, const char *why, u64 info)
+int vcpu_interrupted(struct vcpu *v, bool nmi)
 {
+	if (!v->miee)
+		return vcpu_fatal(v, nmi ? "NMI exit from the OS" : "interrupt exit from the OS", 0);
+	return miee_interrupted(v, nmi);
+}
+
+int vcpu_fatal(struct vcpu *v, const char *why, u64 info)
+{
+	if (v->miee)
+		return miee_fault(v, MIEE_F_INSN, info);
 	hv_printf("guest stopped: %s (%lx)\n", why, info);
 	v->ops->dump(v);
 	panic("guest vCPU stopped: %s", why);
+}
+
+int vcpu_shutdown(struct vcpu *v)
+{
+	if (v->miee)
+		return miee_fault(v, MIEE_F_TRIPLE, v->ops->guest_rip(v));
+	return vcpu_fatal(v, "triple fault (shutdown) in the guest", v->ops->guest_rip(v));
 }

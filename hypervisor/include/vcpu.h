@@ -23,8 +23,8 @@ _Static_assert(__builtin_offsetof(struct guest_regs, r15) == 14 * 8, "r15 at 14"
 struct vcpu_init_state {
 	u64 rip, rsp, rflags;
 	u64 cr0, cr3, cr4, efer;
-	u64 gdt_base;
-	u16 gdt_limit;
+	u64 gdt_base, idt_base;
+	u16 gdt_limit, idt_limit;
 	u16 cs, ds;		/* flat 64-bit code and data selectors */
 	struct guest_regs regs;
 };
@@ -53,12 +53,38 @@ struct vendor_ops {
 	void (*cpuid_adjust)(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d);
 	/* CR4 as the guest set it (CPUID bits such as OSXSAVE mirror it). */
 	u64 (*guest_cr4)(struct vcpu *v);
+
+	/*
+	 * MIEE thread slots (docs/miee.md). vcpu_setup() builds an isolated
+	 * context when v->miee != 0: external interrupts and NMIs exit (core:
+	 * vcpu_interrupted()), every MSR access, port I/O, XSETBV and the
+	 * virtualization instructions exit (core refuses them), exceptions go
+	 * through the context's own IDT, a triple fault/shutdown exits
+	 * (vcpu_fatal()), its own nested table (v->npt) and TLB tag.
+	 *
+	 * ctx_switch: called by the core from inside an exit handler of
+	 * `from`; make `to` the context the CPU enters when this exit's
+	 * handling ends. The core has already swapped the GPR frame on the
+	 * host stack and the vcpu pointer at host_stack_top - 8; the backend
+	 * switches its control structure (and anything it keeps outside the
+	 * frame, e.g. RAX in the VMCB). After a core handler returned
+	 * VCPU_SWITCHED the backend must not touch `from`'s state again in
+	 * that exit (no instruction skip, no RAX write-back to it).
+	 */
+	void (*ctx_switch)(struct vcpu *from, struct vcpu *to);
+	void (*ctx_free)(struct vcpu *v);
+	/* An NMI arrived while an isolated context ran: deliver it to v. */
+	void (*inject_nmi)(struct vcpu *v);
 };
 
 extern const struct vendor_ops vmx_ops, svm_ops;
 
 struct vcpu {
 	struct guest_regs *regs;	/* valid while an exit is handled */
+	struct guest_regs saved;	/* GPRs while another context runs */
+	u16 miee;			/* 0: the OS; else the MIEE it belongs to */
+	bool launched;			/* entered at least once */
+	void *fpu;			/* XSAVE area while another context runs */
 	const struct vendor_ops *ops;
 	void *vendor;			/* the backend's per-vCPU state */
 	struct npt *npt;
@@ -66,16 +92,33 @@ struct vcpu {
 	u64 stats[HV_STAT_MAX];
 };
 
-/* Exit handlers of the core. Each returns 0 when the instruction was
- * handled and should be skipped, or 1 when an exception was injected (do
- * not skip). */
+/* Exit handlers of the core. Each returns VCPU_SKIP when the instruction
+ * was handled and should be skipped, VCPU_INJECTED when an exception was
+ * injected (do not skip), VCPU_RETRY (re-run the instruction), or
+ * VCPU_SWITCHED when the handler switched to another context (see
+ * ctx_switch). The backend skips a hypercall instruction BEFORE calling
+ * vcpu_hypercall(): a hypercall never injects, and may switch. */
+#define VCPU_SKIP 0
+#define VCPU_INJECTED 1
+#define VCPU_RETRY 2
+#define VCPU_SWITCHED 3
 int vcpu_cpuid(struct vcpu *v);
 int vcpu_hypercall(struct vcpu *v);
 int vcpu_rdmsr(struct vcpu *v, u32 msr);
 int vcpu_wrmsr(struct vcpu *v, u32 msr);
 int vcpu_xsetbv(struct vcpu *v);
 /* Nested page fault on gpa; access is NPT_R/W/X of the attempt. */
-void vcpu_npf(struct vcpu *v, u64 gpa, unsigned access);
-void vcpu_fatal(struct vcpu *v, const char *why, u64 info) __attribute__((noreturn));
+int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access);
+/* External interrupt or NMI exit of an isolated context. */
+int vcpu_interrupted(struct vcpu *v, bool nmi);
+/* The guest cannot go on: the OS stops the machine (panic); an MIEE is
+ * ended and the OS resumes (VCPU_SWITCHED). vcpu_shutdown() is the same
+ * for a triple fault / shutdown exit (its own MIEE reason code). */
+int vcpu_fatal(struct vcpu *v, const char *why, u64 info);
+int vcpu_shutdown(struct vcpu *v);
+
+/* core/miee.c: move the CPU from one context to another inside an exit
+ * handler (GPR frame, FPU/SSE state, vcpu pointer, then the backend). */
+void vcpu_switch(struct vcpu *from, struct vcpu *to);
 
 #endif

@@ -46,7 +46,9 @@
 #define HV_STAT_HYPERCALLS 1
 #define HV_STAT_BLOCKED 2	/* guest accesses to hypervisor memory refused */
 #define HV_STAT_FREE_PAGES 3	/* pages left in the hypervisor pool */
-#define HV_STAT_MAX 4
+#define HV_STAT_OS_FRAMES 4	/* frames the OS owns (frame table) */
+#define HV_STAT_MIEE_FRAMES 5	/* frames MIEEs own, shared ones included */
+#define HV_STAT_MAX 6
 
 /* Errors (RAX). Each has a name in hypervisor/core/hypercall.c. */
 #define HVE_OK 0

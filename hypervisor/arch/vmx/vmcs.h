@@ -94,7 +94,12 @@ enum vmx_exit {
 #define FEATURE_CONTROL_LOCK BIT(0)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX BIT(2)
 
+/* Pin-based controls (SDM Vol. 3C 25.6.1). */
+#define PIN_EXT_INTR BIT(0)
+#define PIN_NMI BIT(3)
+
 /* Primary processor-based controls (SDM Vol. 3C 25.6.2). */
+#define PROC_UNCOND_IO BIT(24)
 #define PROC_USE_MSR_BITMAPS BIT(28)
 #define PROC_SECONDARY BIT(31)
 /* Secondary (Table 25-7). */

@@ -6,6 +6,7 @@
 #include "vcpu.h"
 #include "x86.h"
 #include "arch/vmx/vmcs.h"
+#include "hv/miee.h"
 
 struct vmx_vcpu {
 	u64 vmcs_pa;
@@ -21,14 +22,17 @@ static struct {
 	u32 proc2;		/* secondary controls in use */
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u64 vmxon_pa;
-	u8 *msr_bitmap;
+	u8 *msr_bitmap;		/* the OS's: a few MSRs intercepted */
+	u8 *msr_bitmap_all;	/* isolated contexts: every MSR exits */
+	bool next_launch;	/* the context switched to was never entered */
 } vmx;
 
-static struct vmx_vcpu vmx_vcpus[1];
+/* Index: the vCPU's MIEE id (0 = the OS). */
+static struct vmx_vcpu vmx_vcpus[MIEE_MAX + 1];
 
 void vmx_launch(struct guest_regs *regs) __attribute__((noreturn));
 void vmx_exit_stub(void);
-void vmx_exit_handler(struct guest_regs *regs, struct vcpu *v);
+int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v);
 void vmx_entry_failed(u64 rflags) __attribute__((noreturn));
 
 static inline u64 vmread(enum vmcs_field f)
@@ -124,8 +128,10 @@ static int vmx_cpu_enable(void)
 	write_cr4((read_cr4() | vmx.cr4_fixed0 | CR4_VMXE) & vmx.cr4_fixed1);
 	region = page_alloc();
 	vmx.msr_bitmap = page_alloc();
-	if (!region || !vmx.msr_bitmap)
+	vmx.msr_bitmap_all = page_alloc();
+	if (!region || !vmx.msr_bitmap || !vmx.msr_bitmap_all)
 		return -ENOMEM;
+	memset(vmx.msr_bitmap_all, 0xff, PAGE_SIZE);
 	region[0] = vmx.revision;
 	vmx.vmxon_pa = virt_to_phys(region);
 	__asm__ __volatile__("vmxon %1; setbe %0" : "=qm"(fail) : "m"(vmx.vmxon_pa) : "cc", "memory");
@@ -169,8 +175,10 @@ static void seg(enum vmcs_field sel, u16 s, u64 base, u32 limit, u32 ar)
 
 static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 {
-	struct vmx_vcpu *x = &vmx_vcpus[0];
+	struct vmx_vcpu *x = &vmx_vcpus[v->miee];
 	u32 pin, proc, proc2, exit, entry;
+	bool iso = v->miee != 0;
+	u64 current = 0;
 	struct dtr gdtr, idtr;
 	u32 *vmcs = page_alloc();
 	u64 cr0_mask, cr4_mask;
@@ -180,6 +188,11 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 		return -ENOMEM;
 	vmcs[0] = vmx.revision;
 	x->vmcs_pa = virt_to_phys(vmcs);
+	x->launched = false;
+	/* An isolated context is built from inside an exit of the OS's:
+	 * put the OS's VMCS back as current at the end. */
+	if (iso)
+		__asm__ __volatile__("vmptrst %0" : "=m"(current));
 	__asm__ __volatile__("vmclear %1; setbe %0" : "=qm"(fail) : "m"(x->vmcs_pa) : "cc", "memory");
 	if (fail)
 		return -EIO;
@@ -188,9 +201,13 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 		return -EIO;
 	v->vendor = x;
 
-	if (vmx_ctls(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED, 0, 0, &pin, "pin-based") ||
+	/* Isolated contexts (MIEE): interrupts and NMIs exit so the OS gets
+	 * them, port I/O and every MSR exit (SDM 25.6.1, 25.6.2). */
+	if (vmx_ctls(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED,
+		     iso ? PIN_EXT_INTR | PIN_NMI : 0, 0, &pin, "pin-based") ||
 	    vmx_ctls(MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED,
-		     PROC_USE_MSR_BITMAPS | PROC_SECONDARY, 0, &proc, "processor-based") ||
+		     PROC_USE_MSR_BITMAPS | PROC_SECONDARY | (iso ? PROC_UNCOND_IO : 0), 0,
+		     &proc, "processor-based") ||
 	    vmx_ctls(MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT,
 		     EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT,
 		     EXIT_SAVE_DEBUG, &exit, "exit") ||
@@ -210,7 +227,7 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	vmwrite(EXIT_MSR_LOAD_COUNT, 0);
 	vmwrite(ENTRY_MSR_LOAD_COUNT, 0);
 	vmwrite(ENTRY_INTR_INFO, 0);
-	vmwrite(MSR_BITMAP, virt_to_phys(vmx.msr_bitmap));
+	vmwrite(MSR_BITMAP, virt_to_phys(iso ? vmx.msr_bitmap_all : vmx.msr_bitmap));
 
 	/* EPT pointer (SDM 25.6.11): 4-level walk, write-back paging
 	 * structures when the CPU allows it. */
@@ -246,8 +263,8 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	seg(GUEST_TR_SEL, 0, 0, 0xff, 0x8b);	/* busy 64-bit TSS */
 	vmwrite(GUEST_GDTR_BASE, s->gdt_base);
 	vmwrite(GUEST_GDTR_LIMIT, s->gdt_limit);
-	vmwrite(GUEST_IDTR_BASE, 0);
-	vmwrite(GUEST_IDTR_LIMIT, 0);
+	vmwrite(GUEST_IDTR_BASE, s->idt_base);
+	vmwrite(GUEST_IDTR_LIMIT, s->idt_limit);
 	vmwrite(GUEST_DR7, 0x400);
 	vmwrite(GUEST_RSP, s->rsp);
 	vmwrite(GUEST_RIP, s->rip);
@@ -287,11 +304,17 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	vmwrite(HOST_EFER, rdmsr(MSR_EFER));
 	vmwrite(HOST_RSP, v->host_stack_top - 16);
 	vmwrite(HOST_RIP, (u64)vmx_exit_stub);
+	invept_all(x->eptp);
+	if (iso) {
+		/* Its GPRs come from v->saved when the core switches to it. */
+		__asm__ __volatile__("vmptrld %0" : : "m"(current) : "cc", "memory");
+		return 0;
+	}
 	*(u64 *)(v->host_stack_top - 8) = (u64)v;
 	/* Initial GPRs where the launch stub pops them from. */
 	memcpy((void *)(v->host_stack_top - 16 - sizeof(struct guest_regs)), &s->regs,
 	       sizeof(s->regs));
-	invept_all(x->eptp);
+	x->launched = true;
 	return 0;
 }
 
@@ -407,7 +430,7 @@ static int vmx_cr_access(struct vcpu *v)
 	u64 val;
 
 	if (type != 0 || (cr != 0 && cr != 4))
-		vcpu_fatal(v, "unsupported control-register access", q);
+		return vcpu_fatal(v, "unsupported control-register access", q);
 	val = reg == 4 ? vmread(GUEST_RSP) : *gpr(v->regs, reg);
 	if (cr == 0) {
 		u64 efer = vmread(GUEST_EFER);
@@ -432,31 +455,58 @@ static int vmx_cr_access(struct vcpu *v)
 	return 0;
 }
 
-void vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
+static void skip_insn(void)
+{
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN));
+	/* The skipped instruction ends STI / MOV SS blocking (SDM 25.4.2). */
+	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ull);
+}
+
+/* Returns 1 when the context to enter next was never launched (the stub
+ * then uses VMLAUNCH), 0 for VMRESUME. */
+int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 {
 	u32 reason = vmread(EXIT_REASON) & 0xffff;
-	int injected = 0;
+	int r = VCPU_SKIP;
 
 	v->regs = regs;
 	v->stats[HV_STAT_EXITS]++;
+	vmx.next_launch = false;
 	switch (reason) {
 	case EXIT_CPUID:
-		injected = vcpu_cpuid(v);
+		r = vcpu_cpuid(v);
 		break;
 	case EXIT_VMCALL:
-		injected = vcpu_hypercall(v);
+		skip_insn();	/* before: the call may switch contexts */
+		r = vcpu_hypercall(v);
+		if (r == VCPU_SKIP)
+			r = VCPU_RETRY;
+		break;
+	case EXIT_EXT_INTR:
+		r = vcpu_interrupted(v, false);
+		break;
+	case EXIT_EXCEPTION:
+		if (((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {	/* NMI */
+			r = vcpu_interrupted(v, true);
+			break;
+		}
+		r = vcpu_fatal(v, "unexpected exception exit", vmread(EXIT_INTR_INFO));
+		break;
+	case EXIT_IO:
+	case EXIT_HLT:
+		r = vcpu_fatal(v, "port I/O or HLT in an isolated context", reason);
 		break;
 	case EXIT_RDMSR:
-		injected = vcpu_rdmsr(v, (u32)regs->rcx);
+		r = vcpu_rdmsr(v, (u32)regs->rcx);
 		break;
 	case EXIT_WRMSR:
-		injected = vcpu_wrmsr(v, (u32)regs->rcx);
+		r = vcpu_wrmsr(v, (u32)regs->rcx);
 		break;
 	case EXIT_XSETBV:
-		injected = vcpu_xsetbv(v);
+		r = vcpu_xsetbv(v);
 		break;
 	case EXIT_CR_ACCESS:
-		injected = vmx_cr_access(v);
+		r = vmx_cr_access(v);
 		break;
 	case EXIT_INVD:
 		/* Dropping dirty lines could lose hypervisor writes. */
@@ -470,43 +520,84 @@ void vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 
 		u64 vec = vmread(IDT_VECTORING_INFO);
 
-		vcpu_npf(v, vmread(GUEST_PHYS_ADDR),
-			 (q & 1 ? NPT_R : 0) | (q & 2 ? NPT_W : 0) | (q & 4 ? NPT_X : 0));
+		r = vcpu_npf(v, vmread(GUEST_PHYS_ADDR),
+			     (q & 1 ? NPT_R : 0) | (q & 2 ? NPT_W : 0) | (q & 4 ? NPT_X : 0));
 		/* An event whose delivery the violation interrupted is delivered
 		 * again on entry, or it is lost (SDM Vol. 3C 28.2.4, 27.2.1). */
-		if (vec & INTR_INFO_VALID) {
+		if (r == VCPU_RETRY && (vec & INTR_INFO_VALID)) {
 			vmwrite(ENTRY_INTR_INFO, vec & ~(u64)BIT(12));
 			if (vec & INTR_INFO_ERR_VALID)
 				vmwrite(ENTRY_EXC_ERROR, vmread(IDT_VECTORING_ERROR));
 			vmwrite(ENTRY_INSN_LEN, vmread(EXIT_INSN_LEN));
 		}
-		v->regs = NULL;
-		return;		/* retry the access */
+		break;
 	}
 	case EXIT_EPT_MISCONFIG:
-		vcpu_fatal(v, "EPT misconfiguration", vmread(GUEST_PHYS_ADDR));
+		r = vcpu_fatal(v, "EPT misconfiguration", vmread(GUEST_PHYS_ADDR));
+		break;
 	case EXIT_TRIPLE_FAULT:
-		vcpu_fatal(v, "triple fault in the guest", vmread(GUEST_RIP));
+		r = vcpu_shutdown(v);
+		break;
 	case EXIT_BAD_GUEST:
 	case EXIT_BAD_MSR_LOAD:
-		vcpu_fatal(v, "VM entry failed on guest state", vmread(EXIT_QUALIFICATION));
+		r = vcpu_fatal(v, "VM entry failed on guest state", vmread(EXIT_QUALIFICATION));
+		break;
 	case EXIT_GETSEC:
 	case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST:
 	case EXIT_VMREAD: case EXIT_VMRESUME: case EXIT_VMWRITE: case EXIT_VMXOFF:
 	case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_VMFUNC:
 		/* VMX is not exposed to the guest. */
+		if (v->miee) {
+			r = vcpu_fatal(v, "VMX instruction in an isolated context", reason);
+			break;
+		}
 		vmx_inject(v, EXC_UD, false, 0);
-		injected = 1;
+		r = VCPU_INJECTED;
 		break;
 	default:
-		vcpu_fatal(v, "unhandled VM exit", reason);
+		r = vcpu_fatal(v, "unhandled VM exit", reason);
+		break;
 	}
-	if (!injected) {
-		vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN));
-		/* The skipped instruction ends STI / MOV SS blocking (SDM 25.4.2). */
-		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ull);
-	}
-	v->regs = NULL;
+	if (r == VCPU_SKIP)
+		skip_insn();
+	if (r != VCPU_SWITCHED)
+		v->regs = NULL;
+	return vmx.next_launch;
+}
+
+static void vmx_ctx_switch(struct vcpu *from, struct vcpu *to)
+{
+	struct vmx_vcpu *x = &vmx_vcpus[to->miee];
+
+	(void)from;
+	__asm__ __volatile__("vmptrld %0" : : "m"(x->vmcs_pa) : "cc", "memory");
+	vmx.next_launch = !x->launched;
+	x->launched = true;
+}
+
+static void vmx_ctx_free(struct vcpu *v)
+{
+	struct vmx_vcpu *x = &vmx_vcpus[v->miee];
+	u64 current;
+
+	if (!x->vmcs_pa)
+		return;
+	/* VMCLEAR makes the current-VMCS pointer invalid if it was this
+	 * one; it never is here (the OS's is current), keep it so. */
+	__asm__ __volatile__("vmptrst %0" : "=m"(current));
+	__asm__ __volatile__("vmclear %0" : : "m"(x->vmcs_pa) : "cc", "memory");
+	if (current != x->vmcs_pa)
+		__asm__ __volatile__("vmptrld %0" : : "m"(current) : "cc", "memory");
+	page_free(phys_to_virt(x->vmcs_pa));
+	memset(x, 0, sizeof(*x));
+	v->vendor = NULL;
+}
+
+static void vmx_inject_nmi(struct vcpu *v)
+{
+	(void)v;
+	if (!(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID))
+		vmwrite(ENTRY_INTR_INFO, INTR_INFO_VALID | (2u << 8) | 2);
 }
 
 const struct vendor_ops vmx_ops = {
@@ -524,4 +615,7 @@ const struct vendor_ops vmx_ops = {
 	.dump = vmx_dump,
 	.cpuid_adjust = vmx_cpuid_adjust,
 	.guest_cr4 = vmx_guest_cr4,
+	.ctx_switch = vmx_ctx_switch,
+	.ctx_free = vmx_ctx_free,
+	.inject_nmi = vmx_inject_nmi,
 };

@@ -1,7 +1,8 @@
 /* VMX entry and exit stubs (VMX root). At a VM exit the CPU loads RSP from
  * HOST_RSP = stack top - 16, where [top - 8] holds the struct vcpu pointer;
  * the stub saves the guest GPRs as struct guest_regs (include/vcpu.h: rax
- * lowest) just below it and calls vmx_exit_handler(regs, vcpu). */
+ * lowest) just below it and calls vmx_exit_handler(regs, vcpu), which may
+ * switch to another context (VMCS) and says whether to launch or resume. */
 	.text
 	.code64
 
@@ -53,8 +54,14 @@ vmx_exit_stub:
 	subq $8, %rsp
 	call vmx_exit_handler
 	addq $8, %rsp
+	/* Nonzero: the context to enter (the core may have switched) was
+	 * never launched. POP leaves the flags alone. */
+	testl %eax, %eax
 	POP_GUEST
+	jnz 1f
 	vmresume
+	jmp vmx_failed
+1:	vmlaunch
 	jmp vmx_failed
 
 vmx_failed:

@@ -1,0 +1,69 @@
+/* x87/SSE/AVX register state of the guest contexts: saved and restored
+ * when the CPU switches between the OS and an MIEE, so neither sees the
+ * other's vector registers (SDM Vol. 1 13.7-13.8). Root / host mode. */
+#include "hv.h"
+#include "console.h"
+#include "fpu.h"
+#include "x86.h"
+
+static bool use_xsave;
+
+static u64 xgetbv0(void)
+{
+	u32 lo, hi;
+
+	__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((u64)hi << 32) | lo;
+}
+
+void fpu_setup(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	use_xsave = (c & BIT(26)) && (read_cr4() & CR4_OSXSAVE);
+	if (use_xsave) {
+		cpuid(0xd, 0, &a, &b, &c, &d);
+		if (c > PAGE_SIZE)
+			panic("XSAVE area of %u bytes does not fit a page", c);
+	}
+	/* The hypervisor itself uses no vector registers; make sure the
+	 * instructions are allowed in root mode. */
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+}
+
+/* A fresh context starts with every component in its initial state: an
+ * XSAVE area whose header says "nothing saved" (XSTATE_BV = 0) makes
+ * XRSTOR load the init values; for FXRSTOR, FCW and MXCSR defaults. */
+void fpu_init_area(void *area)
+{
+	memset(area, 0, PAGE_SIZE);
+	if (!use_xsave) {
+		*(u16 *)area = 0x37f;			/* FCW */
+		*(u32 *)((u8 *)area + 24) = 0x1f80;	/* MXCSR */
+	}
+}
+
+void fpu_save(void *area)
+{
+	if (use_xsave) {
+		u64 m = xgetbv0();
+
+		__asm__ __volatile__("xsave64 %0" : "=m"(*(u8 (*)[PAGE_SIZE])area)
+				     : "a"((u32)m), "d"((u32)(m >> 32)) : "memory");
+	} else {
+		__asm__ __volatile__("fxsave64 %0" : "=m"(*(u8 (*)[512])area) : : "memory");
+	}
+}
+
+void fpu_restore(const void *area)
+{
+	if (use_xsave) {
+		u64 m = xgetbv0();
+
+		__asm__ __volatile__("xrstor64 %0" : : "m"(*(const u8 (*)[PAGE_SIZE])area),
+				     "a"((u32)m), "d"((u32)(m >> 32)) : "memory");
+	} else {
+		__asm__ __volatile__("fxrstor64 %0" : : "m"(*(const u8 (*)[512])area) : "memory");
+	}
+}

@@ -1,0 +1,444 @@
+/* MIEE manager: the lifecycle hypercalls (create, add, init, enter,
+ * destroy, info), the calls from inside an MIEE, and the switch between
+ * the OS's context and an MIEE's. Vendor-neutral; root / host mode, one
+ * CPU. docs/miee.md. */
+#include "hv.h"
+#include "console.h"
+#include "core/frames.h"
+#include "crypto/sha256.h"
+#include "fpu.h"
+#include "miee.h"
+#include "vcpu.h"
+#include "x86.h"
+
+#define PER_CHUNK (PAGE_SIZE / sizeof(struct miee_page))
+#define MAX_CHUNKS ((MIEE_MAX_PAGES + PER_CHUNK - 1) / PER_CHUNK)
+
+struct miee {
+	u16 id;
+	u32 state;			/* 0 = free slot, else MIEE_S_* */
+	u32 max_pages, npages;
+	struct miee_page *chunk[MAX_CHUNKS];	/* the pages, in the order added */
+	struct npt npt;
+	struct sha256_ctx meas;
+	u8 measurement[32];
+	struct vcpu ctx;		/* its one thread slot */
+	bool in_hostcall;
+	u64 enters, exits;
+};
+
+static struct miee miees[MIEE_MAX + 1];	/* index = id; 0 unused */
+static struct vcpu *os_vcpu;
+/* Copies of hypercall arguments: read once from OS memory, then checked. */
+static struct miee_page add_buf[MIEE_ADD_MAX];
+
+extern struct frame_table hv_frames;
+extern struct npt *hv_os_npt;
+
+void miee_setup(struct vcpu *os)
+{
+	os_vcpu = os;
+}
+
+static struct miee_page *entry(struct miee *m, u32 i)
+{
+	return &m->chunk[i / PER_CHUNK][i % PER_CHUNK];
+}
+
+static unsigned perms_of(u32 flags)
+{
+	return (flags & MIEE_P_R ? NPT_R : 0) | (flags & MIEE_P_W ? NPT_W : 0) |
+	       (flags & MIEE_P_X ? NPT_X : 0);
+}
+
+/* Copy len bytes of OS memory at pa into buf: every frame must be RAM the
+ * OS owns (not shared with an MIEE, not ours). */
+static int copy_from_os(void *buf, u64 pa, u64 len)
+{
+	if (!len || pa + len < pa)
+		return MIEE_EARG;
+	for (u64 p = pa >> PAGE_SHIFT; p <= (pa + len - 1) >> PAGE_SHIFT; p++)
+		if (frames_kind(&hv_frames, p) != FRAME_OS)
+			return MIEE_EARG;
+	memcpy(buf, phys_to_virt(pa), len);
+	return 0;
+}
+
+static int copy_to_os(u64 pa, const void *buf, u64 len)
+{
+	if (!len || pa + len < pa)
+		return MIEE_EARG;
+	for (u64 p = pa >> PAGE_SHIFT; p <= (pa + len - 1) >> PAGE_SHIFT; p++)
+		if (frames_kind(&hv_frames, p) != FRAME_OS)
+			return MIEE_EARG;
+	memcpy(phys_to_virt(pa), buf, len);
+	return 0;
+}
+
+static struct miee *lookup(u64 id)
+{
+	if (id == 0 || id > MIEE_MAX || !miees[id].state)
+		return NULL;
+	return &miees[id];
+}
+
+static void free_miee(struct miee *m)
+{
+	for (u32 c = 0; c < MAX_CHUNKS; c++)
+		page_free(m->chunk[c]);
+	if (m->npt.root)
+		npt_destroy(&m->npt);
+	if (m->ctx.vendor)
+		m->ctx.ops->ctx_free(&m->ctx);
+	page_free(m->ctx.fpu);
+	memset(m, 0, sizeof(*m));
+}
+
+static int miee_create(struct vcpu *v)
+{
+	u64 max = v->regs->rbx;
+	struct miee *m = NULL;
+	u32 need;
+
+	if (max == 0 || max > MIEE_MAX_PAGES)
+		return MIEE_ELIMIT;
+	for (u16 id = 1; id <= MIEE_MAX && !m; id++)
+		if (!miees[id].state)
+			m = &miees[id];
+	if (!m)
+		return MIEE_ELIMIT;
+	m->id = (u16)(m - miees);
+	need = (u32)((max + PER_CHUNK - 1) / PER_CHUNK);
+	for (u32 c = 0; c < need; c++)
+		if (!(m->chunk[c] = page_alloc()))
+			goto nomem;
+	if (npt_init(&m->npt, v->ops->npt_fmt, NULL))
+		goto nomem;
+	m->max_pages = (u32)max;
+	m->state = MIEE_S_ADDING;
+	sha256_init(&m->meas);
+	v->regs->rbx = m->id;
+	return 0;
+nomem:
+	free_miee(m);
+	return MIEE_ENOMEM;
+}
+
+/* Undo entries [0, n) of add_buf that were already committed. */
+static void add_rollback(struct miee *m, u32 n)
+{
+	for (u32 i = 0; i < n; i++) {
+		const struct miee_page *p = &add_buf[i];
+
+		npt_unmap(&m->npt, p->offset, PAGE_SIZE);
+		frames_reclaim(&hv_frames, p->frame >> PAGE_SHIFT, m->id);
+		if (!(p->flags & MIEE_P_SHARED))
+			npt_map(hv_os_npt, p->frame, p->frame, PAGE_SIZE,
+				NPT_R | NPT_W | NPT_X, NPT_MT_WB);
+	}
+	os_vcpu->ops->flush_npt(os_vcpu);
+}
+
+static int check_entry(const struct miee *m, const struct miee_page *p, u32 i)
+{
+	u32 shared = p->flags & MIEE_P_SHARED;
+
+	if (p->reserved || (p->flags & ~MIEE_P_ALL) || !(p->flags & MIEE_P_R) ||
+	    (shared && (p->flags & (MIEE_P_X | MIEE_P_MEASURED))) ||
+	    ((p->flags & MIEE_P_W) && !(p->flags & MIEE_P_R)))
+		return MIEE_EFLAGS;
+	if ((p->offset | p->frame) & (PAGE_SIZE - 1) ||
+	    p->offset >= (u64)m->max_pages * PAGE_SIZE)
+		return MIEE_ERANGE;
+	if (frames_kind(&hv_frames, p->frame >> PAGE_SHIFT) != FRAME_OS)
+		return MIEE_EFRAME;
+	for (u32 j = 0; j < i; j++)
+		if (add_buf[j].offset == p->offset || add_buf[j].frame == p->frame)
+			return MIEE_EDUP;
+	for (u32 j = 0; j < m->npages; j++)
+		if (entry((struct miee *)m, j)->offset == p->offset)
+			return MIEE_EDUP;
+	return 0;
+}
+
+static void put_le(struct sha256_ctx *c, u64 v, unsigned n)
+{
+	u8 b[8];
+
+	for (unsigned i = 0; i < n; i++)
+		b[i] = (u8)(v >> (8 * i));
+	sha256_update(c, b, n);
+}
+
+static int miee_add(struct vcpu *v)
+{
+	struct miee *m = lookup(v->regs->rbx);
+	u64 list = v->regs->rcx, n = v->regs->rdx;
+	struct sha256_ctx meas;
+	u32 i;
+	int err;
+
+	if (!m)
+		return MIEE_ENOENT;
+	if (m->state != MIEE_S_ADDING)
+		return MIEE_ESTATE;
+	if (n == 0 || n > MIEE_ADD_MAX || m->npages + n > m->max_pages)
+		return MIEE_ELIMIT;
+	err = copy_from_os(add_buf, list, n * sizeof(add_buf[0]));
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		err = check_entry(m, &add_buf[i], i);
+		if (err)
+			return err;
+	}
+	/* Everything is checked: take the frames away from the OS first, so
+	 * what is measured below is what the MIEE will run. */
+	for (i = 0; i < n; i++) {
+		const struct miee_page *p = &add_buf[i];
+		bool shared = p->flags & MIEE_P_SHARED;
+
+		err = frames_give(&hv_frames, p->frame >> PAGE_SHIFT,
+				  shared ? FRAME_SHARED : FRAME_MIEE, m->id);
+		if (!err && !shared)
+			err = npt_unmap(hv_os_npt, p->frame, PAGE_SIZE);
+		if (!err)
+			err = npt_map(&m->npt, p->offset, p->frame, PAGE_SIZE,
+				      perms_of(p->flags) & (shared ? (NPT_R | NPT_W) : ~0u),
+				      NPT_MT_WB);
+		if (err) {
+			hv_printf("miee %u: add failed at entry %u (%d); undone\n", m->id, i, err);
+			if (frames_kind(&hv_frames, p->frame >> PAGE_SHIFT) != FRAME_OS)
+				i++;	/* this one was given: undo it too */
+			add_rollback(m, i);
+			return MIEE_ENOMEM;
+		}
+	}
+	os_vcpu->ops->flush_npt(os_vcpu);
+	meas = m->meas;
+	for (i = 0; i < n; i++) {
+		const struct miee_page *p = &add_buf[i];
+
+		*entry(m, m->npages + i) = *p;
+		if (!(p->flags & MIEE_P_MEASURED))
+			continue;
+		put_le(&meas, p->offset, 8);
+		put_le(&meas, p->flags, 4);
+		sha256_update(&meas, phys_to_virt(p->frame), PAGE_SIZE);
+	}
+	m->meas = meas;
+	m->npages += (u32)n;
+	return 0;
+}
+
+static int miee_init(struct vcpu *v)
+{
+	struct miee *m = lookup(v->regs->rbx);
+	u64 size, cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG;
+	struct vcpu_init_state s;
+	struct miee_init in;
+	int err;
+
+	if (!m)
+		return MIEE_ENOENT;
+	if (m->state != MIEE_S_ADDING)
+		return MIEE_ESTATE;
+	err = copy_from_os(&in, v->regs->rcx, sizeof(in));
+	if (err)
+		return err;
+	size = (u64)m->max_pages * PAGE_SIZE;
+	if (in.rip >= size || in.rsp > size || in.cr3 >= size || (in.cr3 & (PAGE_SIZE - 1)) ||
+	    in.gdt_base >= size || in.idt_base >= size || in.gdt_limit < 0x17 ||
+	    !in.cs || !in.ds || (in.cs | 7) > in.gdt_limit || (in.ds | 7) > in.gdt_limit ||
+	    (in.cs & 7) || (in.ds & 7) || !m->npages)
+		return MIEE_EARG;
+	m->ctx.fpu = page_alloc();
+	if (!m->ctx.fpu)
+		return MIEE_ENOMEM;
+	fpu_init_area(m->ctx.fpu);
+
+	memset(&s, 0, sizeof(s));
+	s.rip = in.rip;
+	s.rsp = in.rsp;
+	s.rflags = 2;
+	s.cr0 = cr0;
+	s.cr3 = in.cr3;
+	s.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	s.efer = EFER_LME | EFER_LMA | EFER_NXE;
+	s.gdt_base = in.gdt_base;
+	s.gdt_limit = in.gdt_limit;
+	s.idt_base = in.idt_base;
+	s.idt_limit = in.idt_limit;
+	s.cs = in.cs;
+	s.ds = in.ds;
+	s.regs.rdi = in.arg;
+	m->ctx.ops = v->ops;
+	m->ctx.miee = m->id;
+	m->ctx.npt = &m->npt;
+	m->ctx.host_stack_top = v->host_stack_top;
+	m->ctx.saved = s.regs;
+	err = v->ops->vcpu_setup(&m->ctx, &s);
+	if (err) {
+		page_free(m->ctx.fpu);
+		m->ctx.fpu = NULL;
+		return MIEE_ENOMEM;
+	}
+	put_le(&m->meas, in.rip, 8);
+	put_le(&m->meas, in.rsp, 8);
+	put_le(&m->meas, in.cr3, 8);
+	put_le(&m->meas, in.gdt_base, 8);
+	put_le(&m->meas, in.idt_base, 8);
+	put_le(&m->meas, in.gdt_limit, 2);
+	put_le(&m->meas, in.idt_limit, 2);
+	put_le(&m->meas, in.cs, 2);
+	put_le(&m->meas, in.ds, 2);
+	put_le(&m->meas, in.arg, 8);
+	sha256_final(&m->meas, m->measurement);
+	m->state = MIEE_S_READY;
+	return 0;
+}
+
+static int miee_enter(struct vcpu *v)
+{
+	struct miee *m = lookup(v->regs->rbx);
+
+	if (!m)
+		return MIEE_ENOENT;
+	if (m->state != MIEE_S_READY)
+		return MIEE_ESTATE;
+	if (m->in_hostcall) {
+		m->ctx.saved.rax = v->regs->rcx;
+		m->in_hostcall = false;
+	}
+	m->enters++;
+	vcpu_switch(v, &m->ctx);
+	return VCPU_SWITCHED;
+}
+
+static int miee_destroy(struct vcpu *v)
+{
+	struct miee *m = lookup(v->regs->rbx);
+
+	if (!m)
+		return MIEE_ENOENT;
+	if (m->npt.root)
+		npt_destroy(&m->npt);	/* the MIEE cannot reach a frame now */
+	for (u32 i = 0; i < m->npages; i++) {
+		const struct miee_page *p = entry(m, i);
+
+		if (frames_reclaim(&hv_frames, p->frame >> PAGE_SHIFT, m->id))
+			panic("miee %u: frame %lx not owned at destroy", m->id, p->frame);
+		if (!(p->flags & MIEE_P_SHARED) &&
+		    npt_map(hv_os_npt, p->frame, p->frame, PAGE_SIZE, NPT_R | NPT_W | NPT_X,
+			    NPT_MT_WB))
+			panic("miee %u: cannot give frame %lx back to the OS", m->id, p->frame);
+	}
+	os_vcpu->ops->flush_npt(os_vcpu);
+	free_miee(m);
+	return 0;
+}
+
+static int miee_info(struct vcpu *v)
+{
+	struct miee *m = lookup(v->regs->rbx);
+	struct miee_info info;
+
+	if (!m)
+		return MIEE_ENOENT;
+	memset(&info, 0, sizeof(info));
+	info.state = m->state;
+	info.pages = m->npages;
+	info.measurement_ready = m->state != MIEE_S_ADDING;
+	if (info.measurement_ready)
+		memcpy(info.measurement, m->measurement, 32);
+	info.enters = m->enters;
+	info.exits = m->exits;
+	return copy_to_os(v->regs->rcx, &info, sizeof(info));
+}
+
+/* Back to the OS, which sees its HC_MIEE_ENTER return with the reason. */
+static int leave(struct miee *m, u64 reason, u64 info, u64 info2)
+{
+	struct guest_regs *r;
+
+	m->exits++;
+	vcpu_switch(&m->ctx, os_vcpu);
+	r = os_vcpu->regs;
+	r->rax = 0;
+	r->rbx = reason;
+	r->rcx = info;
+	r->rdx = info2;
+	return VCPU_SWITCHED;
+}
+
+int miee_fault(struct vcpu *v, u32 reason, u64 addr)
+{
+	struct miee *m = &miees[v->miee];
+
+	if (m->exits < 16 || reason != MIEE_F_NPF)
+		hv_printf("miee %u: stopped, reason %u at %lx\n", m->id, reason, addr);
+	m->state = MIEE_S_DEAD;
+	return leave(m, MIEE_EXIT_FAULT, reason, addr);
+}
+
+int miee_interrupted(struct vcpu *v, bool nmi)
+{
+	int r = leave(&miees[v->miee], MIEE_EXIT_INTERRUPTED, 0, 0);
+
+	if (nmi)
+		os_vcpu->ops->inject_nmi(os_vcpu);
+	return r;
+}
+
+/* Hypercalls that arrive from an MIEE context. */
+int miee_hypercall(struct vcpu *v)
+{
+	struct miee *m = &miees[v->miee];
+	u64 nr = v->regs->rax;
+
+	switch (nr) {
+	case HC_MIEE_EXIT:
+		m->state = MIEE_S_DEAD;
+		return leave(m, MIEE_EXIT_DONE, v->regs->rbx, 0);
+	case HC_MIEE_HOSTCALL:
+		m->in_hostcall = true;
+		return leave(m, MIEE_EXIT_HOSTCALL, v->regs->rbx, 0);
+	default:
+		return miee_fault(v, MIEE_F_BADCALL, nr);
+	}
+}
+
+/* Lifecycle hypercalls from the OS kernel. 0 or an error in RAX, unless
+ * the CPU switched to the MIEE (VCPU_SWITCHED). */
+int miee_os_hypercall(struct vcpu *v, u64 nr, s64 *ret)
+{
+	int r;
+
+	switch (nr) {
+	case HC_MIEE_CREATE: r = miee_create(v); break;
+	case HC_MIEE_ADD: r = miee_add(v); break;
+	case HC_MIEE_INIT: r = miee_init(v); break;
+	case HC_MIEE_ENTER: r = miee_enter(v); break;
+	case HC_MIEE_DESTROY: r = miee_destroy(v); break;
+	case HC_MIEE_INFO: r = miee_info(v); break;
+	default: return 0;
+	}
+	if (r == VCPU_SWITCHED)
+		return VCPU_SWITCHED;
+	*ret = r;
+	return 1;
+}
+
+void vcpu_switch(struct vcpu *from, struct vcpu *to)
+{
+	struct guest_regs *frame = from->regs;
+
+	from->saved = *frame;
+	*frame = to->saved;
+	fpu_save(from->fpu);
+	fpu_restore(to->fpu);
+	*(u64 *)(from->host_stack_top - 8) = (u64)to;
+	to->regs = frame;
+	from->regs = NULL;
+	from->ops->ctx_switch(from, to);
+}

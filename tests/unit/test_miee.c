@@ -1,0 +1,403 @@
+/* Host tests of the MIEE manager (hypervisor/core/miee.c) with the real
+ * frame table, EPT builder and SHA-256, and a fake vendor backend: every
+ * refused call changes nothing, the measurement is recomputable, destroy
+ * scrubs and returns every frame, the contexts swap registers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hv.h"
+#include "core/frames.h"
+#include "crypto/sha256.h"
+#include "miee.h"
+#include "support/fake_platform.h"
+
+#define RAM_BASE 0x100000ull
+#define RAM_SIZE (8ull << 20)
+#define NFRAMES ((RAM_BASE + RAM_SIZE) >> PAGE_SHIFT)
+#define HV_FRAME (RAM_BASE + 0x7f0000)	/* marked hypervisor-owned */
+#define MMIO_FRAME 0x0ull		/* below RAM_BASE: MMIO */
+
+struct frame_table hv_frames;
+static struct npt os_npt_store;
+struct npt *hv_os_npt = &os_npt_store;
+static struct frame_owner store[NFRAMES];
+static struct vcpu os;
+static struct guest_regs frame;
+static u8 host_stack[4096] __attribute__((aligned(16)));
+static int switches, flushes;
+
+void hv_printf(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	abort();
+}
+
+static int fake_setup(struct vcpu *v, const struct vcpu_init_state *s)
+{
+	(void)s;
+	v->vendor = v;
+	return 0;
+}
+
+static void fake_switch(struct vcpu *from, struct vcpu *to)
+{
+	(void)from;
+	(void)to;
+	switches++;
+}
+
+static void fake_free(struct vcpu *v)
+{
+	v->vendor = NULL;
+}
+
+static void fake_flush(struct vcpu *v)
+{
+	(void)v;
+	flushes++;
+}
+
+static unsigned fake_cpl(struct vcpu *v)
+{
+	(void)v;
+	return 0;
+}
+
+static void fake_nmi(struct vcpu *v)
+{
+	(void)v;
+}
+
+static const struct vendor_ops fake_ops = {
+	.name = "fake",
+	.npt_fmt = NPT_FMT_EPT,
+	.vcpu_setup = fake_setup,
+	.ctx_switch = fake_switch,
+	.ctx_free = fake_free,
+	.flush_npt = fake_flush,
+	.guest_cpl = fake_cpl,
+	.inject_nmi = fake_nmi,
+};
+
+static u8 os_fpu[4096] __attribute__((aligned(64)));
+
+static int setup(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_mem_init(RAM_BASE, RAM_SIZE), 0);
+	assert_int_equal(frames_init(&hv_frames, store, NFRAMES), 0);
+	frames_set_range(&hv_frames, 0, RAM_BASE, FRAME_MMIO);
+	frames_set_range(&hv_frames, RAM_BASE, RAM_SIZE, FRAME_OS);
+	frames_set_range(&hv_frames, HV_FRAME, PAGE_SIZE, FRAME_HV);
+	frames_seal(&hv_frames);
+	assert_int_equal(npt_init(hv_os_npt, NPT_FMT_EPT, NULL), 0);
+	assert_int_equal(npt_map(hv_os_npt, RAM_BASE, RAM_BASE, RAM_SIZE - 0x200000,
+				 NPT_R | NPT_W | NPT_X, NPT_MT_WB), 0);
+	memset(&os, 0, sizeof(os));
+	os.ops = &fake_ops;
+	os.npt = hv_os_npt;
+	os.regs = &frame;
+	os.fpu = os_fpu;
+	os.host_stack_top = (u64)host_stack + sizeof(host_stack);
+	miee_setup(&os);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	npt_destroy(hv_os_npt);
+	fake_mem_fini();
+	return 0;
+}
+
+static s64 call(u64 nr, u64 rbx, u64 rcx, u64 rdx)
+{
+	s64 ret = 0;
+	int r;
+
+	memset(&frame, 0, sizeof(frame));
+	frame.rax = nr;
+	frame.rbx = rbx;
+	frame.rcx = rcx;
+	frame.rdx = rdx;
+	os.regs = &frame;
+	r = miee_os_hypercall(&os, nr, &ret);
+	if (r == VCPU_SWITCHED)
+		return 1000;	/* marker: now in the MIEE */
+	assert_int_equal(r, 1);
+	return ret;
+}
+
+/* A page of OS RAM holding a list of entries. */
+static u64 list_pa = RAM_BASE + 0x10000;
+
+static u64 put_list(const struct miee_page *p, unsigned n)
+{
+	memcpy(fake_mem(list_pa), p, n * sizeof(*p));
+	return list_pa;
+}
+
+static u64 data_frame(unsigned i, u8 fill)
+{
+	u64 pa = RAM_BASE + 0x100000 + i * PAGE_SIZE;
+
+	memset(fake_mem(pa), fill, PAGE_SIZE);
+	return pa;
+}
+
+static u64 create(u32 max)
+{
+	s64 r = call(HC_MIEE_CREATE, max, 0, 0);
+
+	assert_int_equal(r, 0);
+	return frame.rbx;
+}
+
+static void test_create_limits(void **state)
+{
+	u64 ids[MIEE_MAX];
+
+	(void)state;
+	assert_int_equal(call(HC_MIEE_CREATE, 0, 0, 0), MIEE_ELIMIT);
+	assert_int_equal(call(HC_MIEE_CREATE, MIEE_MAX_PAGES + 1, 0, 0), MIEE_ELIMIT);
+	for (int i = 0; i < MIEE_MAX; i++)
+		ids[i] = create(4);
+	assert_int_equal(call(HC_MIEE_CREATE, 4, 0, 0), MIEE_ELIMIT);
+	for (int i = 0; i < MIEE_MAX; i++)
+		assert_int_equal(call(HC_MIEE_DESTROY, ids[i], 0, 0), 0);
+	assert_int_equal(call(HC_MIEE_DESTROY, ids[0], 0, 0), MIEE_ENOENT);
+	assert_int_equal(fake_pages_live(), os_npt_store.table_pages);
+}
+
+/* Every refused add leaves the frame table and the OS's table as they were. */
+static void test_add_refusals(void **state)
+{
+	u64 id = create(8), os_before = frames_count(&hv_frames, FRAME_OS);
+	struct miee_page good = { data_frame(0, 1), 0, MIEE_P_R | MIEE_P_MEASURED, 0 };
+	struct miee_page bad[2];
+	const struct {
+		struct miee_page p;
+		s64 err;
+	} cases[] = {
+		{ { data_frame(1, 1), 0x1000, MIEE_P_R | (1u << 9), 0 }, MIEE_EFLAGS },
+		{ { data_frame(1, 1), 0x1000, MIEE_P_W, 0 }, MIEE_EFLAGS },
+		{ { data_frame(1, 1), 0x1000, MIEE_P_R | MIEE_P_SHARED | MIEE_P_X, 0 }, MIEE_EFLAGS },
+		{ { data_frame(1, 1), 0x1000, MIEE_P_R | MIEE_P_SHARED | MIEE_P_MEASURED, 0 }, MIEE_EFLAGS },
+		{ { data_frame(1, 1), 0x1000, MIEE_P_R, 7 }, MIEE_EFLAGS },
+		{ { data_frame(1, 1), 0x1004, MIEE_P_R, 0 }, MIEE_ERANGE },
+		{ { data_frame(1, 1) + 8, 0x1000, MIEE_P_R, 0 }, MIEE_ERANGE },
+		{ { data_frame(1, 1), 8 * PAGE_SIZE, MIEE_P_R, 0 }, MIEE_ERANGE },
+		{ { HV_FRAME, 0x1000, MIEE_P_R, 0 }, MIEE_EFRAME },
+		{ { MMIO_FRAME, 0x1000, MIEE_P_R, 0 }, MIEE_EFRAME },
+		{ { RAM_BASE + RAM_SIZE + PAGE_SIZE, 0x1000, MIEE_P_R, 0 }, MIEE_EFRAME },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bad[0] = cases[i].p;
+		assert_int_equal(call(HC_MIEE_ADD, id, put_list(bad, 1), 1), cases[i].err);
+	}
+	/* Good first entry, bad second: nothing of the first may stick. */
+	bad[0] = good;
+	bad[1] = good;
+	bad[1].offset = 0x1000;	/* same frame twice */
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(bad, 2), 2), MIEE_EDUP);
+	bad[1] = good;
+	bad[1].frame = data_frame(2, 2);	/* same offset twice */
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(bad, 2), 2), MIEE_EDUP);
+	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
+	assert_int_equal(frames_count_miee(&hv_frames, (u16)id), 0);
+	/* Count and list checks. */
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(&good, 1), 0), MIEE_ELIMIT);
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(&good, 1), 9), MIEE_ELIMIT);
+	assert_int_equal(call(HC_MIEE_ADD, id, HV_FRAME, 1), MIEE_EARG);
+	assert_int_equal(call(HC_MIEE_ADD, 99, put_list(&good, 1), 1), MIEE_ENOENT);
+	/* Now the good one; adding its offset or frame again is refused. */
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(&good, 1), 1), 0);
+	/* Its frame is this MIEE's now; its offset is taken. */
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(&good, 1), 1), MIEE_EFRAME);
+	bad[0] = good;
+	bad[0].frame = data_frame(3, 3);
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(bad, 1), 1), MIEE_EDUP);
+	/* Another MIEE cannot take this one's frame. */
+	{
+		u64 id2 = create(4);
+
+		good.offset = 0;
+		assert_int_equal(call(HC_MIEE_ADD, id2, put_list(&good, 1), 1), MIEE_EFRAME);
+		assert_int_equal(call(HC_MIEE_DESTROY, id2, 0, 0), 0);
+	}
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
+}
+
+static void le(struct sha256_ctx *c, u64 v, unsigned n)
+{
+	u8 b[8];
+
+	for (unsigned i = 0; i < n; i++)
+		b[i] = (u8)(v >> (8 * i));
+	sha256_update(c, b, n);
+}
+
+static u64 put_init(const struct miee_init *in)
+{
+	u64 pa = list_pa + 0x1000;
+
+	memcpy(fake_mem(pa), in, sizeof(*in));
+	return pa;
+}
+
+/* The full life: measure, OS loses access, enter/leave, scrub on destroy. */
+static void test_lifecycle(void **state)
+{
+	struct miee_page p[3] = {
+		{ data_frame(0, 0xaa), 0x0000, MIEE_P_R | MIEE_P_W | MIEE_P_MEASURED, 0 },
+		{ data_frame(1, 0xbb), 0x1000, MIEE_P_R | MIEE_P_X | MIEE_P_MEASURED, 0 },
+		{ data_frame(2, 0xcc), 0x2000, MIEE_P_R | MIEE_P_W | MIEE_P_SHARED, 0 },
+	};
+	struct miee_init in = { .rip = 0x1000, .rsp = 0x1000, .cr3 = 0, .gdt_base = 0x100,
+				.gdt_limit = 0x17, .cs = 8, .ds = 0x10, .arg = 0x2000 };
+	struct miee_info *info = fake_mem(list_pa + 0x2000);
+	u64 os_before = frames_count(&hv_frames, FRAME_OS), hpa;
+	struct sha256_ctx c;
+	u8 want[32];
+	unsigned perms;
+	u64 id = create(4);
+
+	(void)state;
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), MIEE_ESTATE);
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(p, 3), 3), 0);
+	/* The OS lost the private frames, kept the shared one. */
+	assert_int_equal(npt_lookup(hv_os_npt, p[0].frame, &hpa, &perms, NULL, NULL), -ENOENT);
+	assert_int_equal(npt_lookup(hv_os_npt, p[1].frame, &hpa, &perms, NULL, NULL), -ENOENT);
+	assert_int_equal(npt_lookup(hv_os_npt, p[2].frame, &hpa, &perms, NULL, NULL), 0);
+	assert_int_equal(frames_kind(&hv_frames, p[0].frame >> PAGE_SHIFT), FRAME_MIEE);
+	assert_int_equal(frames_kind(&hv_frames, p[2].frame >> PAGE_SHIFT), FRAME_SHARED);
+	/* Bad initial states are refused and change nothing. */
+	in.rip = 4 * PAGE_SIZE;
+	assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), MIEE_EARG);
+	in.rip = 0x1000;
+	in.cs = 0x18;
+	assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), MIEE_EARG);
+	in.cs = 8;
+	assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), 0);
+	assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), MIEE_ESTATE);
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(p, 1), 1), MIEE_ESTATE);
+
+	/* The measurement, recomputed from the same inputs. */
+	sha256_init(&c);
+	for (int i = 0; i < 2; i++) {
+		u8 page[PAGE_SIZE];
+
+		memset(page, i ? 0xbb : 0xaa, sizeof(page));
+		le(&c, p[i].offset, 8);
+		le(&c, p[i].flags, 4);
+		sha256_update(&c, page, sizeof(page));
+	}
+	le(&c, in.rip, 8); le(&c, in.rsp, 8); le(&c, in.cr3, 8);
+	le(&c, in.gdt_base, 8); le(&c, in.idt_base, 8);
+	le(&c, in.gdt_limit, 2); le(&c, in.idt_limit, 2);
+	le(&c, in.cs, 2); le(&c, in.ds, 2); le(&c, in.arg, 8);
+	sha256_final(&c, want);
+	assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), 0);
+	assert_int_equal(info->state, MIEE_S_READY);
+	assert_int_equal(info->pages, 3);
+	assert_memory_equal(info->measurement, want, 32);
+
+	/* Enter: the OS's registers go away, the MIEE's arg arrives. */
+	switches = 0;
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
+	assert_int_equal(switches, 1);
+	assert_int_equal(frame.rdi, 0x2000);
+	assert_int_equal(frame.rbx, 0);		/* nothing of the OS's call */
+	/* The MIEE exits with status 7: the OS sees the reason only. */
+	{
+		struct vcpu *m = (struct vcpu *)*(u64 *)(os.host_stack_top - 8);
+
+		frame.rax = HC_MIEE_EXIT;
+		frame.rbx = 7;
+		frame.r15 = 0x5ec2e7;
+		m->regs = &frame;
+		assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+		assert_int_equal(frame.rbx, MIEE_EXIT_DONE);
+		assert_int_equal(frame.rcx, 7);
+		assert_int_not_equal(frame.r15, 0x5ec2e7);
+	}
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), MIEE_ESTATE);	/* dead */
+
+	/* Destroy: frames zeroed before the OS has them again, and mapped. */
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+	for (int i = 0; i < 2; i++) {
+		u8 *b = fake_mem(p[i].frame);
+
+		for (u64 k = 0; k < PAGE_SIZE; k++)
+			assert_int_equal(b[k], 0);
+		assert_int_equal(npt_lookup(hv_os_npt, p[i].frame, &hpa, &perms, NULL, NULL), 0);
+		assert_int_equal(hpa, p[i].frame);
+	}
+	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
+	assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), MIEE_ENOENT);
+}
+
+/* Out of memory half-way through an add: everything is undone. */
+static void test_add_nomem_rollback(void **state)
+{
+	struct miee_page p[2] = {
+		{ data_frame(0, 1), 0x0000, MIEE_P_R | MIEE_P_MEASURED, 0 },
+		{ data_frame(1, 2), 0x1000, MIEE_P_R | MIEE_P_MEASURED, 0 },
+	};
+	u64 os_before = frames_count(&hv_frames, FRAME_OS), hpa;
+	unsigned perms;
+	u64 id = create(4);
+	unsigned failed = 0;
+
+	(void)state;
+	for (unsigned nth = 1; nth < 12; nth++) {
+		fake_fail_alloc(nth, false);
+		s64 r = call(HC_MIEE_ADD, id, put_list(p, 2), 2);
+
+		fake_fail_alloc(0, false);
+		if (r == 0)
+			break;
+		assert_int_equal(r, MIEE_ENOMEM);
+		failed++;
+		assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(npt_lookup(hv_os_npt, p[i].frame, &hpa, &perms, NULL, NULL), 0);
+			assert_int_equal(hpa, p[i].frame);
+		}
+	}
+	assert_true(failed > 0);	/* the injection did hit the add */
+	assert_int_equal(frames_count_miee(&hv_frames, (u16)id), 2);
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_nomem_rollback, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("miee", tests, NULL, NULL);
+}
