@@ -1,6 +1,7 @@
-/* AMD SVM backend: feature checks, EFER.SVME, one VMCB per vCPU with nested
- * paging, the MSR permission map and exit decoding (APM Vol. 2 chapter 15).
- * Runs in SVM host mode. */
+/* AMD SVM backend: feature checks, EFER.SVME, one VMCB per context (the
+ * OS and every MIEE thread) with nested paging and its own ASID, the MSR
+ * and I/O permission maps, exit decoding and context switches (APM Vol. 2
+ * chapter 15). Runs in SVM host mode. */
 #include "hv.h"
 #include "console.h"
 #include "vcpu.h"
@@ -11,25 +12,32 @@
 #define EFER_TCE BIT(15)
 #define EFER_AUTOIBRS BIT(21)
 
-struct svm_vcpu {
-	struct vmcb *vmcb;
-	u64 vmcb_pa;
-};
-
 static struct {
 	u32 features;		/* CPUID 0x8000000A EDX */
 	u32 nasid;
 	bool rdpru;
 	bool clear_svmdis;	/* VM_CR.SVMDIS set but not locked */
 	u64 guest_efer_bits;	/* EFER bits a guest WRMSR may set */
-	u8 *msrpm;
+	u8 *msrpm;		/* the OS's: a few MSRs exit */
+	u8 *msrpm_all;		/* isolated contexts: every MSR exits */
+	u8 *iopm_all;		/* isolated contexts: every port exits */
 } svm;
+
+/* ASIDs (APM Vol. 2 15.16): 0 is the host's, 1 the OS's; isolated contexts
+ * take a free one from 2 up. When the CPU has too few, contexts share one
+ * and whoever enters a shared ASID flushes it first (ctx_switch). Index =
+ * ASID, value = contexts using it. */
+#define ASID_OS 1
+#define ASID_POOL 256
+static u8 asid_users[ASID_POOL];
+
+/* Host stack top of the exit being handled (the frame sits at a fixed
+ * place below it, svm_entry.S); ctx_switch writes the next VMCB there. */
+static u64 exit_stack_top;
 
 /* VMSAVE area holding the host's FS/GS/TR/LDTR and syscall MSRs, reloaded
  * by svm_entry.S after every exit. */
 u64 svm_host_state_pa;
-
-static struct svm_vcpu svm_vcpus[1];
 
 void svm_launch(struct guest_regs *regs) __attribute__((noreturn));
 void svm_exit_handler(struct guest_regs *regs, struct vcpu *v);
@@ -113,8 +121,12 @@ static int svm_cpu_enable(void)
 	void *hsave = page_alloc(), *host_state = page_alloc();
 
 	svm.msrpm = palloc_contig(MSRPM_PAGES);
-	if (!hsave || !host_state || !svm.msrpm)
+	svm.msrpm_all = palloc_contig(MSRPM_PAGES);
+	svm.iopm_all = palloc_contig(IOPM_PAGES);
+	if (!hsave || !host_state || !svm.msrpm || !svm.msrpm_all || !svm.iopm_all)
 		return -ENOMEM;
+	memset(svm.msrpm_all, 0xff, MSRPM_SIZE);
+	memset(svm.iopm_all, 0xff, IOPM_SIZE);
 	if (svm.clear_svmdis) {
 		hv_printf("SVM: VM_CR.SVMDIS set but not locked; clearing it\n");
 		wrmsr(MSR_VM_CR, rdmsr(MSR_VM_CR) & ~VM_CR_SVMDIS);
@@ -147,38 +159,90 @@ static void svm_seg(struct vmcb_seg *s, u16 sel, u16 attrib, u32 limit, u64 base
 	s->base = base;
 }
 
+static struct vmcb *vmcb_of(struct vcpu *v)
+{
+	return v->vendor;	/* the VMCB page itself: nothing else per context */
+}
+
+static u8 tlb_flush_code(void)
+{
+	return svm.features & SVM_FEAT_FLUSH_BY_ASID ? TLB_CONTROL_FLUSH_ASID
+						     : TLB_CONTROL_FLUSH_ALL;
+}
+
+static u32 asid_get(void)
+{
+	u32 top = svm.nasid < ASID_POOL ? svm.nasid : ASID_POOL, best = 2;
+
+	for (u32 a = 2; a < top; a++) {
+		if (!asid_users[a]) {
+			asid_users[a] = 1;
+			return a;
+		}
+		if (asid_users[a] < asid_users[best])
+			best = a;
+	}
+	asid_users[best]++;	/* none free: share the least used */
+	return best;
+}
+
+static void asid_put(u32 asid)
+{
+	if (asid >= 2 && asid < ASID_POOL && asid_users[asid])
+		asid_users[asid]--;
+}
+
 static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 {
-	struct svm_vcpu *x = &svm_vcpus[0];
-	struct vmcb *vmcb = page_alloc();
+	struct vmcb *vmcb;
 	struct vmcb_control *c;
 	struct vmcb_save *g;
 
+	if (v->miee && svm.nasid < 3) {
+		hv_printf("SVM: %u ASIDs: none left for an isolated context\n", svm.nasid);
+		return -ENOSYS;
+	}
+	vmcb = page_alloc();
 	if (!vmcb)
 		return -ENOMEM;
-	x->vmcb = vmcb;
-	x->vmcb_pa = virt_to_phys(vmcb);
-	v->vendor = x;
+	v->vendor = vmcb;
 	c = &vmcb->ctl;
 	g = &vmcb->save;
 
 	/* Intercepts (APM Vol. 2 15.9-15.13). VMRUN must be intercepted
 	 * (15.5.1); the other SVM instructions give #UD as if EFER.SVME were
-	 * clear, which is what the guest sees. No INTR/NMI intercepts and
-	 * V_INTR_MASKING clear: physical interrupts are delivered through the
-	 * guest's IDT under its RFLAGS.IF (15.21.1). */
+	 * clear, which is what the guest sees. */
 	c->intercept1 = INTERCEPT1_CPUID | INTERCEPT1_INVD | INTERCEPT1_INVLPGA |
 			INTERCEPT1_MSR_PROT | INTERCEPT1_SHUTDOWN;
 	c->intercept2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
 			INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI |
 			INTERCEPT2_SKINIT | (svm.rdpru ? INTERCEPT2_RDPRU : 0);
-	/* XSETBV is not intercepted: the CPU checks it against CPUID and the
-	 * guest's CR4 itself, and XCR0 is the guest's alone (the host never
-	 * uses XSAVE state). IOIO_PROT is off, so IOPM_BASE_PA is unused. */
-	c->msrpm_base_pa = virt_to_phys(svm.msrpm);
-	c->asid = 1;
-	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
-	c->int_ctl = 0;
+	if (!v->miee) {
+		/* The OS: no INTR/NMI intercepts and V_INTR_MASKING clear, so
+		 * physical interrupts are delivered through its IDT under its
+		 * RFLAGS.IF (15.21.1). XSETBV is not intercepted: the CPU
+		 * checks it against CPUID and the guest's CR4 itself, and the
+		 * host uses no XSAVE state. IOIO_PROT is off: IOPM unused. */
+		c->msrpm_base_pa = virt_to_phys(svm.msrpm);
+		c->asid = ASID_OS;
+		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+		c->int_ctl = 0;
+	} else {
+		/* An isolated context (docs/svm.md): physical interrupts and
+		 * NMIs exit to the core, whatever the context's RFLAGS.IF
+		 * (V_INTR_MASKING: they follow the host's IF, which
+		 * svm_launch sets); every MSR, every port, XSETBV and HLT
+		 * exit, and the core ends the MIEE for them. */
+		c->intercept1 |= INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_IOIO_PROT |
+				 INTERCEPT1_HLT;
+		c->intercept2 |= INTERCEPT2_XSETBV;
+		c->msrpm_base_pa = virt_to_phys(svm.msrpm_all);
+		c->iopm_base_pa = virt_to_phys(svm.iopm_all);
+		c->asid = asid_get();
+		/* The ASID may have tagged another context's translations. */
+		c->tlb_control = tlb_flush_code();
+		c->int_ctl = INT_CTL_V_INTR_MASKING;
+	}
 	c->np_control = NP_ENABLE;
 	c->n_cr3 = npt_root_pa(v->npt);
 	c->clean = 0;		/* never claim cached state is valid (15.15.3) */
@@ -194,7 +258,7 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	svm_seg(&g->ldtr, 0, 0, 0, 0);
 	svm_seg(&g->tr, 0, SEG_ATTR_TSS64_BUSY, 0xff, 0);
 	svm_seg(&g->gdtr, 0, 0, s->gdt_limit, s->gdt_base);
-	svm_seg(&g->idtr, 0, 0, 0, 0);
+	svm_seg(&g->idtr, 0, 0, s->idt_limit, s->idt_base);
 	g->cpl = 0;
 	g->efer = s->efer | EFER_SVME;	/* VMRUN requires it (15.5.1) */
 	g->cr0 = s->cr0;
@@ -208,21 +272,62 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	g->rax = s->regs.rax;
 	g->g_pat = 0x0007040600070406ull;	/* power-on PAT (15.25.8) */
 
+	/* An isolated context is set up inside an exit of the OS, whose
+	 * frame is on the host stack: its GPRs wait in v->saved (the core's)
+	 * and RAX reaches its VMCB when the core switches to it. */
+	if (v->miee)
+		return 0;
 	*(u64 *)(v->host_stack_top - 8) = (u64)v;
-	*(u64 *)(v->host_stack_top - 16) = x->vmcb_pa;
+	*(u64 *)(v->host_stack_top - 16) = virt_to_phys(vmcb);
 	memcpy((void *)(v->host_stack_top - 16 - sizeof(struct guest_regs)), &s->regs,
 	       sizeof(s->regs));
 	return 0;
 }
 
+static void svm_ctx_free(struct vcpu *v)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+
+	if (!vmcb)
+		return;
+	if (exit_stack_top && *(u64 *)(exit_stack_top - 16) == virt_to_phys(vmcb))
+		panic("SVM: freeing the VMCB of the context about to run");
+	if (vmcb->ctl.asid != ASID_OS)
+		asid_put(vmcb->ctl.asid);
+	v->vendor = NULL;
+	page_free(vmcb);
+}
+
+/* Called by the core inside an exit of `from`: the loop (svm_entry.S)
+ * VMLOADs and VMRUNs whatever VMCB [top - 16] names, so pointing it at
+ * to's is the switch. The GPR frame and [top - 8] are the core's; RAX goes
+ * from the frame into to's VMCB at the end of the exit handler. */
+static void svm_ctx_switch(struct vcpu *from, struct vcpu *to)
+{
+	struct vmcb *vmcb = vmcb_of(to);
+
+	(void)from;
+	if (!exit_stack_top || !vmcb)
+		panic("SVM: context switch outside an exit or to a context without a VMCB");
+	*(u64 *)(exit_stack_top - 16) = virt_to_phys(vmcb);
+	/* A shared ASID may hold another context's translations. */
+	if (vmcb->ctl.asid < ASID_POOL && asid_users[vmcb->ctl.asid] > 1)
+		vmcb->ctl.tlb_control = tlb_flush_code();
+}
+
+/* The NMI that made an isolated context exit is still pending: an NMI
+ * intercept does not consume it (APM Vol. 2 15.13.2; QEMU exits before it
+ * clears the request). GIF stays 0 in the host, so it is delivered through
+ * the OS's IDT as soon as the OS is VMRUN again. Injecting one here would
+ * give the OS two. */
+static void svm_inject_nmi(struct vcpu *v)
+{
+	(void)v;
+}
+
 static int svm_vcpu_run(struct vcpu *v)
 {
 	svm_launch((struct guest_regs *)(v->host_stack_top - 16 - sizeof(struct guest_regs)));
-}
-
-static struct vmcb *vmcb_of(struct vcpu *v)
-{
-	return ((struct svm_vcpu *)v->vendor)->vmcb;
 }
 
 static unsigned svm_guest_cpl(struct vcpu *v)
@@ -252,8 +357,11 @@ static void svm_inject(struct vcpu *v, u8 vector, bool has_error, u32 error)
  * the guest's translations, nested ones included. */
 static void svm_flush(struct vcpu *v)
 {
-	vmcb_of(v)->ctl.tlb_control = svm.features & SVM_FEAT_FLUSH_BY_ASID ?
-				      TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL;
+	struct vmcb *vmcb = vmcb_of(v);
+
+	/* Keep a pending flush-everything (the OS's first run). */
+	if (vmcb->ctl.tlb_control == TLB_CONTROL_NONE)
+		vmcb->ctl.tlb_control = tlb_flush_code();
 }
 
 static void svm_dump(struct vcpu *v)
@@ -262,6 +370,8 @@ static void svm_dump(struct vcpu *v)
 	struct vmcb_save *g = &vmcb->save;
 	struct guest_regs *r = v->regs;
 
+	hv_printf("SVM context: %s%u, ASID %u\n", v->miee ? "MIEE " : "OS", v->miee,
+		  vmcb->ctl.asid);
 	hv_printf("SVM exit code %lx exitinfo1 %lx exitinfo2 %lx exitintinfo %lx\n",
 		  vmcb->ctl.exit_code, vmcb->ctl.exit_info1, vmcb->ctl.exit_info2,
 		  vmcb->ctl.exit_int_info);
@@ -288,7 +398,7 @@ static void svm_cpuid_adjust(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 static int inject_gp(struct vcpu *v)
 {
 	svm_inject(v, EXC_GP, true, 0);
-	return 1;
+	return VCPU_INJECTED;
 }
 
 /* EFER is ours in the VMCB: the guest reads it without SVME and may not
@@ -303,7 +413,7 @@ static int svm_efer(struct vcpu *v, bool write)
 		val = g->efer & ~EFER_SVME;
 		v->regs->rax = (u32)val;
 		v->regs->rdx = val >> 32;
-		return 0;
+		return VCPU_SKIP;
 	}
 	val = (v->regs->rdx << 32) | (u32)v->regs->rax;
 	if (val & ~svm.guest_efer_bits)
@@ -311,7 +421,7 @@ static int svm_efer(struct vcpu *v, bool write)
 	if (((val ^ g->efer) & EFER_LME) && (g->cr0 & CR0_PG))
 		return inject_gp(v);
 	g->efer = (val & ~EFER_LMA) | (g->efer & EFER_LMA) | EFER_SVME;
-	return 0;
+	return VCPU_SKIP;
 }
 
 /* An event the exit interrupted (EXITINTINFO, APM Vol. 2 15.7.2) must be
@@ -341,13 +451,26 @@ static void svm_skip(struct vmcb *vmcb, unsigned len)
 	vmcb->ctl.int_state &= ~INT_STATE_SHADOW;
 }
 
+/* The context cannot go on. The OS's stops the machine in the core; an
+ * MIEE's ends and the core switches back to the OS. */
+static int svm_fatal(struct vcpu *v, const char *why, u64 info)
+{
+	int ret = vcpu_fatal(v, why, info);
+
+	if (ret != VCPU_SWITCHED)
+		panic("SVM: guest cannot continue after: %s", why);
+	return ret;
+}
+
 void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 {
 	struct vmcb *vmcb = vmcb_of(v);
 	u64 code = vmcb->ctl.exit_code, info1 = vmcb->ctl.exit_info1;
+	struct vcpu *cur;
 	unsigned len = 0;
-	int injected = 0;
+	int ret;
 
+	exit_stack_top = (u64)regs + sizeof(*regs) + 16;
 	v->regs = regs;
 	v->stats[HV_STAT_EXITS]++;
 	regs->rax = vmcb->save.rax;
@@ -358,57 +481,99 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 
 	switch (code) {
 	case SVM_EXIT_CPUID:
-		injected = vcpu_cpuid(v);
+		ret = vcpu_cpuid(v);
 		len = 2;
 		break;
 	case SVM_EXIT_VMMCALL:
-		injected = vcpu_hypercall(v);
-		len = 3;
+		/* Skipped first: the hypercall may switch contexts, and the
+		 * caller resumes after it whenever it runs again. */
+		svm_skip(vmcb, 3);
+		ret = vcpu_hypercall(v);
+		if (ret != VCPU_SWITCHED)
+			ret = VCPU_RETRY;	/* already skipped */
 		break;
 	case SVM_EXIT_MSR: {
 		u32 msr = (u32)regs->rcx;
 		bool write = info1 & 1;
 
-		if (msr == MSR_EFER)
-			injected = svm_efer(v, write);
+		if (msr == MSR_EFER && !v->miee)
+			ret = svm_efer(v, write);
 		else
-			injected = write ? vcpu_wrmsr(v, msr) : vcpu_rdmsr(v, msr);
+			ret = write ? vcpu_wrmsr(v, msr) : vcpu_rdmsr(v, msr);
 		len = 2;
 		break;
 	}
+	case SVM_EXIT_XSETBV:		/* isolated contexts only */
+		ret = vcpu_xsetbv(v);
+		len = 3;		/* 0f 01 d1 */
+		break;
+	case SVM_EXIT_IOIO:		/* isolated contexts only; port in 31:16 */
+		ret = svm_fatal(v, "port I/O in an isolated context", info1 >> 16);
+		break;
+	case SVM_EXIT_HLT:		/* isolated contexts only */
+		ret = svm_fatal(v, "HLT in an isolated context", vmcb->save.rip);
+		break;
+	case SVM_EXIT_INTR:		/* isolated contexts only */
+		ret = vcpu_interrupted(v, false);
+		break;
+	case SVM_EXIT_NMI:		/* isolated contexts only */
+		ret = vcpu_interrupted(v, true);
+		break;
 	case SVM_EXIT_INVD:
 		/* Dropping dirty lines could lose hypervisor writes. */
 		__asm__ __volatile__("wbinvd" ::: "memory");
+		ret = VCPU_SKIP;
 		len = 2;
 		break;
 	case SVM_EXIT_NPF:
 		/* EXITINFO1 is a #PF-style error code, EXITINFO2 the guest
 		 * physical address (APM Vol. 2 15.25.6). */
 		if (info1 & NPF_RSV)
-			vcpu_fatal(v, "reserved bit in a nested page table entry",
-				   vmcb->ctl.exit_info2);
-		vcpu_npf(v, vmcb->ctl.exit_info2,
-			 info1 & NPF_ID ? NPT_X : info1 & NPF_RW ? NPT_W : NPT_R);
-		injected = 1;	/* retry the access: do not skip */
+			ret = svm_fatal(v, "reserved bit in a nested page table entry",
+					vmcb->ctl.exit_info2);
+		else
+			ret = vcpu_npf(v, vmcb->ctl.exit_info2,
+				       info1 & NPF_ID ? NPT_X : info1 & NPF_RW ? NPT_W : NPT_R);
+		if (ret == VCPU_SKIP)
+			ret = VCPU_RETRY;	/* never skip a faulting access */
 		break;
 	case SVM_EXIT_SHUTDOWN:
-		vcpu_fatal(v, "shutdown (triple fault) in the guest", vmcb->save.rip);
+		ret = vcpu_shutdown(v);
+		if (ret != VCPU_SWITCHED)
+			panic("SVM: shutdown (triple fault) in the guest");
+		break;
 	case SVM_EXIT_INVALID:
-		vcpu_fatal(v, "VMRUN refused the guest state (VMEXIT_INVALID)", code);
+		ret = svm_fatal(v, "VMRUN refused the guest state (VMEXIT_INVALID)", code);
+		break;
 	case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE:
 	case SVM_EXIT_STGI: case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA: case SVM_EXIT_RDPRU:
-		/* SVM is not exposed to the guest. */
+		/* SVM is not exposed to the OS: #UD, as with EFER.SVME
+		 * clear. An MIEE executing one is ended. */
+		if (v->miee) {
+			ret = svm_fatal(v, "SVM instruction in an isolated context", code);
+			break;
+		}
 		svm_inject(v, EXC_UD, false, 0);
-		injected = 1;
+		ret = VCPU_INJECTED;
 		break;
 	default:
-		vcpu_fatal(v, "unhandled VM exit", code);
+		ret = svm_fatal(v, "unhandled VM exit", code);
+		break;
 	}
-	if (!injected)
+
+	/* After VCPU_SWITCHED, v's VMCB is left alone: the context that runs
+	 * next is the one the core put at [top - 8]. */
+	cur = *(struct vcpu **)(exit_stack_top - 8);
+	if (cur != v && ret != VCPU_SWITCHED)
+		panic("SVM: the core switched contexts but returned %d", ret);
+	if (ret == VCPU_SKIP)
 		svm_skip(vmcb, len);
-	vmcb->save.rax = regs->rax;
+	if (*(u64 *)(exit_stack_top - 16) != virt_to_phys(vmcb_of(cur)))
+		panic("SVM: the next VMCB is not the current context's");
+	vmcb_of(cur)->save.rax = regs->rax;
 	v->regs = NULL;
+	cur->regs = NULL;
 }
 
 const struct vendor_ops svm_ops = {
@@ -427,4 +592,7 @@ const struct vendor_ops svm_ops = {
 	.dump = svm_dump,
 	.cpuid_adjust = svm_cpuid_adjust,
 	.guest_cr4 = svm_guest_cr4,
+	.ctx_switch = svm_ctx_switch,
+	.ctx_free = svm_ctx_free,
+	.inject_nmi = svm_inject_nmi,
 };

@@ -1,7 +1,8 @@
 /* SVM VMRUN loop (SVM host mode). The host stack top holds the struct vcpu
  * pointer at [top - 8] and the guest VMCB's physical address at
  * [top - 16]; struct guest_regs (include/vcpu.h, rax lowest) sits just
- * below, as in vmx_entry.S. VMRUN and #VMEXIT switch only RAX, RSP, RIP,
+ * below, as in vmx_entry.S. Both words are read again every round: a
+ * context switch (core vcpu_switch, svm_ctx_switch) rewrites them. VMRUN and #VMEXIT switch only RAX, RSP, RIP,
  * RFLAGS and the segment/control state (APM Vol. 2 15.5.1, 15.6): the
  * other GPRs are swapped here; guest RAX lives in the VMCB and
  * svm_exit_handler copies it to and from regs->rax. */
@@ -20,6 +21,12 @@ svm_launch:
 	 * arrive while we handle an exit stay pending and are taken by the
 	 * guest after the next VMRUN sets GIF (APM Vol. 2 15.17). */
 	clgi
+	/* With GIF = 0 the host takes no interrupt whatever its RFLAGS.IF,
+	 * but IF still matters while a guest runs with V_INTR_MASKING set:
+	 * physical interrupts then follow the host's IF saved at VMRUN
+	 * (APM Vol. 2 15.21.1). Isolated contexts run that way, so that
+	 * their own CLI cannot hold back the OS's interrupts. */
+	sti
 
 svm_run:
 	movq REGS_VMCB(%rsp), %rax

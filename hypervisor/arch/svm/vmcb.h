@@ -199,9 +199,14 @@ _Static_assert(VMCB_SAVE(dbgctl) == 0x670, "VMCB dbgctl");
 
 #define NP_ENABLE BIT(0)
 #define INT_STATE_SHADOW BIT(0)
+/* INT_CTL (APM Vol. 2 15.21.1): with V_INTR_MASKING set, the guest's
+ * RFLAGS.IF and TPR only govern virtual interrupts; physical ones follow
+ * the host's RFLAGS.IF as it was at VMRUN. */
+#define INT_CTL_V_INTR_MASKING BIT(24)
 
 /* EVENTINJ and EXITINTINFO (APM Vol. 2 15.20). */
 #define EVENT_VECTOR_MASK 0xffu
+#define EVENT_TYPE_NMI (2u << 8)
 #define EVENT_TYPE_EXCEPTION (3u << 8)
 #define EVENT_ERROR_VALID BIT(11)
 #define EVENT_VALID BIT(31)
@@ -244,5 +249,9 @@ enum svm_exit {
  * three 2 KiB vectors covering three ranges of 8 K MSRs. */
 #define MSRPM_SIZE 8192
 #define MSRPM_PAGES 2
+/* I/O permission map (APM Vol. 2 15.10.1): one bit per port, 12 KiB (the
+ * bits past port 0xffff catch multi-byte accesses that wrap). */
+#define IOPM_SIZE 12288
+#define IOPM_PAGES 3
 
 #endif
