@@ -15,3 +15,7 @@ hvctl detect
 if [ "$1" = bochs ]; then
 	hvctl launch | grep -q 'tpm no, .*NOT attestable'
 fi
+# QEMU boots through the measured launch: it must say attestable.
+if [ "$1" = qemu ]; then
+	hvctl launch | grep -q 'tpm yes, drtm yes, parameters measured: attestable$'
+fi

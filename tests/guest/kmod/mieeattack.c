@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mieeattack: a hostile guest kernel module run while an MIEE is alive. It
+ * is given the physical frames the OS handed to the MIEE (the OS allocated
+ * them, so it knows them) and the secret the PAL keeps there. It reads
+ * every frame looking for the secret, then overwrites them all. Loading
+ * succeeds only if it saw nothing of the secret; the PAL itself then
+ * checks that nothing it reads changed.
+ */
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+
+static unsigned long pfns[64];
+static int npfns;
+module_param_array(pfns, ulong, &npfns, 0444);
+static unsigned long secret;
+module_param(secret, ulong, 0444);
+
+static int __init mieeattack_init(void)
+{
+	unsigned long seen = 0;
+	int i, k;
+
+	if (!npfns || !secret) {
+		pr_err("mieeattack: give pfns= and secret=\n");
+		return -EINVAL;
+	}
+	for (i = 0; i < npfns; i++) {
+		u64 *p = memremap(PFN_PHYS(pfns[i]), PAGE_SIZE, MEMREMAP_WB);
+
+		if (!p) {
+			pr_err("mieeattack: cannot map pfn %lx\n", pfns[i]);
+			return -ENOMEM;
+		}
+		for (k = 0; k < PAGE_SIZE / 8; k++)
+			if (READ_ONCE(p[k]) == secret)
+				seen++;
+		memset(p, 0xcc, PAGE_SIZE);
+		memunmap(p);
+	}
+	pr_info("mieeattack: %d frames read and overwritten, secret words seen %lu\n",
+		npfns, seen);
+	if (seen) {
+		pr_err("mieeattack: FAIL: the OS read MIEE memory\n");
+		return -EIO;
+	}
+	pr_info("mieeattack: PASS\n");
+	return 0;
+}
+
+static void __exit mieeattack_exit(void)
+{
+}
+
+module_init(mieeattack_init);
+module_exit(mieeattack_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Attack test: the OS reads and writes an MIEE's frames");

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mieeforge: a hostile guest kernel module that calls the MIEE lifecycle
+ * hypercalls directly, bypassing the driver, with frames it must not give:
+ * the hypervisor's, MMIO, another MIEE's, the same frame twice; a page
+ * list in hypervisor memory; calls in the wrong state. Every one must be
+ * refused with its own code, and after destroy the hypervisor's pool and
+ * the OS's frames are back where they were. Loads only if all hold.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "hv/hvcall.h"
+#include "hv/miee.h"
+
+static int kind, failures;
+
+static long long hc(u64 nr, u64 b, u64 c, u64 d, u64 *out)
+{
+	struct hvcall h = { .rax = nr, .rbx = b, .rcx = c, .rdx = d };
+	long long r = hvc_call(kind, &h);
+
+	if (out)
+		*out = h.rbx;
+	return r;
+}
+
+static void expect(const char *what, long long got, long long want)
+{
+	if (got == want) {
+		pr_info("mieeforge: %s: refused with %lld, as required\n", what, got);
+		return;
+	}
+	pr_err("mieeforge: FAIL: %s: got %lld, want %lld\n", what, got, want);
+	failures++;
+}
+
+static u64 stat(u64 which)
+{
+	u64 v = 0;
+
+	hc(HC_STATS, which, 0, 0, &v);
+	return v;
+}
+
+static int __init mieeforge_init(void)
+{
+	struct miee_page *list;
+	struct page *pg, *pg2;
+	u64 a, b, img, pool, os0, os1, miee1;
+	struct hvcall h = { .rax = HC_MEMINFO };
+
+	kind = hvc_detect();
+	if (!kind)
+		return -ENODEV;
+	hvc_call(kind, &h);
+	img = h.rbx;
+	pool = h.rsi;
+	list = (struct miee_page *)get_zeroed_page(GFP_KERNEL);
+	pg = alloc_page(GFP_KERNEL);
+	pg2 = alloc_page(GFP_KERNEL);
+	if (!list || !pg || !pg2)
+		return -ENOMEM;
+	os0 = stat(HV_STAT_OS_FRAMES);
+
+	if (hc(HC_MIEE_CREATE, 4, 0, 0, &a) || hc(HC_MIEE_CREATE, 4, 0, 0, &b)) {
+		pr_err("mieeforge: FAIL: cannot create two MIEEs\n");
+		return -EIO;
+	}
+	list[0] = (struct miee_page){ img, 0, MIEE_P_R | MIEE_P_MEASURED, 0 };
+	expect("add a hypervisor image frame", hc(HC_MIEE_ADD, a, virt_to_phys(list), 1, NULL), MIEE_EFRAME);
+	list[0].frame = pool;
+	expect("add a hypervisor pool frame", hc(HC_MIEE_ADD, a, virt_to_phys(list), 1, NULL), MIEE_EFRAME);
+	list[0].frame = 0xfee00000;	/* the local APIC */
+	expect("add an MMIO frame", hc(HC_MIEE_ADD, a, virt_to_phys(list), 1, NULL), MIEE_EFRAME);
+	list[0].frame = page_to_phys(pg);
+	list[1] = list[0];
+	list[1].offset = 0x1000;
+	expect("add one frame twice", hc(HC_MIEE_ADD, a, virt_to_phys(list), 2, NULL), MIEE_EDUP);
+	expect("page list in hypervisor memory", hc(HC_MIEE_ADD, a, pool, 1, NULL), MIEE_EARG);
+	expect("enter before init", hc(HC_MIEE_ENTER, a, 0, 0, NULL), MIEE_ESTATE);
+	expect("exit call from the OS", hc(HC_MIEE_EXIT, 0, 0, 0, NULL), HVE_PERM);
+	expect("unknown MIEE", hc(HC_MIEE_ADD, 777, virt_to_phys(list), 1, NULL), MIEE_ENOENT);
+	/* A's frame cannot go to B. */
+	if (hc(HC_MIEE_ADD, a, virt_to_phys(list), 1, NULL)) {
+		pr_err("mieeforge: FAIL: a good add was refused\n");
+		failures++;
+	}
+	list[0].offset = 0;
+	expect("add another MIEE's frame", hc(HC_MIEE_ADD, b, virt_to_phys(list), 1, NULL), MIEE_EFRAME);
+	list[0].frame = page_to_phys(pg2);
+	list[0].flags = MIEE_P_R | MIEE_P_X | MIEE_P_SHARED;
+	expect("an executable shared page", hc(HC_MIEE_ADD, b, virt_to_phys(list), 1, NULL), MIEE_EFLAGS);
+
+	if (hc(HC_MIEE_DESTROY, a, 0, 0, NULL) || hc(HC_MIEE_DESTROY, b, 0, 0, NULL)) {
+		pr_err("mieeforge: FAIL: destroy refused\n");
+		failures++;
+	}
+	os1 = stat(HV_STAT_OS_FRAMES);
+	miee1 = stat(HV_STAT_MIEE_FRAMES);
+	pr_info("mieeforge: OS frames %llu before, %llu after destroy; MIEE frames left %llu\n",
+		os0, os1, miee1);
+	if (os1 != os0 || miee1) {
+		pr_err("mieeforge: FAIL: destroy did not return every page\n");
+		failures++;
+	}
+	__free_page(pg);
+	__free_page(pg2);
+	free_page((unsigned long)list);
+	if (failures)
+		return -EIO;
+	pr_info("mieeforge: PASS\n");
+	return 0;
+}
+
+static void __exit mieeforge_exit(void)
+{
+}
+
+module_init(mieeforge_init);
+module_exit(mieeforge_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Attack test: forged MIEE hypercalls from the OS kernel");
