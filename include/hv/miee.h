@@ -19,7 +19,8 @@ typedef uint16_t m_u16; typedef uint32_t m_u32; typedef uint64_t m_u64;
  * in RAX (0 or HVE_* / MIEE_E*), outputs as listed. */
 #define HC_MIEE_CREATE 0x10	/* RBX = max pages; out RBX = id (1..MIEE_MAX) */
 #define HC_MIEE_ADD 0x11	/* RBX = id, RCX = phys addr of struct miee_page[RDX],
-				 * RDX = count (1..MIEE_ADD_MAX), one page of OS RAM */
+				 * RDX = count (1..MIEE_ADD_MAX); the list lies in
+				 * OS-owned RAM (it may cross a page boundary) */
 #define HC_MIEE_INIT 0x12	/* RBX = id, RCX = phys addr of struct miee_init;
 				 * out RBX..: none; the measurement via HC_MIEE_INFO */
 #define HC_MIEE_ENTER 0x13	/* RBX = id, RCX = RAX for the MIEE when it resumes
