@@ -10,3 +10,5 @@ $(B)/hv/hv.pcr17: $(B)/hv/hv.elf $(B)/attest/hv-refvalue
 	@echo "  REF     $@: $$(cat $@)"
 
 EXTRA_ALL += $(B)/attest/hv-refvalue $(B)/hv/hv.pcr17
+
+-include attest/miee.mk

@@ -1,0 +1,276 @@
+/* The test PAL's MIEE image as miee-run builds it, the protocol between the
+ * runner and the PAL (shared page, modes, host calls, exit statuses), and the
+ * measurement of include/hv/miee.h recomputed from an image. Pure data and
+ * logic, no system calls: included by tools/miee-run.c (guest) and
+ * tests/unit/test_miee_measure.c (host). docs/miee-runner.md. */
+#ifndef TOOLS_MIEE_IMAGE_H
+#define TOOLS_MIEE_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hv/miee.h"
+#include "miee-sha256.h"
+
+/* ---- layout: buffer offset == MIEE address (offset in its address space) */
+#define MIEE_PG 4096u
+#define MIEE_IMG_PML4 0x0000u
+#define MIEE_IMG_PDPT 0x1000u
+#define MIEE_IMG_PD 0x2000u
+#define MIEE_IMG_PT 0x3000u
+#define MIEE_IMG_GDT 0x4000u
+#define MIEE_IMG_CODE 0x5000u	/* the PAL's code, MIEE_IMG_CODE_PAGES pages */
+#define MIEE_IMG_CODE_PAGES 2u
+#define MIEE_IMG_DATA 0x7000u	/* one private data page (the `secret` mode's) */
+				/* 0x8000-0x9fff: not added (guard below the stack) */
+#define MIEE_IMG_STACK 0xa000u
+#define MIEE_IMG_STACK_PAGES 5u
+#define MIEE_IMG_STACK_TOP 0xf000u
+#define MIEE_IMG_SHARED 0xf000u	/* the one shared page, the last */
+#define MIEE_IMG_SIZE 0x10000u	/* the MIEE's range [0, size) */
+#define MIEE_IMG_PAGES (MIEE_IMG_SIZE / MIEE_PG)	/* max_pages at create */
+#define MIEE_IMG_GDT_LIMIT (3 * 8 - 1)
+#define MIEE_IMG_CS 0x08u
+#define MIEE_IMG_DS 0x10u
+
+/* x86 page-table and descriptor bits used above. */
+#define MIEE_PTE_P (1ull << 0)
+#define MIEE_PTE_RW (1ull << 1)
+#define MIEE_PTE_A (1ull << 5)
+#define MIEE_PTE_D (1ull << 6)
+#define MIEE_PTE_PS (1ull << 7)
+#define MIEE_GDT_CODE64 0x00af9b000000ffffull	/* P, DPL 0, exec/read, accessed, L */
+#define MIEE_GDT_DATA 0x00cf93000000ffffull	/* P, DPL 0, read/write, accessed */
+
+#define MIEE_F_RWM (MIEE_P_R | MIEE_P_W | MIEE_P_MEASURED)
+#define MIEE_F_RXM (MIEE_P_R | MIEE_P_X | MIEE_P_MEASURED)
+#define MIEE_F_SHR (MIEE_P_SHARED | MIEE_P_R | MIEE_P_W)
+
+/* ---- runner <-> PAL protocol: the shared page */
+#define MIEE_PAL_MAGIC 0x4c41506565694d31ull	/* written by the runner */
+#define MIEE_PAL_MAX_NUMS 240u
+#define MIEE_PAL_SHARED_CODE 0x800u	/* `exec-shared`: a RET byte here */
+
+struct miee_pal_shared {
+	uint64_t magic;		/* 0x00 runner: MIEE_PAL_MAGIC */
+	uint64_t mode;		/* 0x08 runner: MIEE_PAL_M_* (the test's input) */
+	uint64_t count;		/* 0x10 runner: numbers in nums[] (`sum`) */
+	uint64_t target;	/* 0x18 runner: the `jump` target */
+	uint64_t call_in;	/* 0x20 PAL: host-call operand */
+	uint64_t call_out;	/* 0x28 runner: host-call answer */
+	uint64_t sum, fnv;	/* 0x30 PAL: `sum` results */
+	uint64_t doubled;	/* 0x40 PAL: the checked answer of the double call */
+	uint64_t rounds;	/* 0x48 PAL: `secret` host calls made */
+	uint64_t progress;	/* 0x50 PAL: last step reached (MIEE_PAL_P_*) */
+	uint64_t reserved[5];
+	uint64_t nums[MIEE_PAL_MAX_NUMS];	/* 0x80 runner: `sum` input */
+};
+_Static_assert(sizeof(struct miee_pal_shared) == MIEE_PAL_SHARED_CODE, "shared page layout");
+
+/* Modes (struct miee_pal_shared.mode). */
+#define MIEE_PAL_M_SUM 1	/* checksum nums[], print and double host calls, exit 0 */
+#define MIEE_PAL_M_SECRET 2	/* secret pattern in the data page, host-call loop */
+#define MIEE_PAL_M_JUMP 3	/* jump to target (outside the MIEE) */
+#define MIEE_PAL_M_OVERFLOW 4	/* write just past the shared page (end of range) */
+#define MIEE_PAL_M_EXEC_SHARED 5 /* call into the shared page */
+#define MIEE_PAL_M_WRITE_CODE 6	/* write to its own code page (R|X) */
+#define MIEE_PAL_M_REFUSED 7	/* an unknown host call: expects MIEE_PAL_HC_ERR */
+#define MIEE_PAL_M_BADCALL 8	/* a lifecycle hypercall (HC_MIEE_CREATE) from inside */
+#define MIEE_PAL_M_UD 9		/* UD2: its IDT (limit 0) cannot take it */
+
+/* Host calls (RBX of HC_MIEE_HOSTCALL); operands in the shared page. */
+#define MIEE_PAL_HC_PRINT 1	/* print sum and fnv; answer 0 */
+#define MIEE_PAL_HC_DOUBLE 2	/* call_out = 2 * call_in (call_in < 2^32); answer 0 */
+#define MIEE_PAL_HC_YIELD 3	/* `secret`: answer MIEE_PAL_GO or MIEE_PAL_STOP */
+#define MIEE_PAL_HC_UNKNOWN 0x77	/* what `refused` asks for */
+#define MIEE_PAL_HC_ERR 0xffffffffffffffffull	/* the answer to anything refused */
+#define MIEE_PAL_GO 0
+#define MIEE_PAL_STOP 1
+
+/* Exit statuses (RBX of HC_MIEE_EXIT). */
+#define MIEE_PAL_ST_OK 0
+#define MIEE_PAL_ST_BADINPUT 0xbad1	/* wrong magic or count */
+#define MIEE_PAL_ST_BADMODE 0xbad2
+#define MIEE_PAL_ST_IAGO 0x1a60		/* the host's answer was a lie */
+#define MIEE_PAL_ST_TAMPERED 0x7a3e	/* the secret page changed under it */
+#define MIEE_PAL_ST_NOFAULT 0xfa11	/* a forbidden access did not fault */
+#define MIEE_PAL_ST_HOSTERR 0xe770	/* a refused call was not refused */
+
+/* Progress marks (struct miee_pal_shared.progress). */
+#define MIEE_PAL_P_STARTED 1
+#define MIEE_PAL_P_SUMMED 2
+#define MIEE_PAL_P_PRINTED 3
+#define MIEE_PAL_P_DOUBLED 4
+#define MIEE_PAL_P_SECRET 5	/* secret page written */
+#define MIEE_PAL_P_FAULTING 6	/* about to do the forbidden thing */
+
+/* `secret`: word i (0..511) of the data page. A scanner should look for two
+ * consecutive words: word 0 alone may appear as an immediate in the runner's
+ * code, a 16-byte run appears nowhere but in the MIEE's page. */
+#define MIEE_PAL_SECRET_WORD(i) (0x5ec12e7000000000ull | ((uint64_t)(i) << 16) | 0x5ec1u)
+
+/* FNV-1a 64 over the 8 little-endian bytes of each number. */
+#define MIEE_FNV_OFFSET 0xcbf29ce484222325ull
+#define MIEE_FNV_PRIME 0x100000001b3ull
+
+static inline void miee_pal_checksum(const uint64_t *nums, uint64_t n, uint64_t *sum,
+				     uint64_t *fnv)
+{
+	uint64_t s = 0, h = MIEE_FNV_OFFSET, i;
+	int b;
+
+	for (i = 0; i < n; i++) {
+		s += nums[i];
+		for (b = 0; b < 8; b++) {
+			h ^= (nums[i] >> (8 * b)) & 0xff;
+			h *= MIEE_FNV_PRIME;
+		}
+	}
+	*sum = s;
+	*fnv = h;
+}
+
+/* ---- the image */
+struct miee_region {
+	uint64_t offset;
+	uint32_t npages;
+	uint32_t flags;		/* MIEE_P_* as given to MIEE_IOC_ADD */
+};
+
+#define MIEE_IMG_NREGIONS 5
+
+struct miee_image {
+	unsigned char *buf;	/* MIEE_IMG_SIZE bytes, page-aligned */
+	struct miee_region regions[MIEE_IMG_NREGIONS];	/* in the order added */
+	int nregions;
+	struct miee_init init;
+};
+
+static inline void miee_put64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Fills buf (MIEE_IMG_SIZE bytes, zeroed here) with page tables, GDT and
+ * code; entry is the entry point's offset within code. The shared page is
+ * left zero for the caller. 0 or -1 (code too large, entry outside it). */
+static inline int miee_image_build(struct miee_image *im, unsigned char *buf, const void *code,
+				   size_t code_len, size_t entry)
+{
+	static const struct miee_region regions[MIEE_IMG_NREGIONS] = {
+		{ MIEE_IMG_PML4, 5, MIEE_F_RWM },	/* PML4, PDPT, PD, PT, GDT */
+		{ MIEE_IMG_CODE, MIEE_IMG_CODE_PAGES, MIEE_F_RXM },
+		{ MIEE_IMG_DATA, 1, MIEE_F_RWM },
+		{ MIEE_IMG_STACK, MIEE_IMG_STACK_PAGES, MIEE_F_RWM },
+		{ MIEE_IMG_SHARED, 1, MIEE_F_SHR },
+	};
+	uint64_t i;
+
+	if (code_len > MIEE_IMG_CODE_PAGES * MIEE_PG || entry >= code_len)
+		return -1;
+	memset(buf, 0, MIEE_IMG_SIZE);
+	/* The PAL's own page tables map far more than the MIEE owns: [0, 2 MiB)
+	 * with 4 KiB pages, [2 MiB, 1 GiB) with 2 MiB pages, all writable and
+	 * executable (no NX: EFER.NXE is not part of the ABI). Only the nested
+	 * table limits it, which is what the fault modes test. */
+	miee_put64(buf + MIEE_IMG_PML4, MIEE_IMG_PDPT | MIEE_PTE_P | MIEE_PTE_RW | MIEE_PTE_A);
+	miee_put64(buf + MIEE_IMG_PDPT, MIEE_IMG_PD | MIEE_PTE_P | MIEE_PTE_RW | MIEE_PTE_A);
+	miee_put64(buf + MIEE_IMG_PD, MIEE_IMG_PT | MIEE_PTE_P | MIEE_PTE_RW | MIEE_PTE_A);
+	for (i = 1; i < 512; i++)
+		miee_put64(buf + MIEE_IMG_PD + 8 * i, (i << 21) | MIEE_PTE_P | MIEE_PTE_RW |
+			   MIEE_PTE_PS | MIEE_PTE_A | MIEE_PTE_D);
+	for (i = 0; i < 512; i++)
+		miee_put64(buf + MIEE_IMG_PT + 8 * i, (i << 12) | MIEE_PTE_P | MIEE_PTE_RW |
+			   MIEE_PTE_A | MIEE_PTE_D);
+	miee_put64(buf + MIEE_IMG_GDT + MIEE_IMG_CS, MIEE_GDT_CODE64);
+	miee_put64(buf + MIEE_IMG_GDT + MIEE_IMG_DS, MIEE_GDT_DATA);
+	memcpy(buf + MIEE_IMG_CODE, code, code_len);
+
+	im->buf = buf;
+	memcpy(im->regions, regions, sizeof(regions));
+	im->nregions = MIEE_IMG_NREGIONS;
+	memset(&im->init, 0, sizeof(im->init));
+	im->init.rip = MIEE_IMG_CODE + entry;
+	/* As if called: RSP + 8 is 16-byte aligned at the entry function. */
+	im->init.rsp = MIEE_IMG_STACK_TOP - 8;
+	im->init.cr3 = MIEE_IMG_PML4;
+	im->init.gdt_base = MIEE_IMG_GDT;
+	im->init.gdt_limit = MIEE_IMG_GDT_LIMIT;
+	im->init.idt_base = 0;
+	im->init.idt_limit = 0;	/* any exception: triple fault */
+	im->init.cs = MIEE_IMG_CS;
+	im->init.ds = MIEE_IMG_DS;
+	im->init.arg = MIEE_IMG_SHARED;
+	return 0;
+}
+
+/* struct miee_init as the measurement takes it: 56 bytes, LE fields in
+ * declaration order. */
+static inline void miee_init_bytes(const struct miee_init *in, unsigned char out[56])
+{
+	miee_put64(out, in->rip);
+	miee_put64(out + 8, in->rsp);
+	miee_put64(out + 16, in->cr3);
+	miee_put64(out + 24, in->gdt_base);
+	miee_put64(out + 32, in->idt_base);
+	out[40] = (unsigned char)in->gdt_limit;
+	out[41] = (unsigned char)(in->gdt_limit >> 8);
+	out[42] = (unsigned char)in->idt_limit;
+	out[43] = (unsigned char)(in->idt_limit >> 8);
+	out[44] = (unsigned char)in->cs;
+	out[45] = (unsigned char)(in->cs >> 8);
+	out[46] = (unsigned char)in->ds;
+	out[47] = (unsigned char)(in->ds >> 8);
+	miee_put64(out + 48, in->arg);
+}
+
+/* The measurement of include/hv/miee.h: for every MIEE_P_MEASURED page in
+ * the order added, offset (8 LE) || flags (4 LE) || 4096 bytes; then the
+ * 56 bytes of struct miee_init. */
+static inline void miee_image_measure(const struct miee_image *im, unsigned char out[32])
+{
+	struct mh_sha256 s;
+	unsigned char hdr[12], ib[56];
+	int r;
+	uint32_t k;
+
+	mh_sha256_init(&s);
+	for (r = 0; r < im->nregions; r++) {
+		const struct miee_region *g = &im->regions[r];
+
+		if (!(g->flags & MIEE_P_MEASURED))
+			continue;
+		for (k = 0; k < g->npages; k++) {
+			uint64_t off = g->offset + (uint64_t)k * MIEE_PG;
+
+			miee_put64(hdr, off);
+			hdr[8] = (unsigned char)g->flags;
+			hdr[9] = (unsigned char)(g->flags >> 8);
+			hdr[10] = (unsigned char)(g->flags >> 16);
+			hdr[11] = (unsigned char)(g->flags >> 24);
+			mh_sha256_update(&s, hdr, sizeof(hdr));
+			mh_sha256_update(&s, im->buf + off, MIEE_PG);
+		}
+	}
+	miee_init_bytes(&im->init, ib);
+	mh_sha256_update(&s, ib, sizeof(ib));
+	mh_sha256_final(&s, out);
+}
+
+static inline void miee_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char dig[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = dig[p[i] >> 4];
+		out[2 * i + 1] = dig[p[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+#endif

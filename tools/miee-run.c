@@ -1,0 +1,625 @@
+/* miee-run: build the test PAL's image, load it into one or more MIEEs
+ * through /dev/miee, run them and serve their host calls under a fixed
+ * policy; recompute the expected measurement and compare it with the
+ * hypervisor's. docs/miee-runner.md.
+ *
+ * Usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie]
+ *                 [--timeout SECONDS] [--dump DIR] MODE [ARGS]
+ *   sum [NUM...]      checksum (default: 100 numbers, MIEE k: 100k+1..100k+100)
+ *   secret [SECONDS]  secret pattern, PAL kept live in host calls (default 2 s)
+ *   jump [ADDR]       jump outside the MIEE (default 0x1000000, below 1 GiB)
+ *   overflow | exec-shared | write-code | badcall | ud   faults
+ *   refused           an unknown host call, which the policy refuses
+ * Exit: 0 all MIEEs ended with status 0 and the right result, 1 error,
+ * 2 usage, 3 a fault, 4 measurement mismatch, 5 wrong status or result,
+ * 6 timeout. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv/miee.h"
+#include "miee-image.h"
+#include "miee-pal.h"
+
+#define DEV "/dev/miee"
+#define MODULE "/lib/modules/extra/miee_drv.ko"
+#define MAX_COUNT MIEE_MAX
+#define DEFAULT_NUMS 100u
+#define DEFAULT_JUMP 0x1000000ull	/* 16 MiB: OS RAM (the kernel), not the MIEE's */
+
+enum { RC_OK = 0, RC_ERR = 1, RC_USAGE = 2, RC_FAULT = 3, RC_MEAS = 4, RC_WRONG = 5,
+       RC_TIMEOUT = 6 };
+
+static const struct {
+	const char *name;
+	uint64_t mode;
+} modes[] = {
+	{ "sum", MIEE_PAL_M_SUM },
+	{ "secret", MIEE_PAL_M_SECRET },
+	{ "jump", MIEE_PAL_M_JUMP },
+	{ "overflow", MIEE_PAL_M_OVERFLOW },
+	{ "exec-shared", MIEE_PAL_M_EXEC_SHARED },
+	{ "write-code", MIEE_PAL_M_WRITE_CODE },
+	{ "refused", MIEE_PAL_M_REFUSED },
+	{ "badcall", MIEE_PAL_M_BADCALL },
+	{ "ud", MIEE_PAL_M_UD },
+};
+
+struct opts {
+	unsigned count;
+	int info, lie;
+	unsigned keep_open, timeout, secret_s;
+	const char *dump;
+	uint64_t mode;
+	const char *mode_name;
+	uint64_t nums[MIEE_PAL_MAX_NUMS];
+	unsigned nnums;		/* 0: the default numbers */
+	uint64_t target;
+};
+
+struct miee {
+	int k;			/* index 0..count-1 */
+	int fd;
+	uint32_t id;
+	unsigned char *buf;	/* the image, MIEE_IMG_SIZE, page-aligned */
+	struct miee_image im;
+	pal_shared_t *sh;	/* buf + MIEE_IMG_SHARED */
+	unsigned char expect[32];
+	uint64_t entries, hostcalls, interrupted, refused, yields;
+	uint64_t exp_sum, exp_fnv;
+};
+
+static struct opts o;
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--timeout SECONDS]\n"
+		"                [--dump DIR] MODE [ARGS]\n"
+		"modes: sum [NUM...] | secret [SECONDS] | jump [ADDR] | overflow | exec-shared |\n"
+		"       write-code | refused | badcall | ud\n");
+	exit(RC_USAGE);
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("miee-run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(RC_ERR);
+}
+
+static uint64_t num_arg(const char *s, const char *what)
+{
+	char *end;
+	uint64_t v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || !*s || *end || *s == '-') {
+		fprintf(stderr, "miee-run: bad %s '%s'\n", what, s);
+		usage();
+	}
+	return v;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static const char *fault_name(uint64_t r)
+{
+	switch (r) {
+	case MIEE_F_TRIPLE: return "MIEE_F_TRIPLE";
+	case MIEE_F_NPF: return "MIEE_F_NPF";
+	case MIEE_F_BADCALL: return "MIEE_F_BADCALL";
+	case MIEE_F_INSN: return "MIEE_F_INSN";
+	default: return "unknown";
+	}
+}
+
+static const char *status_name(uint64_t s)
+{
+	switch (s) {
+	case MIEE_PAL_ST_OK: return "ok";
+	case MIEE_PAL_ST_BADINPUT: return "bad input";
+	case MIEE_PAL_ST_BADMODE: return "bad mode";
+	case MIEE_PAL_ST_IAGO: return "the host lied";
+	case MIEE_PAL_ST_TAMPERED: return "secret page tampered with";
+	case MIEE_PAL_ST_NOFAULT: return "a forbidden access did not fault";
+	case MIEE_PAL_ST_HOSTERR: return "a refused host call was answered";
+	default: return "?";
+	}
+}
+
+static void parse(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "info", no_argument, NULL, 'i' },
+		{ "keep-open", required_argument, NULL, 'k' },
+		{ "lie", no_argument, NULL, 'l' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "dump", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	size_t i;
+	int c;
+
+	o.count = 1;
+	o.timeout = 120;
+	o.secret_s = 2;
+	o.target = DEFAULT_JUMP;
+	while ((c = getopt_long(argc, argv, "+n:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'n': {
+			uint64_t n = num_arg(optarg, "count");
+
+			o.count = n > MAX_COUNT ? 0 : (unsigned)n;
+			break;
+		}
+		case 'i': o.info = 1; break;
+		case 'k': o.keep_open = (unsigned)num_arg(optarg, "seconds"); break;
+		case 'l': o.lie = 1; break;
+		case 't': o.timeout = (unsigned)num_arg(optarg, "seconds"); break;
+		case 'd': o.dump = optarg; break;
+		default: usage();
+		}
+	}
+	if (o.count < 1 || o.count > MAX_COUNT) {
+		fprintf(stderr, "miee-run: COUNT must be 1..%u\n", MAX_COUNT);
+		usage();
+	}
+	if (optind >= argc)
+		usage();
+	o.mode_name = argv[optind++];
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(modes[i].name, o.mode_name))
+			o.mode = modes[i].mode;
+	if (!o.mode) {
+		fprintf(stderr, "miee-run: unknown mode '%s'\n", o.mode_name);
+		usage();
+	}
+	if (o.mode == MIEE_PAL_M_SUM) {
+		if (argc - optind > (int)MIEE_PAL_MAX_NUMS)
+			die("at most %u numbers", MIEE_PAL_MAX_NUMS);
+		while (optind < argc)
+			o.nums[o.nnums++] = num_arg(argv[optind++], "number");
+	} else if (o.mode == MIEE_PAL_M_SECRET && optind < argc) {
+		o.secret_s = (unsigned)num_arg(argv[optind++], "seconds");
+	} else if (o.mode == MIEE_PAL_M_JUMP && optind < argc) {
+		o.target = num_arg(argv[optind++], "address");
+		if (o.target >= (1ull << 30))
+			fprintf(stderr, "miee-run: note: the PAL's page tables map only [0, 1 GiB); "
+				"0x%" PRIx64 " will triple-fault rather than reach the nested table\n",
+				o.target);
+	}
+	if (optind < argc)
+		usage();
+}
+
+/* Builds MIEE k's image, its shared page (the test's input) and its
+ * expected measurement. Nothing here touches /dev/miee. */
+static void prepare(struct miee *m, int k)
+{
+	const unsigned char *code;
+	size_t len, entry;
+	unsigned i;
+
+	memset(m, 0, sizeof(*m));
+	m->k = k;
+	m->fd = -1;
+	/* Its own pages for every MIEE: a frame can belong to one MIEE only. */
+	m->buf = mmap(NULL, MIEE_IMG_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (m->buf == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	code = miee_pal_code(&len, &entry);
+	if (miee_image_build(&m->im, m->buf, code, len, entry))
+		die("the PAL's code (%zu bytes, entry at %zu) does not fit %u pages", len, entry,
+		    MIEE_IMG_CODE_PAGES);
+
+	m->sh = (pal_shared_t *)(m->buf + MIEE_IMG_SHARED);
+	m->sh->magic = MIEE_PAL_MAGIC;
+	m->sh->mode = o.mode;
+	m->sh->target = o.target;
+	if (o.nnums) {
+		m->sh->count = o.nnums;
+		for (i = 0; i < o.nnums; i++)
+			m->sh->nums[i] = o.nums[i];
+	} else {
+		/* Different numbers per MIEE: a mix-up of shared pages shows. */
+		m->sh->count = DEFAULT_NUMS;
+		for (i = 0; i < DEFAULT_NUMS; i++)
+			m->sh->nums[i] = 100ull * (unsigned)k + i + 1;
+	}
+	{
+		uint64_t nums[MIEE_PAL_MAX_NUMS];
+
+		for (i = 0; i < m->sh->count; i++)
+			nums[i] = m->sh->nums[i];
+		miee_pal_checksum(nums, m->sh->count, &m->exp_sum, &m->exp_fnv);
+	}
+	m->buf[MIEE_IMG_SHARED + MIEE_PAL_SHARED_CODE] = 0xc3;	/* RET, for exec-shared */
+
+	/* Must happen before MIEE_IOC_ADD: afterwards the private pages may no
+	 * longer be the process's to read. */
+	miee_image_measure(&m->im, m->expect);
+}
+
+static void write_file(const char *dir, const char *name, const void *p, size_t n)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, n, f) != n || fclose(f))
+		die("%s: %s", path, strerror(errno));
+}
+
+/* --dump DIR: the inputs attest/miee-measure recomputes the measurement from. */
+static void dump(const struct miee *m, const char *dir)
+{
+	char text[4096], hex[65];
+	const struct miee_init *in = &m->im.init;
+	size_t n = 0;
+	int r;
+
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		die("mkdir %s: %s", dir, strerror(errno));
+	write_file(dir, "image.bin", m->buf, MIEE_IMG_SIZE);
+	n += (size_t)snprintf(text + n, sizeof(text) - n,
+		"# miee-run image: regions in the order added (offset npages flags), the\n"
+		"# initial state; page contents in image.bin at offset == MIEE address\n"
+		"image image.bin\nsize 0x%x\n", MIEE_IMG_SIZE);
+	for (r = 0; r < m->im.nregions; r++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "region 0x%" PRIx64 " %u 0x%x\n",
+				      m->im.regions[r].offset, m->im.regions[r].npages,
+				      m->im.regions[r].flags);
+	n += (size_t)snprintf(text + n, sizeof(text) - n,
+		"init rip 0x%" PRIx64 " rsp 0x%" PRIx64 " cr3 0x%" PRIx64 " gdt_base 0x%" PRIx64
+		" idt_base 0x%" PRIx64 " gdt_limit 0x%x idt_limit 0x%x cs 0x%x ds 0x%x arg 0x%" PRIx64 "\n",
+		(uint64_t)in->rip, (uint64_t)in->rsp, (uint64_t)in->cr3, (uint64_t)in->gdt_base,
+		(uint64_t)in->idt_base, in->gdt_limit, in->idt_limit, in->cs, in->ds,
+		(uint64_t)in->arg);
+	write_file(dir, "manifest", text, n);
+	miee_hex(m->expect, 32, hex);
+	n = (size_t)snprintf(text, sizeof(text), "%s\n", hex);
+	write_file(dir, "expected", text, n);
+	printf("miee-run: dumped the image to %s; measurement (expected) %s\n", dir, hex);
+}
+
+/* /dev/miee, loading the driver first if the node is missing. */
+static void ensure_device(void)
+{
+	pid_t pid;
+	int st, i;
+
+	if (!access(DEV, F_OK))
+		return;
+	printf("miee-run: %s missing, insmod %s\n", DEV, MODULE);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		execlp("insmod", "insmod", MODULE, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("insmod %s failed", MODULE);
+	for (i = 0; i < 50 && access(DEV, F_OK); i++)
+		usleep(20000);
+	if (access(DEV, F_OK))
+		die("%s did not appear after loading the driver", DEV);
+}
+
+static void load(struct miee *m)
+{
+	struct miee_ioc_create cr = { .max_pages = MIEE_IMG_PAGES };
+	unsigned pages = 0;
+	int r;
+
+	m->fd = open(DEV, O_RDWR | O_CLOEXEC);
+	if (m->fd < 0)
+		die("open %s: %s", DEV, strerror(errno));
+	if (ioctl(m->fd, MIEE_IOC_CREATE, &cr))
+		die("miee %d: MIEE_IOC_CREATE: %s (errno %d)", m->k, strerror(errno), errno);
+	m->id = cr.id;
+	for (r = 0; r < m->im.nregions; r++) {
+		const struct miee_region *g = &m->im.regions[r];
+		struct miee_ioc_add a = {
+			.uaddr = (uint64_t)(uintptr_t)(m->buf + g->offset),
+			.offset = g->offset,
+			.npages = g->npages,
+			.flags = g->flags,
+		};
+
+		if (ioctl(m->fd, MIEE_IOC_ADD, &a))
+			die("miee %d: MIEE_IOC_ADD offset 0x%" PRIx64 " (%u pages, flags 0x%x): %s (errno %d)",
+			    m->k, g->offset, g->npages, g->flags, strerror(errno), errno);
+		pages += g->npages;
+	}
+	if (ioctl(m->fd, MIEE_IOC_INIT, &m->im.init))
+		die("miee %d: MIEE_IOC_INIT: %s (errno %d)", m->k, strerror(errno), errno);
+	printf("miee-run: miee %d: id %u, %u pages added (%d regions), initialised, entry 0x%" PRIx64 "\n",
+	       m->k, m->id, pages, m->im.nregions, (uint64_t)m->im.init.rip);
+}
+
+static int get_info(struct miee *m, struct miee_info *inf)
+{
+	memset(inf, 0, sizeof(*inf));
+	if (ioctl(m->fd, MIEE_IOC_INFO, inf)) {
+		printf("miee-run: miee %d: MIEE_IOC_INFO: %s (errno %d)\n", m->k, strerror(errno), errno);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_info(struct miee *m, const struct miee_info *inf)
+{
+	char hex[65];
+
+	miee_hex(inf->measurement, 32, hex);
+	printf("miee-run: miee %d: info state %u (%s), pages %u, measurement %s%s, enters %" PRIu64
+	       ", exits %" PRIu64 "\n", m->k, inf->state,
+	       inf->state == MIEE_S_ADDING ? "adding" : inf->state == MIEE_S_READY ? "ready" :
+	       inf->state == MIEE_S_DEAD ? "dead" : "?", inf->pages, hex,
+	       inf->measurement_ready ? "" : " (not ready)", (uint64_t)inf->enters,
+	       (uint64_t)inf->exits);
+}
+
+/* The hypervisor's measurement against ours. 0 match, -1 otherwise. */
+static int check_measurement(struct miee *m)
+{
+	struct miee_info inf;
+	char a[65], b[65];
+
+	miee_hex(m->expect, 32, b);
+	if (get_info(m, &inf)) {
+		printf("miee-run: measurement (expected)   %s\n", b);
+		printf("miee-run: measurement UNKNOWN (no answer from the hypervisor)\n");
+		return -1;
+	}
+	if (o.info)
+		print_info(m, &inf);
+	miee_hex(inf.measurement, 32, a);
+	printf("miee-run: measurement (hypervisor) %s\n", a);
+	printf("miee-run: measurement (expected)   %s\n", b);
+	if (!inf.measurement_ready) {
+		printf("miee-run: measurement NOT READY after init\n");
+		return -1;
+	}
+	if (memcmp(inf.measurement, m->expect, 32)) {
+		printf("miee-run: measurement MISMATCH\n");
+		return -1;
+	}
+	printf("miee-run: measurement match\n");
+	return 0;
+}
+
+/* For an attack test: the frames of the MIEE's private pages (pinned by the
+ * driver, so stable; /proc/self/pagemap gives PFNs to root only) and a
+ * secret word, in the form tests/guest/kmod/mieeattack takes them. */
+static void print_attack_params(struct miee *m)
+{
+	char line[2048];
+	size_t n = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC), r;
+	uint32_t k;
+
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "pfns=");
+	for (r = 0; fd >= 0 && r < m->im.nregions; r++) {
+		const struct miee_region *g = &m->im.regions[r];
+
+		if (g->flags & MIEE_P_SHARED)
+			continue;
+		for (k = 0; k < g->npages; k++) {
+			uint64_t va = (uint64_t)(uintptr_t)(m->buf + g->offset) + (uint64_t)k * MIEE_PG;
+			uint64_t e = 0;
+
+			if (pread(fd, &e, 8, (off_t)(va / MIEE_PG * 8)) != 8 || !(e >> 63) ||
+			    !(e & ((1ull << 55) - 1))) {
+				close(fd);
+				fd = -1;
+				break;
+			}
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s0x%" PRIx64,
+					      n > 5 ? "," : "", (uint64_t)(e & ((1ull << 55) - 1)));
+		}
+	}
+	if (fd < 0) {
+		printf("miee-run: attack-params unavailable (no PFNs in /proc/self/pagemap)\n");
+		return;
+	}
+	close(fd);
+	printf("miee-run: attack-params %s secret=0x%" PRIx64 "\n", line,
+	       (uint64_t)MIEE_PAL_SECRET_WORD(1));
+}
+
+/* The host-call policy: only the calls the PAL is known to make, each
+ * with its operand checked; anything else gets MIEE_PAL_HC_ERR. */
+static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
+{
+	uint64_t x;
+
+	if (nr == MIEE_PAL_HC_PRINT && o.mode == MIEE_PAL_M_SUM) {
+		printf("miee-run: host call print: sum %" PRIu64 " fnv 0x%016" PRIx64 "\n",
+		       (uint64_t)m->sh->sum, (uint64_t)m->sh->fnv);
+		return 0;
+	}
+	if (nr == MIEE_PAL_HC_DOUBLE && o.mode == MIEE_PAL_M_SUM) {
+		x = m->sh->call_in;	/* read once */
+		if (x > 0xffffffffull) {
+			printf("miee-run: host call double: operand 0x%" PRIx64 " out of range, refused\n", x);
+			m->refused++;
+			return MIEE_PAL_HC_ERR;
+		}
+		m->sh->call_out = o.lie ? 2 * x + 1 : 2 * x;
+		printf("miee-run: host call double: %" PRIu64 " -> %" PRIu64 "%s\n", x,
+		       (uint64_t)m->sh->call_out, o.lie ? " (a lie, --lie)" : "");
+		return 0;
+	}
+	if (nr == MIEE_PAL_HC_YIELD && o.mode == MIEE_PAL_M_SECRET) {
+		if (!m->yields++)
+			printf("miee-run: host call yield: the secret is in MIEE page 0x%x (pid %d, "
+			       "user address %p before it was added); keeping the PAL live %u s\n",
+			       MIEE_IMG_DATA, (int)getpid(), (void *)(m->buf + MIEE_IMG_DATA),
+			       o.secret_s);
+		if (m->yields == 1)
+			print_attack_params(m);
+		if (now() < secret_until) {
+			usleep(1000);	/* give the CPU to whoever else wants it */
+			return MIEE_PAL_GO;
+		}
+		printf("miee-run: host call yield: %" PRIu64 " served, stop\n", m->yields);
+		return MIEE_PAL_STOP;
+	}
+	printf("miee-run: host call 0x%" PRIx64 " refused (not in the policy for mode %s)\n", nr,
+	       o.mode_name);
+	m->refused++;
+	return MIEE_PAL_HC_ERR;
+}
+
+/* Runs MIEE m until it ends. Returns an RC_* code. */
+static int run(struct miee *m)
+{
+	struct miee_ioc_enter e;
+	double start = now(), secret_until = start + o.secret_s;
+	double deadline = start + o.timeout + (o.mode == MIEE_PAL_M_SECRET ? o.secret_s : 0);
+	uint64_t ret = 0;
+	int rc;
+
+	for (;;) {
+		memset(&e, 0, sizeof(e));
+		e.hostcall_ret = ret;
+		if (ioctl(m->fd, MIEE_IOC_ENTER, &e)) {
+			if (errno == EINTR)
+				continue;	/* same hostcall_ret again */
+			die("miee %d: MIEE_IOC_ENTER: %s (errno %d)", m->k, strerror(errno), errno);
+		}
+		m->entries++;
+		ret = 0;
+		if (e.reason == MIEE_EXIT_INTERRUPTED) {
+			m->interrupted++;
+		} else if (e.reason == MIEE_EXIT_HOSTCALL) {
+			m->hostcalls++;
+			ret = serve(m, e.info, secret_until);
+		} else if (e.reason == MIEE_EXIT_DONE) {
+			if (e.info == MIEE_PAL_ST_OK)
+				printf("miee-run: exit status 0\n");
+			else
+				printf("miee-run: exit status %" PRIu64 " (0x%" PRIx64 ": %s; progress %" PRIu64 ")\n",
+				       (uint64_t)e.info, (uint64_t)e.info, status_name(e.info),
+				       (uint64_t)m->sh->progress);
+			rc = e.info == MIEE_PAL_ST_OK ? RC_OK : RC_WRONG;
+			break;
+		} else if (e.reason == MIEE_EXIT_FAULT) {
+			printf("miee-run: fault reason %" PRIu64 " at 0x%" PRIx64 " (%s; progress %" PRIu64 ")\n",
+			       (uint64_t)e.info, (uint64_t)e.info2, fault_name(e.info),
+			       (uint64_t)m->sh->progress);
+			rc = RC_FAULT;
+			break;
+		} else {
+			die("miee %d: unknown exit reason %u", m->k, e.reason);
+		}
+		if (now() > deadline) {
+			printf("miee-run: miee %d: gave up after %.0f s (--timeout %u)\n", m->k,
+			       now() - start, o.timeout);
+			rc = RC_TIMEOUT;
+			break;
+		}
+	}
+	printf("miee-run: entries %" PRIu64 ", host calls %" PRIu64 " (%" PRIu64
+	       " refused), interrupted exits %" PRIu64 "\n", m->entries, m->hostcalls, m->refused,
+	       m->interrupted);
+
+	if (rc == RC_OK && o.mode == MIEE_PAL_M_SUM) {
+		uint64_t s = m->sh->sum, f = m->sh->fnv, d = m->sh->doubled;
+		int ok = s == m->exp_sum && f == m->exp_fnv && d == 2 * (m->exp_sum & 0xffffffff);
+
+		printf("miee-run: result sum %" PRIu64 " fnv 0x%016" PRIx64 " doubled %" PRIu64 ": %s\n",
+		       s, f, d, ok ? "ok" : "WRONG");
+		if (!ok) {
+			printf("miee-run: expected sum %" PRIu64 " fnv 0x%016" PRIx64 " doubled %" PRIu64 "\n",
+			       m->exp_sum, m->exp_fnv, 2 * (m->exp_sum & 0xffffffff));
+			rc = RC_WRONG;
+		}
+	}
+	if (rc == RC_OK && o.mode == MIEE_PAL_M_SECRET)
+		printf("miee-run: result secret intact after %" PRIu64 " host calls\n",
+		       (uint64_t)m->sh->rounds);
+	if (o.info) {
+		struct miee_info inf;
+
+		if (!get_info(m, &inf))
+			print_info(m, &inf);
+	}
+	return rc;
+}
+
+/* The worse of two outcomes: fault > wrong > measurement > timeout > ok. */
+static int worse(int a, int b)
+{
+	static const int rank[] = { [RC_OK] = 0, [RC_ERR] = 9, [RC_USAGE] = 9, [RC_FAULT] = 5,
+				    [RC_MEAS] = 3, [RC_WRONG] = 4, [RC_TIMEOUT] = 2 };
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+int main(int argc, char **argv)
+{
+	static struct miee ms[MAX_COUNT];
+	unsigned k;
+	int rc = RC_OK;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	parse(argc, argv);
+	for (k = 0; k < o.count; k++)
+		prepare(&ms[k], (int)k);
+	if (o.dump) {
+		dump(&ms[0], o.dump);
+		return RC_OK;
+	}
+	ensure_device();
+	for (k = 0; k < o.count; k++)
+		load(&ms[k]);
+	for (k = 0; k < o.count; k++)
+		if (check_measurement(&ms[k]))
+			rc = worse(rc, RC_MEAS);
+	for (k = 0; k < o.count; k++) {
+		if (o.count > 1)
+			printf("miee-run: --- miee %u (id %u) ---\n", k, ms[k].id);
+		rc = worse(rc, run(&ms[k]));
+	}
+	if (o.keep_open) {
+		printf("miee-run: keeping %u MIEE(s) open for %u s\n", o.count, o.keep_open);
+		fflush(stdout);
+		sleep(o.keep_open);
+	}
+	for (k = 0; k < o.count; k++)
+		close(ms[k].fd);	/* destroys the MIEE */
+	printf("miee-run: %u MIEE(s) destroyed; exit %d\n", o.count, rc);
+	return rc;
+}
