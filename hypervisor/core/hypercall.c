@@ -5,6 +5,7 @@
 #include "measure.h"
 #include "miee.h"
 #include "core/frames.h"
+#include "utpm/utpm.h"
 
 extern struct frame_table hv_frames;
 #include "vcpu.h"
@@ -55,6 +56,22 @@ static int hc_launch_info(struct vcpu *v)
 	return HVE_OK;
 }
 
+static int hc_utpm_root_pubkey(struct vcpu *v)
+{
+	u8 pub[UTPM_PUBKEY_SIZE];
+	u64 pa = v->regs->rbx;
+
+	if (!hv_utpm_root.ready)
+		return MIEE_EUTPM;
+	if (pa + sizeof(pub) < pa ||
+	    frames_kind(&hv_frames, pa >> PAGE_SHIFT) != FRAME_OS ||
+	    frames_kind(&hv_frames, (pa + sizeof(pub) - 1) >> PAGE_SHIFT) != FRAME_OS)
+		return HVE_INVAL;
+	utpm_pubkey(&hv_utpm_root, pub);
+	memcpy(phys_to_virt(pa), pub, sizeof(pub));
+	return HVE_OK;
+}
+
 typedef int (*hc_fn)(struct vcpu *v);
 
 static const hc_fn hc_table[] = {
@@ -63,6 +80,7 @@ static const hc_fn hc_table[] = {
 	[HC_STATS] = hc_stats,
 	[HC_MEMINFO] = hc_meminfo,
 	[HC_LAUNCH_INFO] = hc_launch_info,
+	[HC_UTPM_ROOT_PUBKEY] = hc_utpm_root_pubkey,
 };
 
 int vcpu_hypercall(struct vcpu *v)

@@ -6,14 +6,33 @@
 #include "console.h"
 #include "measure.h"
 #include "crypto/sha256.h"
+#include "crypto/drbg.h"
+#include "crypto/util.h"
+#include "utpm/utpm.h"
+#include "x86.h"
 #include "tpm/tpm.h"
 
 #define PCR_DRTM 17
 #define PCR_PARAMS 18
+#define PCR_KEYBIND 19
 #define HV_LOCALITY 2
 
 struct tpm hv_tpm;
 u32 hv_launch_flags;
+struct utpm_root hv_utpm_root;
+struct drbg_ctx hv_drbg;
+
+static bool rdrand64(u64 *v)
+{
+	u8 ok;
+
+	for (int i = 0; i < 10; i++) {
+		__asm__ __volatile__("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return true;
+	}
+	return false;
+}
 
 static void print_digest(const char *what, const u8 d[32])
 {
@@ -45,6 +64,56 @@ static void launch_params_digest(const struct bootinfo *bi, u8 out[32])
 	sha256_final(&c, out);
 }
 
+/*
+ * The uTPM root of this launch: a DRBG seeded from the TPM's RNG and
+ * RDRAND (SP 800-90A: entropy input plus a nonce), the signing key and the
+ * sealing secret derived from it; with a TPM at locality 2, SHA-256 of the
+ * public key goes into PCR 19, so a verifier can tie uTPM quotes to this
+ * DRTM launch. Without TPM and RDRAND the key is refused: no entropy.
+ */
+static int measure_root_key(bool tpm)
+{
+	u8 entropy[64], seed[64], digest[32];
+	u64 nonce = rdtsc(), r;
+	size_t have = 0;
+	u32 a, b, c, d, rc = 0;
+	int err;
+
+	if (tpm && !tpm_get_random(&hv_tpm, entropy, 32, &rc))
+		have = 32;
+	cpuid(1, 0, &a, &b, &c, &d);
+	for (int i = 0; i < 4 && (c & BIT(30)); i++)
+		if (rdrand64(&r))
+			memcpy(entropy + have + 0, &r, 8), have += 8;
+	if (have < 32) {
+		hv_printf("measure: no entropy source (TPM or RDRAND): no uTPM root key\n");
+		return -EIO;
+	}
+	err = drbg_instantiate(&hv_drbg, entropy, have, &nonce, sizeof(nonce),
+			       "twoway-hv utpm root", 19);
+	crypto_wipe(entropy, sizeof(entropy));
+	if (!err)
+		err = drbg_generate(&hv_drbg, seed, sizeof(seed), NULL, 0);
+	if (!err)
+		err = utpm_root_init(&hv_utpm_root, seed);
+	crypto_wipe(seed, sizeof(seed));
+	if (err) {
+		hv_printf("measure: uTPM root key generation failed (%d)\n", err);
+		return -EIO;
+	}
+	sha256(hv_utpm_root.pub, sizeof(hv_utpm_root.pub), digest);
+	print_digest("measure: uTPM root key sha256", digest);
+	if (!tpm)
+		return 0;
+	err = tpm_pcr_extend_sha256(&hv_tpm, PCR_KEYBIND, digest, &rc);
+	if (err) {
+		hv_printf("measure: extending PCR %d failed (%d, rc %x)\n", PCR_KEYBIND, err, rc);
+		return err;
+	}
+	hv_launch_flags |= HV_LAUNCH_KEYBOUND;
+	return 0;
+}
+
 void measure_launch(const struct bootinfo *bi)
 {
 	u8 pcr[32], params[32], ff[32];
@@ -57,6 +126,8 @@ void measure_launch(const struct bootinfo *bi)
 	if (err) {
 		hv_printf("measure: no usable TPM 2.0 at %lx (%d): NO ROOT OF TRUST, this launch is "
 			  "unattestable\n", (u64)TPM_TIS_BASE, err);
+		/* uTPMs still work (for testing), but nothing binds their key. */
+		measure_root_key(false);
 		return;
 	}
 	hv_launch_flags |= HV_LAUNCH_TPM;
@@ -86,8 +157,11 @@ void measure_launch(const struct bootinfo *bi)
 		goto out;
 	}
 	hv_launch_flags |= HV_LAUNCH_PARAMS;
-	if ((hv_launch_flags & (HV_LAUNCH_TPM | HV_LAUNCH_DRTM | HV_LAUNCH_PARAMS)) ==
-	    (HV_LAUNCH_TPM | HV_LAUNCH_DRTM | HV_LAUNCH_PARAMS))
+	if (measure_root_key(true))
+		goto out;
+	if ((hv_launch_flags & (HV_LAUNCH_TPM | HV_LAUNCH_DRTM | HV_LAUNCH_PARAMS |
+				HV_LAUNCH_KEYBOUND)) ==
+	    (HV_LAUNCH_TPM | HV_LAUNCH_DRTM | HV_LAUNCH_PARAMS | HV_LAUNCH_KEYBOUND))
 		hv_launch_flags |= HV_LAUNCH_ATTESTABLE;
 out:
 	tpm_release_locality(&hv_tpm);

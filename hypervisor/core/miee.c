@@ -6,6 +6,10 @@
 #include "console.h"
 #include "core/frames.h"
 #include "crypto/sha256.h"
+#include "crypto/drbg.h"
+#include "crypto/util.h"
+#include "utpm/utpm.h"
+#include "measure.h"
 #include "fpu.h"
 #include "miee.h"
 #include "vcpu.h"
@@ -23,6 +27,7 @@ struct miee {
 	struct sha256_ctx meas;
 	u8 measurement[32];
 	struct vcpu ctx;		/* its one thread slot */
+	struct utpm utpm;		/* its micro-TPM; uPCR 0 = measurement */
 	bool in_hostcall;
 	u64 enters, exits;
 };
@@ -84,6 +89,7 @@ static struct miee *lookup(u64 id)
 
 static void free_miee(struct miee *m)
 {
+	utpm_wipe(&m->utpm);
 	for (u32 c = 0; c < MAX_CHUNKS; c++)
 		page_free(m->chunk[c]);
 	if (m->npt.root)
@@ -294,6 +300,8 @@ static int miee_init(struct vcpu *v)
 	put_le(&m->meas, in.ds, 2);
 	put_le(&m->meas, in.arg, 8);
 	sha256_final(&m->meas, m->measurement);
+	if (utpm_init(&m->utpm, &hv_utpm_root, m->measurement))
+		memset(&m->utpm, 0, sizeof(m->utpm));	/* no root: uTPM calls refused */
 	m->state = MIEE_S_READY;
 	return 0;
 }
@@ -390,12 +398,140 @@ int miee_interrupted(struct vcpu *v, bool nmi)
 	return r;
 }
 
+/* The frame behind MIEE offset off, if the MIEE has that page (and write
+ * access to it when asked). 0 if not. */
+static u64 miee_frame(struct miee *m, u64 off, bool write)
+{
+	for (u32 i = 0; i < m->npages; i++) {
+		const struct miee_page *p = entry(m, i);
+
+		if (p->offset == (off & PAGE_MASK))
+			return write && !(p->flags & MIEE_P_W) ? 0 : p->frame;
+	}
+	return 0;
+}
+
+static int miee_copy(struct miee *m, u64 off, void *buf, u64 len, bool out)
+{
+	u8 *b = buf;
+
+	if (len > (u64)m->max_pages * PAGE_SIZE || off + len < off)
+		return MIEE_EARG;
+	while (len) {
+		u64 frame = miee_frame(m, off, out), n = PAGE_SIZE - (off & (PAGE_SIZE - 1));
+
+		if (!frame)
+			return MIEE_EARG;
+		if (n > len)
+			n = len;
+		if (out)
+			memcpy(phys_to_virt(frame + (off & (PAGE_SIZE - 1))), b, n);
+		else
+			memcpy(b, phys_to_virt(frame + (off & (PAGE_SIZE - 1))), n);
+		off += n;
+		b += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* uTPM calls: arguments copied in once, results copied out. RAX of the
+ * MIEE gets 0 or an error; the MIEE keeps running. */
+static s64 utpm_call(struct miee *m, struct guest_regs *r)
+{
+	static u8 in[UTPM_BLOB_MAX], out[UTPM_BLOB_MAX];
+	u8 digest[32], nonce[UTPM_NONCE_MAX];
+	struct utpm_quote_req q;
+	struct utpm_data_req d;
+	size_t alen, slen;
+	s64 err;
+
+	if (!m->utpm.ready)
+		return MIEE_EUTPM;
+	switch (r->rax) {
+	case HC_UTPM_PCR_READ:
+		if (utpm_pcr_read(&m->utpm, (u32)r->rbx, digest) || r->rbx > 7)
+			return MIEE_EUTPM;
+		return miee_copy(m, r->rcx, digest, 32, true);
+	case HC_UTPM_PCR_EXTEND:
+		err = miee_copy(m, r->rcx, digest, 32, false);
+		if (err)
+			return err;
+		return r->rbx > 7 || utpm_pcr_extend(&m->utpm, (u32)r->rbx, digest) ?
+		       MIEE_EUTPM : 0;
+	case HC_UTPM_GET_RANDOM:
+		if (!r->rcx || r->rcx > UTPM_RANDOM_MAX ||
+		    utpm_get_random(&m->utpm, &hv_drbg, out, r->rcx))
+			return MIEE_EUTPM;
+		err = miee_copy(m, r->rbx, out, r->rcx, true);
+		crypto_wipe(out, r->rcx);
+		return err;
+	case HC_UTPM_PUBKEY:
+		if (utpm_pubkey(&hv_utpm_root, out))
+			return MIEE_EUTPM;
+		return miee_copy(m, r->rbx, out, UTPM_PUBKEY_SIZE, true);
+	case HC_UTPM_QUOTE:
+		err = miee_copy(m, r->rbx, &q, sizeof(q), false);
+		if (err)
+			return err;
+		if (q.nonce_len > UTPM_NONCE_MAX)
+			return MIEE_EUTPM;
+		err = miee_copy(m, q.nonce, nonce, q.nonce_len, false);
+		if (err)
+			return err;
+		if (utpm_quote(&m->utpm, &hv_utpm_root, q.pcr_mask, nonce, q.nonce_len,
+			       in, sizeof(in), &alen, out, sizeof(out), &slen) ||
+		    alen > q.attest_max || slen > q.sig_max)
+			return MIEE_EUTPM;
+		q.attest_len = alen;
+		q.sig_len = slen;
+		err = miee_copy(m, q.attest, in, alen, true);
+		if (!err)
+			err = miee_copy(m, q.sig, out, slen, true);
+		if (!err)
+			err = miee_copy(m, r->rbx, &q, sizeof(q), true);
+		return err;
+	case HC_UTPM_SEAL:
+	case HC_UTPM_UNSEAL:
+		err = miee_copy(m, r->rbx, &d, sizeof(d), false);
+		if (err)
+			return err;
+		if (d.pad || d.in_len > sizeof(in) || d.out_max > sizeof(out))
+			return MIEE_EUTPM;
+		err = miee_copy(m, d.in, in, d.in_len, false);
+		if (err)
+			return err;
+		if (r->rax == HC_UTPM_SEAL)
+			err = utpm_seal(&m->utpm, &hv_utpm_root, d.pcr_mask, in, d.in_len, out,
+					d.out_max, &alen);
+		else
+			err = utpm_unseal(&m->utpm, &hv_utpm_root, in, d.in_len, out,
+					  d.out_max, &alen);
+		crypto_wipe(in, d.in_len);
+		if (err) {
+			crypto_wipe(out, sizeof(out));
+			return MIEE_EUTPM;
+		}
+		d.out_len = alen;
+		err = miee_copy(m, d.out, out, alen, true);
+		crypto_wipe(out, alen);
+		if (!err)
+			err = miee_copy(m, r->rbx, &d, sizeof(d), true);
+		return err;
+	}
+	return MIEE_EUTPM;
+}
+
 /* Hypercalls that arrive from an MIEE context. */
 int miee_hypercall(struct vcpu *v)
 {
 	struct miee *m = &miees[v->miee];
 	u64 nr = v->regs->rax;
 
+	if (nr >= HC_UTPM_PCR_READ && nr <= HC_UTPM_PUBKEY) {
+		v->regs->rax = (u64)utpm_call(m, v->regs);
+		return VCPU_SKIP;
+	}
 	switch (nr) {
 	case HC_MIEE_EXIT:
 		m->state = MIEE_S_DEAD;

@@ -8,7 +8,11 @@
 #include "hv/hypercall.h"
 
 
+struct utpm_root;
+struct drbg_ctx;
 extern struct tpm hv_tpm;
+extern struct utpm_root hv_utpm_root;	/* the uTPM root key of this launch */
+extern struct drbg_ctx hv_drbg;
 extern u32 hv_launch_flags;	/* HV_LAUNCH_* */
 
 void measure_launch(const struct bootinfo *bi);

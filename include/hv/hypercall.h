@@ -36,7 +36,8 @@
 #define HV_LAUNCH_TPM (1u << 0)		/* a TPM 2.0 answered at locality 2 */
 #define HV_LAUNCH_DRTM (1u << 1)	/* PCR 17 holds a DRTM measurement */
 #define HV_LAUNCH_PARAMS (1u << 2)	/* launch parameters extended into PCR 18 */
-#define HV_LAUNCH_ATTESTABLE (1u << 3)	/* all of the above: attestation may proceed */
+#define HV_LAUNCH_ATTESTABLE (1u << 3)	/* all the others: attestation may proceed */
+#define HV_LAUNCH_KEYBOUND (1u << 4)	/* uTPM root key hash extended into PCR 19 */
 
 #define HV_BACKEND_VMX 1
 #define HV_BACKEND_SVM 2

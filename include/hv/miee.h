@@ -36,6 +36,37 @@ typedef uint16_t m_u16; typedef uint32_t m_u32; typedef uint64_t m_u64;
 				 * HC_MIEE_ENTER resumes after this call with
 				 * RAX = the OS's RCX of that HC_MIEE_ENTER */
 
+/* ---- uTPM calls from inside an MIEE (docs/utpm.md). Buffers are offsets
+ * in the MIEE's address space: they must lie in its pages, and outputs in
+ * its writable pages; everything is copied into the hypervisor first. */
+#define HC_UTPM_PCR_READ 0x30	/* RBX = index 0..7, RCX = out (32 bytes) */
+#define HC_UTPM_PCR_EXTEND 0x31	/* RBX = index 1..7, RCX = digest (32 bytes) */
+#define HC_UTPM_GET_RANDOM 0x32	/* RBX = out, RCX = length (1..256) */
+#define HC_UTPM_QUOTE 0x33	/* RBX = struct utpm_quote_req (in/out) */
+#define HC_UTPM_SEAL 0x34	/* RBX = struct utpm_data_req (in/out) */
+#define HC_UTPM_UNSEAL 0x35	/* RBX = struct utpm_data_req (in/out) */
+#define HC_UTPM_PUBKEY 0x36	/* RBX = out (65 bytes: 0x04 || X || Y) */
+/* From the OS kernel (CPL 0): the uTPM root public key, RBX = phys addr of
+ * 65 bytes of OS RAM. Its SHA-256 is in hardware PCR 19 (docs/drtm.md). */
+#define HC_UTPM_ROOT_PUBKEY 0x37
+
+struct utpm_quote_req {
+	m_u32 pcr_mask;		/* bit i = uPCR i; bit 0 required */
+	m_u32 nonce_len;	/* <= 64 */
+	m_u64 nonce;		/* offset */
+	m_u64 attest, attest_max;	/* out: TPMS_ATTEST */
+	m_u64 sig, sig_max;		/* out: TPMT_SIGNATURE */
+	m_u64 attest_len, sig_len;	/* out */
+};
+
+struct utpm_data_req {
+	m_u32 pcr_mask;		/* seal: uPCRs the blob is bound to */
+	m_u32 pad;		/* 0 */
+	m_u64 in, in_len;	/* seal: data (<= 4096); unseal: blob */
+	m_u64 out, out_max;	/* seal: blob; unseal: data */
+	m_u64 out_len;		/* out */
+};
+
 #define MIEE_MAX 16		/* MIEEs at once */
 #define MIEE_MAX_PAGES 4096	/* pages per MIEE (16 MiB) */
 #define MIEE_ADD_MAX 256	/* entries per HC_MIEE_ADD */
@@ -109,6 +140,8 @@ struct miee_info {
 #define MIEE_EFLAGS (-16)	/* bad page flags or reserved field */
 #define MIEE_ENOMEM (-17)	/* the hypervisor is out of memory */
 #define MIEE_EARG (-18)		/* bad pointer or initial state */
+#define MIEE_EUTPM (-19)	/* the uTPM refused: bad index, size, mask, or an
+				 * unseal that does not authenticate / match */
 
 /* ---- /dev/miee: one MIEE per open file; closing it destroys the MIEE. */
 struct miee_ioc_create {
@@ -139,5 +172,7 @@ struct miee_ioc_enter {
 
 _Static_assert(sizeof(struct miee_page) == 24, "miee_page layout");
 _Static_assert(sizeof(struct miee_init) == 56, "miee_init layout");
+_Static_assert(sizeof(struct utpm_quote_req) == 64, "utpm_quote_req layout");
+_Static_assert(sizeof(struct utpm_data_req) == 48, "utpm_data_req layout");
 
 #endif

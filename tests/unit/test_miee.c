@@ -14,6 +14,8 @@
 #include "hv.h"
 #include "core/frames.h"
 #include "crypto/sha256.h"
+#include "crypto/drbg.h"
+#include "utpm/utpm.h"
 #include "miee.h"
 #include "support/fake_platform.h"
 
@@ -24,6 +26,8 @@
 #define MMIO_FRAME 0x0ull		/* below RAM_BASE: MMIO */
 
 struct frame_table hv_frames;
+struct utpm_root hv_utpm_root;	/* not ready: uTPM calls are refused here */
+struct drbg_ctx hv_drbg;
 static struct npt os_npt_store;
 struct npt *hv_os_npt = &os_npt_store;
 static struct frame_owner store[NFRAMES];
