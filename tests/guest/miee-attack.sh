@@ -1,0 +1,30 @@
+#!/bin/sh
+# emulators: bochs qemu
+# Attack test: while a PAL keeps a secret in its private page (miee-run
+# secret), a kernel module reads and overwrites every frame the OS gave
+# that MIEE. The module must see no secret word, and the PAL, which checks
+# its page after the attack, must find it unchanged.
+log=/tmp/miee-attack.log
+miee-run secret 6 >"$log" 2>&1 &
+pid=$!
+i=0
+until grep -q 'attack-params' "$log"; do
+	i=$((i + 1))
+	if [ $i -gt 120 ] || ! kill -0 $pid 2>/dev/null; then
+		cat "$log"
+		echo "miee-attack: the runner never printed its attack parameters"
+		exit 1
+	fi
+	sleep 0.5
+done
+params=$(sed -n 's/.*attack-params //p' "$log" | head -n 1)
+insmod /lib/modules/extra/mieeattack.ko $params
+mrc=$?
+dmesg | grep mieeattack
+rmmod mieeattack 2>/dev/null
+wait $pid
+rrc=$?
+cat "$log"
+[ $mrc -eq 0 ] || { echo "miee-attack: FAIL: the OS saw the PAL's secret"; exit 1; }
+[ $rrc -eq 0 ] || { echo "miee-attack: FAIL: the PAL's memory changed or the run failed ($rrc)"; exit 1; }
+echo "miee-attack: the OS saw nothing and changed nothing"
