@@ -106,7 +106,8 @@ int vcpu_hypercall(struct vcpu *v)
 			if (r == VCPU_SWITCHED)
 				return VCPU_SWITCHED;
 		}
-	} else if (nr == HC_MIEE_EXIT || nr == HC_MIEE_HOSTCALL)
+	} else if (nr == HC_MIEE_EXIT || nr == HC_MIEE_HOSTCALL ||
+		   (nr >= HC_UTPM_PCR_READ && nr <= HC_UTPM_PUBKEY))
 		ret = HVE_PERM;		/* only from inside an MIEE */
 	else if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr])
 		ret = HVE_NOSYS;

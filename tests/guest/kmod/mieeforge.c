@@ -83,6 +83,8 @@ static int __init mieeforge_init(void)
 	expect("page list in hypervisor memory", hc(HC_MIEE_ADD, a, pool, 1, NULL), MIEE_EARG);
 	expect("enter before init", hc(HC_MIEE_ENTER, a, 0, 0, NULL), MIEE_ESTATE);
 	expect("exit call from the OS", hc(HC_MIEE_EXIT, 0, 0, 0, NULL), HVE_PERM);
+	expect("uTPM quote from the OS", hc(HC_UTPM_QUOTE, 0, 0, 0, NULL), HVE_PERM);
+	expect("uTPM extend from the OS", hc(HC_UTPM_PCR_EXTEND, 1, 0, 0, NULL), HVE_PERM);
 	expect("unknown MIEE", hc(HC_MIEE_ADD, 777, virt_to_phys(list), 1, NULL), MIEE_ENOENT);
 	/* A's frame cannot go to B. */
 	if (hc(HC_MIEE_ADD, a, virt_to_phys(list), 1, NULL)) {
