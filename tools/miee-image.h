@@ -23,7 +23,7 @@
 #define MIEE_IMG_CODE 0x5000u	/* the PAL's code, MIEE_IMG_CODE_PAGES pages */
 #define MIEE_IMG_CODE_PAGES 2u
 #define MIEE_IMG_DATA 0x7000u	/* one private data page (the `secret` mode's) */
-				/* 0x8000-0x9fff: not added (guard below the stack) */
+#define MIEE_IMG_GUARD 0x8000u	/* 0x8000-0x9fff: not added (guard below the stack) */
 #define MIEE_IMG_STACK 0xa000u
 #define MIEE_IMG_STACK_PAGES 5u
 #define MIEE_IMG_STACK_TOP 0xf000u
@@ -78,6 +78,9 @@ _Static_assert(sizeof(struct miee_pal_shared) == MIEE_PAL_SHARED_CODE, "shared p
 #define MIEE_PAL_M_REFUSED 7	/* an unknown host call: expects MIEE_PAL_HC_ERR */
 #define MIEE_PAL_M_BADCALL 8	/* a lifecycle hypercall (HC_MIEE_CREATE) from inside */
 #define MIEE_PAL_M_UD 9		/* UD2: its IDT (limit 0) cannot take it */
+#define MIEE_PAL_M_QUOTE 10	/* uTPM: extend, read, quote, pubkey, refusals */
+#define MIEE_PAL_M_SEAL 11	/* uTPM: seal, unseal, tampered and stale blobs */
+#define MIEE_PAL_M_UNSEAL 12	/* uTPM: unseal the runner's blob, report the outcome */
 
 /* Host calls (RBX of HC_MIEE_HOSTCALL); operands in the shared page. */
 #define MIEE_PAL_HC_PRINT 1	/* print sum and fnv; answer 0 */
@@ -97,6 +100,22 @@ _Static_assert(sizeof(struct miee_pal_shared) == MIEE_PAL_SHARED_CODE, "shared p
 #define MIEE_PAL_ST_NOFAULT 0xfa11	/* a forbidden access did not fault */
 #define MIEE_PAL_ST_HOSTERR 0xe770	/* a refused call was not refused */
 
+/* uTPM modes: RAX of the failing call in struct miee_pal_utpm.err. */
+#define MIEE_PAL_ST_U_EXT0 0x7e01	/* extending uPCR 0 was accepted */
+#define MIEE_PAL_ST_U_ACCEPTED 0x7e02	/* a bad buffer, index or mask was accepted
+					 * (err = which, index into refused[]) */
+#define MIEE_PAL_ST_U_EXTEND 0x7e03	/* extending uPCR 1 failed */
+#define MIEE_PAL_ST_U_READ 0x7e04	/* reading uPCR 0 or 1 failed */
+#define MIEE_PAL_ST_U_QUOTE 0x7e05	/* the quote failed */
+#define MIEE_PAL_ST_U_PUBKEY 0x7e06	/* HC_UTPM_PUBKEY failed */
+#define MIEE_PAL_ST_U_SEAL 0x7e10	/* seal failed or the blob has the wrong size */
+#define MIEE_PAL_ST_U_UNSEAL 0x7e11	/* unsealing its own fresh blob failed */
+#define MIEE_PAL_ST_U_ROUNDTRIP 0x7e12	/* ... or gave back other bytes */
+#define MIEE_PAL_ST_U_TAMPER 0x7e13	/* a changed blob was not refused with MIEE_EUTPM */
+#define MIEE_PAL_ST_U_STALE 0x7e14	/* after extending uPCR 1 the blob was not
+					 * refused with MIEE_EUTPM */
+#define MIEE_PAL_ST_U_LEAK 0x7e15	/* a refused unseal wrote to its output */
+
 /* Progress marks (struct miee_pal_shared.progress). */
 #define MIEE_PAL_P_STARTED 1
 #define MIEE_PAL_P_SUMMED 2
@@ -104,11 +123,71 @@ _Static_assert(sizeof(struct miee_pal_shared) == MIEE_PAL_SHARED_CODE, "shared p
 #define MIEE_PAL_P_DOUBLED 4
 #define MIEE_PAL_P_SECRET 5	/* secret page written */
 #define MIEE_PAL_P_FAULTING 6	/* about to do the forbidden thing */
+#define MIEE_PAL_P_REFUSALS 7	/* uTPM: the calls that must be refused were */
+#define MIEE_PAL_P_QUOTED 8	/* uTPM: extend, reads and quote done */
+#define MIEE_PAL_P_SEALED 9	/* uTPM: the blob is in the shared page */
+#define MIEE_PAL_P_UNSEALED 10	/* uTPM: round trip done */
 
 /* `secret`: word i (0..511) of the data page. A scanner should look for two
  * consecutive words: word 0 alone may appear as an immediate in the runner's
  * code, a 16-byte run appears nowhere but in the MIEE's page. */
 #define MIEE_PAL_SECRET_WORD(i) (0x5ec12e7000000000ull | ((uint64_t)(i) << 16) | 0x5ec1u)
+
+/* ---- uTPM modes: the second half of the shared page (the first half's
+ * numbers are unused there; 0x800..0x8ff keeps the `exec-shared` RET). */
+#define MIEE_PAL_UTPM_OFF 0x900u
+#define MIEE_PAL_NONCE_LEN 32u		/* `quote`: the runner's nonce (extraData) */
+#define MIEE_PAL_ATTEST_LEN (113u + MIEE_PAL_NONCE_LEN)	/* TPMS_ATTEST, docs/utpm.md */
+#define MIEE_PAL_SIG_LEN 72u		/* TPMT_SIGNATURE */
+#define MIEE_PAL_PUBKEY_LEN 65u		/* 04 || X || Y */
+#define MIEE_PAL_SECRET_LEN 64u		/* `seal`: the sealed secret */
+#define MIEE_PAL_BLOB_LEN (MIEE_PAL_SECRET_LEN + 68u)	/* its blob */
+#define MIEE_PAL_BLOB_FLIP 60u		/* `seal`: byte changed (in the ciphertext) */
+#define MIEE_PAL_UPCR_MASK 3u		/* quote and seal: uPCRs 0 and 1 */
+#define MIEE_PAL_NREFUSED 7u
+
+/* What `quote` asks for and must be refused (RAX != 0), in refused[] order. */
+#define MIEE_PAL_R_EXTEND0 0	/* extend uPCR 0 (the identity) */
+#define MIEE_PAL_R_PAST_END 1	/* read into MIEE_IMG_SIZE, just past the range */
+#define MIEE_PAL_R_READONLY 2	/* read into its code page (R|X) */
+#define MIEE_PAL_R_GUARD 3	/* read into the unadded guard page */
+#define MIEE_PAL_R_INDEX 4	/* read uPCR 8 */
+#define MIEE_PAL_R_REQ_END 5	/* quote request crossing the end of the range */
+#define MIEE_PAL_R_MASK 6	/* quote without uPCR 0 (mask 0b10) */
+
+struct miee_pal_utpm {
+	uint64_t err;		/* 0x00 PAL: RAX of the call that failed (which
+				 * refusal for MIEE_PAL_ST_U_ACCEPTED); `unseal`: RAX */
+	uint64_t attest_len;	/* 0x08 PAL: `quote` */
+	uint64_t sig_len;	/* 0x10 PAL */
+	uint64_t blob_len;	/* 0x18 PAL `seal` / runner `unseal` */
+	uint64_t unseal_len;	/* 0x20 PAL `unseal`: out_len when it succeeded */
+	uint64_t unseal_result;	/* 0x28 PAL `unseal`: MIEE_PAL_U_* */
+	uint64_t refused[MIEE_PAL_NREFUSED];	/* 0x30 PAL `quote`: RAX of each */
+	unsigned char nonce[MIEE_PAL_NONCE_LEN];	/* 0x68 runner */
+	unsigned char upcr0[32], upcr1[32];	/* PAL: after the extend */
+	unsigned char pubkey[72];	/* PAL: 65 bytes used */
+	unsigned char attest[192];	/* PAL: attest_len bytes */
+	unsigned char sig[96];		/* PAL: sig_len bytes */
+	unsigned char blob[192];	/* PAL `seal` / runner `unseal`: blob_len bytes */
+};
+_Static_assert(MIEE_PAL_UTPM_OFF + sizeof(struct miee_pal_utpm) <= MIEE_PG, "uTPM area");
+_Static_assert(MIEE_PAL_ATTEST_LEN <= 192 && MIEE_PAL_SIG_LEN <= 96 && MIEE_PAL_BLOB_LEN <= 192,
+	       "uTPM buffers");
+
+/* `unseal` outcomes (unseal_result). */
+#define MIEE_PAL_U_OPENED 1	/* RAX 0 and the secret came back */
+#define MIEE_PAL_U_REFUSED 2	/* RAX != 0 and its output still all zero */
+#define MIEE_PAL_U_GARBAGE 3	/* anything else: other bytes, or output written */
+
+/* Fixed inputs the PAL builds on its stack (arithmetic only: no rodata):
+ * the digest `quote` and `seal` extend into uPCR 1, the secret `seal` seals. */
+#define MIEE_PAL_EXTEND_BYTE(i) ((unsigned char)(0xa5u ^ (11u * (unsigned)(i) + 3u)))
+#define MIEE_PAL_SECRET_BYTE(i) ((unsigned char)(0x3cu + 29u * (unsigned)(i)))
+
+/* The variant image (`--variant`, `seal-other`'s second MIEE): one byte of
+ * the measured data page differs, so the measurement (uPCR 0) does. */
+#define MIEE_IMG_VARIANT_OFF (MIEE_IMG_DATA + MIEE_PG - 1)
 
 /* FNV-1a 64 over the 8 little-endian bytes of each number. */
 #define MIEE_FNV_OFFSET 0xcbf29ce484222325ull
@@ -206,6 +285,12 @@ static inline int miee_image_build(struct miee_image *im, unsigned char *buf, co
 	im->init.ds = MIEE_IMG_DS;
 	im->init.arg = MIEE_IMG_SHARED;
 	return 0;
+}
+
+/* Before miee_image_measure. */
+static inline void miee_image_variant(struct miee_image *im)
+{
+	im->buf[MIEE_IMG_VARIANT_OFF] ^= 0x01;
 }
 
 /* struct miee_init as the measurement takes it: 56 bytes, LE fields in

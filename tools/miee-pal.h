@@ -145,6 +145,264 @@ __attribute__((noreturn)) PAL_FN void pal_forbidden(uint64_t vmm, pal_shared_t *
 	pal_exit(vmm, MIEE_PAL_ST_NOFAULT);
 }
 
+/* ---- uTPM modes. Buffers the hypervisor writes are volatile: it writes
+ * them during the hypercall, behind the compiler's back. */
+typedef volatile struct miee_pal_utpm pal_utpm_t;
+typedef volatile unsigned char pal_byte_t;
+
+#define PAL_ADDR(p) ((uint64_t)(uintptr_t)(p))
+
+/* A hypercall with RBX and RCX. Returns RAX. */
+PAL_FN uint64_t pal_hc2(uint64_t vmm, uint64_t nr, uint64_t arg1, uint64_t arg2)
+{
+	uint64_t a = nr, b = arg1, c = arg2, d = 0;
+
+	if (vmm)
+		__asm__ __volatile__("vmmcall" : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
+				     : : "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	else
+		__asm__ __volatile__("vmcall" : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
+				     : : "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	return a;
+}
+
+PAL_FN void pal_copy(pal_byte_t *dst, const pal_byte_t *src, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+
+PAL_FN void pal_zero(pal_byte_t *p, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = 0;
+}
+
+/* 0 when the n bytes are equal. */
+PAL_FN uint64_t pal_differ(const pal_byte_t *a, const pal_byte_t *b, uint64_t n)
+{
+	uint64_t i, d = 0;
+
+	for (i = 0; i < n; i++)
+		d |= a[i] ^ b[i];
+	return d;
+}
+
+/* 0 when the n bytes are all zero. */
+PAL_FN uint64_t pal_any(const pal_byte_t *p, uint64_t n)
+{
+	uint64_t i, d = 0;
+
+	for (i = 0; i < n; i++)
+		d |= p[i];
+	return d;
+}
+
+/* The fixed inputs, computed here so that nothing comes from rodata. */
+PAL_FN void pal_extend_digest(pal_byte_t *p)
+{
+	uint64_t i;
+
+	for (i = 0; i < 32; i++)
+		p[i] = MIEE_PAL_EXTEND_BYTE(i);
+}
+
+PAL_FN void pal_secret_bytes(pal_byte_t *p)
+{
+	uint64_t i;
+
+	for (i = 0; i < MIEE_PAL_SECRET_LEN; i++)
+		p[i] = MIEE_PAL_SECRET_BYTE(i);
+}
+
+__attribute__((noreturn)) PAL_FN void pal_fail(uint64_t vmm, pal_utpm_t *u, uint64_t status,
+					       uint64_t err)
+{
+	u->err = err;
+	pal_exit(vmm, status);
+}
+
+/* A quote request: the nonce on the stack, the outputs in the shared page. */
+PAL_FN void pal_quote_req(volatile struct utpm_quote_req *q, uint32_t mask, pal_byte_t *nonce,
+			  pal_utpm_t *u)
+{
+	q->pcr_mask = mask;
+	q->nonce_len = MIEE_PAL_NONCE_LEN;
+	q->nonce = PAL_ADDR(nonce);
+	q->attest = PAL_ADDR(u->attest);
+	q->attest_max = sizeof(u->attest);
+	q->sig = PAL_ADDR(u->sig);
+	q->sig_max = sizeof(u->sig);
+	q->attest_len = 0;
+	q->sig_len = 0;
+}
+
+/* An unseal of blob[len] into out (MIEE_PAL_SECRET_LEN + 64 bytes, zeroed
+ * first). Returns RAX; *got = out_len as the hypervisor wrote it back. */
+PAL_FN uint64_t pal_unseal(uint64_t vmm, const pal_byte_t *blob, uint64_t len, pal_byte_t *out,
+			   uint64_t *got)
+{
+	volatile struct utpm_data_req d;
+	uint64_t r;
+
+	pal_zero(out, MIEE_PAL_SECRET_LEN + 64);
+	d.pcr_mask = 0;
+	d.pad = 0;
+	d.in = PAL_ADDR(blob);
+	d.in_len = len;
+	d.out = PAL_ADDR(out);
+	d.out_max = MIEE_PAL_SECRET_LEN + 64;
+	d.out_len = 0;
+	r = pal_hc2(vmm, HC_UTPM_UNSEAL, PAL_ADDR(&d), 0);
+	*got = d.out_len;
+	return r;
+}
+
+/* `quote`: uPCR 0 cannot be extended; bad buffers, index and mask are
+ * refused and the MIEE goes on; extend uPCR 1 with the fixed digest, read
+ * uPCRs 0 and 1, quote them with the runner's nonce, fetch the public key.
+ * Every result into the shared page, every RAX checked. */
+__attribute__((noreturn)) PAL_FN void pal_quote(uint64_t vmm, pal_shared_t *sh, uint64_t shared)
+{
+	pal_utpm_t *u = (pal_utpm_t *)(uintptr_t)(shared + MIEE_PAL_UTPM_OFF);
+	pal_byte_t nonce[MIEE_PAL_NONCE_LEN], digest[32];
+	volatile struct utpm_quote_req q;
+	uint64_t r, i;
+
+	pal_copy(nonce, u->nonce, MIEE_PAL_NONCE_LEN);	/* read once */
+	pal_extend_digest(digest);
+
+	u->refused[MIEE_PAL_R_EXTEND0] = pal_hc2(vmm, HC_UTPM_PCR_EXTEND, 0, PAL_ADDR(digest));
+	if (!u->refused[MIEE_PAL_R_EXTEND0])
+		pal_fail(vmm, u, MIEE_PAL_ST_U_EXT0, 0);
+	u->refused[MIEE_PAL_R_PAST_END] = pal_hc2(vmm, HC_UTPM_PCR_READ, 0, MIEE_IMG_SIZE);
+	u->refused[MIEE_PAL_R_READONLY] = pal_hc2(vmm, HC_UTPM_PCR_READ, 0, MIEE_IMG_CODE);
+	u->refused[MIEE_PAL_R_GUARD] = pal_hc2(vmm, HC_UTPM_PCR_READ, 0, MIEE_IMG_GUARD);
+	u->refused[MIEE_PAL_R_INDEX] = pal_hc2(vmm, HC_UTPM_PCR_READ, 8, PAL_ADDR(u->upcr0));
+	u->refused[MIEE_PAL_R_REQ_END] = pal_hc2(vmm, HC_UTPM_QUOTE, MIEE_IMG_SIZE - 16, 0);
+	pal_quote_req(&q, 2, nonce, u);
+	u->refused[MIEE_PAL_R_MASK] = pal_hc2(vmm, HC_UTPM_QUOTE, PAL_ADDR(&q), 0);
+	for (i = 0; i < MIEE_PAL_NREFUSED; i++)
+		if (!u->refused[i])
+			pal_fail(vmm, u, MIEE_PAL_ST_U_ACCEPTED, i);
+	sh->progress = MIEE_PAL_P_REFUSALS;
+
+	r = pal_hc2(vmm, HC_UTPM_PCR_EXTEND, 1, PAL_ADDR(digest));
+	if (r)
+		pal_fail(vmm, u, MIEE_PAL_ST_U_EXTEND, r);
+	r = pal_hc2(vmm, HC_UTPM_PCR_READ, 0, PAL_ADDR(u->upcr0));
+	if (r)
+		pal_fail(vmm, u, MIEE_PAL_ST_U_READ, r);
+	r = pal_hc2(vmm, HC_UTPM_PCR_READ, 1, PAL_ADDR(u->upcr1));
+	if (r)
+		pal_fail(vmm, u, MIEE_PAL_ST_U_READ, r);
+	pal_quote_req(&q, MIEE_PAL_UPCR_MASK, nonce, u);
+	r = pal_hc2(vmm, HC_UTPM_QUOTE, PAL_ADDR(&q), 0);
+	if (r)
+		pal_fail(vmm, u, MIEE_PAL_ST_U_QUOTE, r);
+	u->attest_len = q.attest_len;
+	u->sig_len = q.sig_len;
+	sh->progress = MIEE_PAL_P_QUOTED;
+	r = pal_hc2(vmm, HC_UTPM_PUBKEY, PAL_ADDR(u->pubkey), 0);
+	if (r)
+		pal_fail(vmm, u, MIEE_PAL_ST_U_PUBKEY, r);
+	pal_exit(vmm, MIEE_PAL_ST_OK);
+}
+
+/* `seal`: seal the secret to uPCRs 0|1 into the shared page; unseal its own
+ * copy of the blob (round trip); a copy with one byte changed must be
+ * refused with MIEE_EUTPM and leave the output zero; after extending uPCR 1
+ * the original blob must be refused the same way. The shared page keeps the
+ * original blob (seal-other hands it to other MIEEs). */
+__attribute__((noreturn)) PAL_FN void pal_seal(uint64_t vmm, pal_shared_t *sh, uint64_t shared)
+{
+	pal_utpm_t *u = (pal_utpm_t *)(uintptr_t)(shared + MIEE_PAL_UTPM_OFF);
+	pal_byte_t secret[MIEE_PAL_SECRET_LEN], out[MIEE_PAL_SECRET_LEN + 64];
+	pal_byte_t blob[MIEE_PAL_BLOB_LEN], bad[MIEE_PAL_BLOB_LEN], digest[32];
+	volatile struct utpm_data_req d;
+	uint64_t r, len, got;
+
+	pal_secret_bytes(secret);
+	d.pcr_mask = MIEE_PAL_UPCR_MASK;
+	d.pad = 0;
+	d.in = PAL_ADDR(secret);
+	d.in_len = MIEE_PAL_SECRET_LEN;
+	d.out = PAL_ADDR(u->blob);
+	d.out_max = sizeof(u->blob);
+	d.out_len = 0;
+	r = pal_hc2(vmm, HC_UTPM_SEAL, PAL_ADDR(&d), 0);
+	if (r)
+		pal_fail(vmm, u, MIEE_PAL_ST_U_SEAL, r);
+	len = d.out_len;
+	u->blob_len = len;
+	if (len != MIEE_PAL_BLOB_LEN)
+		pal_fail(vmm, u, MIEE_PAL_ST_U_SEAL, len);
+	pal_copy(blob, u->blob, MIEE_PAL_BLOB_LEN);	/* from here on its own copy */
+	sh->progress = MIEE_PAL_P_SEALED;
+
+	r = pal_unseal(vmm, blob, MIEE_PAL_BLOB_LEN, out, &got);
+	if (r)
+		pal_fail(vmm, u, MIEE_PAL_ST_U_UNSEAL, r);
+	if (got != MIEE_PAL_SECRET_LEN || pal_differ(out, secret, MIEE_PAL_SECRET_LEN) ||
+	    pal_any(out + MIEE_PAL_SECRET_LEN, 64))
+		pal_fail(vmm, u, MIEE_PAL_ST_U_ROUNDTRIP, got);
+	sh->progress = MIEE_PAL_P_UNSEALED;
+
+	pal_copy(bad, blob, MIEE_PAL_BLOB_LEN);
+	bad[MIEE_PAL_BLOB_FLIP] ^= 0x01;
+	r = pal_unseal(vmm, bad, MIEE_PAL_BLOB_LEN, out, &got);
+	if (r != (uint64_t)(int64_t)MIEE_EUTPM)
+		pal_fail(vmm, u, MIEE_PAL_ST_U_TAMPER, r);
+	if (pal_any(out, MIEE_PAL_SECRET_LEN + 64))
+		pal_fail(vmm, u, MIEE_PAL_ST_U_LEAK, r);
+
+	pal_extend_digest(digest);
+	r = pal_hc2(vmm, HC_UTPM_PCR_EXTEND, 1, PAL_ADDR(digest));
+	if (r)
+		pal_fail(vmm, u, MIEE_PAL_ST_U_EXTEND, r);
+	r = pal_unseal(vmm, blob, MIEE_PAL_BLOB_LEN, out, &got);
+	if (r != (uint64_t)(int64_t)MIEE_EUTPM)
+		pal_fail(vmm, u, MIEE_PAL_ST_U_STALE, r);
+	if (pal_any(out, MIEE_PAL_SECRET_LEN + 64))
+		pal_fail(vmm, u, MIEE_PAL_ST_U_LEAK, r);
+	u->err = 0;
+	pal_exit(vmm, MIEE_PAL_ST_OK);
+}
+
+/* `unseal`: the blob the runner put in the shared page (another MIEE's);
+ * the outcome goes to the shared page, the runner judges it. */
+__attribute__((noreturn)) PAL_FN void pal_unseal_other(uint64_t vmm, pal_shared_t *sh,
+						       uint64_t shared)
+{
+	pal_utpm_t *u = (pal_utpm_t *)(uintptr_t)(shared + MIEE_PAL_UTPM_OFF);
+	pal_byte_t secret[MIEE_PAL_SECRET_LEN], out[MIEE_PAL_SECRET_LEN + 64];
+	pal_byte_t blob[sizeof(u->blob)];
+	uint64_t r, len = u->blob_len, got = 0;	/* read once */
+
+	if (len > sizeof(u->blob))
+		pal_exit(vmm, MIEE_PAL_ST_BADINPUT);
+	pal_copy(blob, u->blob, len);
+	pal_secret_bytes(secret);
+	r = pal_unseal(vmm, blob, len, out, &got);
+	u->err = r;
+	if (!r && got == MIEE_PAL_SECRET_LEN && !pal_differ(out, secret, MIEE_PAL_SECRET_LEN)) {
+		u->unseal_len = got;
+		u->unseal_result = MIEE_PAL_U_OPENED;
+	} else if (r && !pal_any(out, MIEE_PAL_SECRET_LEN + 64)) {
+		u->unseal_result = MIEE_PAL_U_REFUSED;
+	} else {
+		u->unseal_len = got;
+		u->unseal_result = MIEE_PAL_U_GARBAGE;
+	}
+	pal_zero(out, MIEE_PAL_SECRET_LEN + 64);
+	sh->progress = MIEE_PAL_P_UNSEALED;
+	pal_exit(vmm, MIEE_PAL_ST_OK);
+}
+
 /* Entry: RIP = here, RDI = the shared page, RSP = stack top - 8. */
 __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 {
@@ -165,6 +423,12 @@ __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 	}
 	if (mode >= MIEE_PAL_M_JUMP && mode <= MIEE_PAL_M_UD && mode != MIEE_PAL_M_REFUSED)
 		pal_forbidden(vmm, sh, shared, mode);
+	if (mode == MIEE_PAL_M_QUOTE)
+		pal_quote(vmm, sh, shared);
+	if (mode == MIEE_PAL_M_SEAL)
+		pal_seal(vmm, sh, shared);
+	if (mode == MIEE_PAL_M_UNSEAL)
+		pal_unseal_other(vmm, sh, shared);
 	pal_exit(vmm, MIEE_PAL_ST_BADMODE);
 }
 

@@ -3,13 +3,18 @@
  * policy; recompute the expected measurement and compare it with the
  * hypervisor's. docs/miee-runner.md.
  *
- * Usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie]
+ * Usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--variant]
  *                 [--timeout SECONDS] [--dump DIR] MODE [ARGS]
  *   sum [NUM...]      checksum (default: 100 numbers, MIEE k: 100k+1..100k+100)
  *   secret [SECONDS]  secret pattern, PAL kept live in host calls (default 2 s)
  *   jump [ADDR]       jump outside the MIEE (default 0x1000000, below 1 GiB)
  *   overflow | exec-shared | write-code | badcall | ud   faults
  *   refused           an unknown host call, which the policy refuses
+ *   quote [NONCE]     uTPM: extend uPCR 1, read uPCRs 0 and 1, quote them with
+ *                     a 32-byte nonce (64 hex digits, default random), pubkey
+ *   seal              uTPM: seal, unseal, a changed blob and a stale uPCR 1 refused
+ *   seal-other        uTPM: MIEE 0 seals, a variant image cannot unseal the
+ *                     blob, a second MIEE of the same image can
  * Exit: 0 all MIEEs ended with status 0 and the right result, 1 error,
  * 2 usage, 3 a fault, 4 measurement mismatch, 5 wrong status or result,
  * 6 timeout. */
@@ -24,6 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,6 +44,10 @@
 #define MAX_COUNT MIEE_MAX
 #define DEFAULT_NUMS 100u
 #define DEFAULT_JUMP 0x1000000ull	/* 16 MiB: OS RAM (the kernel), not the MIEE's */
+
+/* Runner-only mode: three MIEEs (seal, unseal in a variant image, unseal in
+ * the same image); never written to a shared page. */
+#define RUN_M_SEAL_OTHER 0x100
 
 enum { RC_OK = 0, RC_ERR = 1, RC_USAGE = 2, RC_FAULT = 3, RC_MEAS = 4, RC_WRONG = 5,
        RC_TIMEOUT = 6 };
@@ -55,11 +65,14 @@ static const struct {
 	{ "refused", MIEE_PAL_M_REFUSED },
 	{ "badcall", MIEE_PAL_M_BADCALL },
 	{ "ud", MIEE_PAL_M_UD },
+	{ "quote", MIEE_PAL_M_QUOTE },
+	{ "seal", MIEE_PAL_M_SEAL },
+	{ "seal-other", RUN_M_SEAL_OTHER },
 };
 
 struct opts {
 	unsigned count;
-	int info, lie;
+	int info, lie, variant;
 	unsigned keep_open, timeout, secret_s;
 	const char *dump;
 	uint64_t mode;
@@ -67,6 +80,8 @@ struct opts {
 	uint64_t nums[MIEE_PAL_MAX_NUMS];
 	unsigned nnums;		/* 0: the default numbers */
 	uint64_t target;
+	int have_nonce;
+	unsigned char nonce[MIEE_PAL_NONCE_LEN];	/* `quote NONCE` */
 };
 
 struct miee {
@@ -76,9 +91,14 @@ struct miee {
 	unsigned char *buf;	/* the image, MIEE_IMG_SIZE, page-aligned */
 	struct miee_image im;
 	pal_shared_t *sh;	/* buf + MIEE_IMG_SHARED */
+	volatile struct miee_pal_utpm *u;	/* its uTPM area */
+	uint64_t mode;		/* MIEE_PAL_M_* written to its shared page */
+	int variant;		/* image with one measured byte changed */
+	unsigned char nonce[MIEE_PAL_NONCE_LEN];
 	unsigned char expect[32];
 	uint64_t entries, hostcalls, interrupted, refused, yields;
 	uint64_t exp_sum, exp_fnv;
+	int rc;			/* of its run */
 };
 
 static struct opts o;
@@ -86,10 +106,10 @@ static struct opts o;
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--timeout SECONDS]\n"
-		"                [--dump DIR] MODE [ARGS]\n"
+		"usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--variant]\n"
+		"                [--timeout SECONDS] [--dump DIR] MODE [ARGS]\n"
 		"modes: sum [NUM...] | secret [SECONDS] | jump [ADDR] | overflow | exec-shared |\n"
-		"       write-code | refused | badcall | ud\n");
+		"       write-code | refused | badcall | ud | quote [NONCE] | seal | seal-other\n");
 	exit(RC_USAGE);
 }
 
@@ -148,6 +168,18 @@ static const char *status_name(uint64_t s)
 	case MIEE_PAL_ST_TAMPERED: return "secret page tampered with";
 	case MIEE_PAL_ST_NOFAULT: return "a forbidden access did not fault";
 	case MIEE_PAL_ST_HOSTERR: return "a refused host call was answered";
+	case MIEE_PAL_ST_U_EXT0: return "uTPM: extending uPCR 0 was accepted";
+	case MIEE_PAL_ST_U_ACCEPTED: return "uTPM: a bad buffer, index or mask was accepted";
+	case MIEE_PAL_ST_U_EXTEND: return "uTPM: extending uPCR 1 failed";
+	case MIEE_PAL_ST_U_READ: return "uTPM: reading a uPCR failed";
+	case MIEE_PAL_ST_U_QUOTE: return "uTPM: the quote failed";
+	case MIEE_PAL_ST_U_PUBKEY: return "uTPM: HC_UTPM_PUBKEY failed";
+	case MIEE_PAL_ST_U_SEAL: return "uTPM: seal failed or wrong blob size";
+	case MIEE_PAL_ST_U_UNSEAL: return "uTPM: unsealing its own blob failed";
+	case MIEE_PAL_ST_U_ROUNDTRIP: return "uTPM: the unsealed bytes differ";
+	case MIEE_PAL_ST_U_TAMPER: return "uTPM: a changed blob was not refused";
+	case MIEE_PAL_ST_U_STALE: return "uTPM: a blob opened after uPCR 1 changed";
+	case MIEE_PAL_ST_U_LEAK: return "uTPM: a refused unseal wrote its output";
 	default: return "?";
 	}
 }
@@ -160,6 +192,7 @@ static void parse(int argc, char **argv)
 		{ "lie", no_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "dump", required_argument, NULL, 'd' },
+		{ "variant", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -183,6 +216,7 @@ static void parse(int argc, char **argv)
 		case 'l': o.lie = 1; break;
 		case 't': o.timeout = (unsigned)num_arg(optarg, "seconds"); break;
 		case 'd': o.dump = optarg; break;
+		case 'v': o.variant = 1; break;
 		default: usage();
 		}
 	}
@@ -207,6 +241,16 @@ static void parse(int argc, char **argv)
 			o.nums[o.nnums++] = num_arg(argv[optind++], "number");
 	} else if (o.mode == MIEE_PAL_M_SECRET && optind < argc) {
 		o.secret_s = (unsigned)num_arg(argv[optind++], "seconds");
+	} else if (o.mode == MIEE_PAL_M_QUOTE && optind < argc) {
+		const char *h = argv[optind++];
+
+		if (strlen(h) != 2 * MIEE_PAL_NONCE_LEN || strspn(h, "0123456789abcdefABCDEF") != strlen(h)) {
+			fprintf(stderr, "miee-run: the nonce must be %u hex digits\n", 2 * MIEE_PAL_NONCE_LEN);
+			usage();
+		}
+		for (i = 0; i < MIEE_PAL_NONCE_LEN; i++)
+			sscanf(h + 2 * i, "%2hhx", &o.nonce[i]);
+		o.have_nonce = 1;
 	} else if (o.mode == MIEE_PAL_M_JUMP && optind < argc) {
 		o.target = num_arg(argv[optind++], "address");
 		if (o.target >= (1ull << 30))
@@ -216,6 +260,13 @@ static void parse(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage();
+	if (o.mode == RUN_M_SEAL_OTHER) {
+		if (o.count != 1 || o.variant) {
+			fprintf(stderr, "miee-run: seal-other runs its own three MIEEs: no -n, no --variant\n");
+			usage();
+		}
+		o.count = 3;
+	}
 }
 
 /* Builds MIEE k's image, its shared page (the test's input) and its
@@ -239,9 +290,21 @@ static void prepare(struct miee *m, int k)
 		die("the PAL's code (%zu bytes, entry at %zu) does not fit %u pages", len, entry,
 		    MIEE_IMG_CODE_PAGES);
 
+	/* seal-other: MIEE 0 seals; MIEE 1, one measured byte different,
+	 * and MIEE 2, the same image as MIEE 0, try to unseal its blob. */
+	m->mode = o.mode;
+	m->variant = o.variant;
+	if (o.mode == RUN_M_SEAL_OTHER) {
+		m->mode = k ? MIEE_PAL_M_UNSEAL : MIEE_PAL_M_SEAL;
+		m->variant = k == 1;
+	}
+	if (m->variant)
+		miee_image_variant(&m->im);
+
 	m->sh = (pal_shared_t *)(m->buf + MIEE_IMG_SHARED);
+	m->u = (volatile struct miee_pal_utpm *)(m->buf + MIEE_IMG_SHARED + MIEE_PAL_UTPM_OFF);
 	m->sh->magic = MIEE_PAL_MAGIC;
-	m->sh->mode = o.mode;
+	m->sh->mode = m->mode;
 	m->sh->target = o.target;
 	if (o.nnums) {
 		m->sh->count = o.nnums;
@@ -261,6 +324,14 @@ static void prepare(struct miee *m, int k)
 		miee_pal_checksum(nums, m->sh->count, &m->exp_sum, &m->exp_fnv);
 	}
 	m->buf[MIEE_IMG_SHARED + MIEE_PAL_SHARED_CODE] = 0xc3;	/* RET, for exec-shared */
+	if (m->mode == MIEE_PAL_M_QUOTE) {
+		if (o.have_nonce)
+			memcpy(m->nonce, o.nonce, sizeof(m->nonce));
+		else if (getrandom(m->nonce, sizeof(m->nonce), 0) != (ssize_t)sizeof(m->nonce))
+			die("getrandom: %s", strerror(errno));
+		for (i = 0; i < MIEE_PAL_NONCE_LEN; i++)
+			m->u->nonce[i] = m->nonce[i];
+	}
 
 	/* Must happen before MIEE_IOC_ADD: afterwards the private pages may no
 	 * longer be the process's to read. */
@@ -502,6 +573,226 @@ static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 	return MIEE_PAL_HC_ERR;
 }
 
+/* The worse of two outcomes: fault > wrong > measurement > timeout > ok. */
+static int worse(int a, int b)
+{
+	static const int rank[] = { [RC_OK] = 0, [RC_ERR] = 9, [RC_USAGE] = 9, [RC_FAULT] = 5,
+				    [RC_MEAS] = 3, [RC_WRONG] = 4, [RC_TIMEOUT] = 2 };
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+/* ---- uTPM modes: what the PAL left in the shared page */
+
+static void get_bytes(unsigned char *dst, const volatile unsigned char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+
+static void print_hex(const char *what, const unsigned char *p, size_t n)
+{
+	char hex[2 * 256 + 1];
+
+	if (n > 256)
+		n = 256;
+	miee_hex(p, n, hex);
+	printf("miee-run: utpm %s %s\n", what, hex);
+}
+
+static const char *rax_name(uint64_t rax)
+{
+	switch ((int64_t)rax) {
+	case 0: return "ok";
+	case HVE_NOSYS: return "HVE_NOSYS";
+	case HVE_PERM: return "HVE_PERM";
+	case HVE_INVAL: return "HVE_INVAL";
+	case MIEE_EARG: return "MIEE_EARG";
+	case MIEE_EUTPM: return "MIEE_EUTPM";
+	default: return "?";
+	}
+}
+
+static void sha256_2(const void *a, size_t na, const void *b, size_t nb, unsigned char out[32])
+{
+	struct mh_sha256 h;
+
+	mh_sha256_init(&h);
+	mh_sha256_update(&h, a, na);
+	mh_sha256_update(&h, b, nb);
+	mh_sha256_final(&h, out);
+}
+
+/* The value uPCR 1 has after one extend with the fixed digest. */
+static void expected_upcr1(unsigned char out[32])
+{
+	unsigned char zero[32] = { 0 }, d[32];
+	unsigned i;
+
+	for (i = 0; i < 32; i++)
+		d[i] = MIEE_PAL_EXTEND_BYTE(i);
+	sha256_2(zero, 32, d, 32, out);
+}
+
+static void match_line(const char *what, int ok)
+{
+	printf("miee-run: utpm check %s: %s\n", what, ok ? "match" : "MISMATCH");
+}
+
+/* `quote`: the six lines a verifier takes (tests/harness/utpm-quote.sh runs
+ * tpm2_checkquote on them), then what the runner can check without the
+ * signature: uPCR 0 = its own measurement, uPCR 1 = the extend, the attest
+ * fields (nonce, selection, pcrDigest), the refusals. */
+static int check_quote(struct miee *m)
+{
+	static const char *const rname[MIEE_PAL_NREFUSED] = {
+		"extend-upcr0", "past-end", "read-only", "guard", "index-8", "request-end",
+		"mask-no-upcr0",
+	};
+	volatile struct miee_pal_utpm *u = m->u;
+	unsigned char att[sizeof(u->attest)], sig[sizeof(u->sig)], pub[MIEE_PAL_PUBKEY_LEN];
+	unsigned char p0[32], p1[32], want[32];
+	uint64_t alen = u->attest_len, slen = u->sig_len;
+	const unsigned char *a = att;
+	size_t n = MIEE_PAL_NONCE_LEN;
+	int rc = RC_OK, ok;
+	unsigned i;
+
+	if (alen != MIEE_PAL_ATTEST_LEN || slen != MIEE_PAL_SIG_LEN) {
+		printf("miee-run: utpm quote sizes WRONG: attest %" PRIu64 " (want %u), sig %" PRIu64
+		       " (want %u)\n", alen, MIEE_PAL_ATTEST_LEN, slen, MIEE_PAL_SIG_LEN);
+		return RC_WRONG;
+	}
+	get_bytes(att, u->attest, alen);
+	get_bytes(sig, u->sig, slen);
+	get_bytes(pub, u->pubkey, sizeof(pub));
+	get_bytes(p0, u->upcr0, 32);
+	get_bytes(p1, u->upcr1, 32);
+	print_hex("nonce", m->nonce, MIEE_PAL_NONCE_LEN);
+	print_hex("attest", att, alen);
+	print_hex("sig", sig, slen);
+	print_hex("pubkey", pub, sizeof(pub));
+	print_hex("upcr0", p0, 32);
+	print_hex("upcr1", p1, 32);
+
+	ok = !memcmp(p0, m->expect, 32);
+	match_line("upcr0 = measurement", ok);
+	if (!ok)
+		rc = worse(rc, RC_MEAS);
+	expected_upcr1(want);
+	ok = !memcmp(p1, want, 32);
+	match_line("upcr1 = extend of the fixed digest", ok);
+	if (!ok)
+		rc = worse(rc, RC_WRONG);
+
+	/* TPMS_ATTEST, docs/utpm.md: magic, type, signer name algorithm,
+	 * extraData, one sha256 selection of uPCRs 0 and 1, pcrDigest. */
+	sha256_2(p0, 32, p1, 32, want);
+	ok = !memcmp(a, "\xff\x54\x43\x47\x80\x18\x00\x22\x00\x0b", 10) &&
+	     a[42] == 0 && a[43] == n && !memcmp(a + 44, m->nonce, n) &&
+	     !memcmp(a + 69 + n, "\x00\x00\x00\x01\x00\x0b\x03\x03\x00\x00\x00\x20", 12) &&
+	     !memcmp(a + 81 + n, want, 32);
+	match_line("attest fields (magic, type, nonce, selection 0,1, pcrDigest)", ok);
+	if (!ok)
+		rc = worse(rc, RC_WRONG);
+	/* TPMT_SIGNATURE: ECDSA, SHA-256, two 32-byte TPM2B numbers. */
+	ok = !memcmp(sig, "\x00\x18\x00\x0b\x00\x20", 6) && sig[38] == 0 && sig[39] == 32 &&
+	     pub[0] == 4;
+	match_line("signature and key format (ECDSA P-256, SHA-256)", ok);
+	if (!ok)
+		rc = worse(rc, RC_WRONG);
+
+	printf("miee-run: utpm refused:");
+	for (i = 0; i < MIEE_PAL_NREFUSED; i++)
+		printf(" %s %" PRId64 " (%s)", rname[i], (int64_t)u->refused[i], rax_name(u->refused[i]));
+	printf("\n");
+	for (i = 0; i < MIEE_PAL_NREFUSED; i++)
+		if (!u->refused[i])
+			rc = worse(rc, RC_WRONG);
+	return rc;
+}
+
+/* `seal`: the blob (version 1, mask 0b11, policy = SHA-256(uPCR 0 || uPCR 1)
+ * at seal time = SHA-256(measurement || 32 zero bytes)). */
+static int check_seal(struct miee *m)
+{
+	unsigned char blob[sizeof(m->u->blob)], zero[32] = { 0 }, policy[32];
+	uint64_t len = m->u->blob_len;
+	int ok;
+
+	if (len != MIEE_PAL_BLOB_LEN) {
+		printf("miee-run: utpm blob length %" PRIu64 " WRONG (want %u)\n", len, MIEE_PAL_BLOB_LEN);
+		return RC_WRONG;
+	}
+	get_bytes(blob, m->u->blob, len);
+	print_hex("blob", blob, len);
+	sha256_2(m->expect, 32, zero, 32, policy);
+	ok = !memcmp(blob, "\x00\x00\x00\x01\x00\x00\x00\x03", 8) && !memcmp(blob + 8, policy, 32);
+	match_line("blob header (version 1, uPCRs 0,1, policy of measurement and zero uPCR 1)", ok);
+	if (!ok)
+		return RC_WRONG;
+	printf("miee-run: utpm seal: %u-byte secret sealed, unsealed equal; blob with byte %u "
+	       "changed refused; after extending uPCR 1 refused; outputs left zero: ok\n",
+	       MIEE_PAL_SECRET_LEN, MIEE_PAL_BLOB_FLIP);
+	return RC_OK;
+}
+
+/* `unseal`: only reported here; seal_other_verdict judges. */
+static void report_unseal(struct miee *m)
+{
+	uint64_t res = m->u->unseal_result, err = m->u->err;
+
+	if (res == MIEE_PAL_U_OPENED)
+		printf("miee-run: utpm unseal: opened, the secret (%" PRIu64 " bytes)\n",
+		       (uint64_t)m->u->unseal_len);
+	else if (res == MIEE_PAL_U_REFUSED)
+		printf("miee-run: utpm unseal: refused, RAX %" PRId64 " (%s), output left zero\n",
+		       (int64_t)err, rax_name(err));
+	else
+		printf("miee-run: utpm unseal: WRONG outcome %" PRIu64 ", RAX %" PRId64 " (%s), "
+		       "%" PRIu64 " bytes\n", res, (int64_t)err, rax_name(err),
+		       (uint64_t)m->u->unseal_len);
+}
+
+/* seal-other: before MIEE k (1, 2) runs, MIEE 0's blob goes into its
+ * shared page. */
+static void hand_blob(struct miee *from, struct miee *to)
+{
+	uint64_t len = from->u->blob_len;
+	unsigned char blob[sizeof(from->u->blob)];
+	size_t i;
+
+	if (len > sizeof(blob))
+		len = 0;
+	get_bytes(blob, from->u->blob, len);
+	for (i = 0; i < len; i++)
+		to->u->blob[i] = blob[i];
+	to->u->blob_len = len;
+	printf("miee-run: seal-other: blob of miee %d (%" PRIu64 " bytes) copied to miee %d (%s)\n",
+	       from->k, len, to->k, to->variant ? "variant image, one measured byte different" :
+	       "same image");
+}
+
+static int seal_other_verdict(struct miee *ms)
+{
+	struct miee *a = &ms[0], *b = &ms[1], *c = &ms[2];
+	int differ = memcmp(a->expect, b->expect, 32) != 0, same = !memcmp(a->expect, c->expect, 32);
+	int b_ok = b->rc == RC_OK && b->u->unseal_result == MIEE_PAL_U_REFUSED &&
+		   (int64_t)b->u->err == MIEE_EUTPM;
+	int c_ok = c->rc == RC_OK && c->u->unseal_result == MIEE_PAL_U_OPENED;
+	int ok = a->rc == RC_OK && differ && same && b_ok && c_ok;
+
+	printf("miee-run: seal-other: miee 0 sealed: %s\n", a->rc == RC_OK ? "ok" : "FAILED");
+	printf("miee-run: seal-other: variant image (measurement %s): unseal %s\n",
+	       differ ? "differs" : "SAME", b_ok ? "refused with MIEE_EUTPM: ok" : "NOT refused: WRONG");
+	printf("miee-run: seal-other: same image (measurement %s): unseal %s\n",
+	       same ? "equal" : "DIFFERENT", c_ok ? "opened the secret: ok" : "failed: WRONG");
+	printf("miee-run: seal-other result: %s\n", ok ? "ok" : "WRONG");
+	return ok ? RC_OK : RC_WRONG;
+}
+
 /* Runs MIEE m until it ends. Returns an RC_* code. */
 static int run(struct miee *m)
 {
@@ -534,6 +825,9 @@ static int run(struct miee *m)
 				       (uint64_t)e.info, (uint64_t)e.info, status_name(e.info),
 				       (uint64_t)m->sh->progress);
 			rc = e.info == MIEE_PAL_ST_OK ? RC_OK : RC_WRONG;
+			if (rc != RC_OK && m->mode >= MIEE_PAL_M_QUOTE && m->mode <= MIEE_PAL_M_UNSEAL)
+				printf("miee-run: utpm failing call: RAX/value %" PRId64 " (%s)\n",
+				       (int64_t)m->u->err, rax_name(m->u->err));
 			break;
 		} else if (e.reason == MIEE_EXIT_FAULT) {
 			printf("miee-run: fault reason %" PRIu64 " at 0x%" PRIx64 " (%s; progress %" PRIu64 ")\n",
@@ -570,22 +864,20 @@ static int run(struct miee *m)
 	if (rc == RC_OK && o.mode == MIEE_PAL_M_SECRET)
 		printf("miee-run: result secret intact after %" PRIu64 " host calls\n",
 		       (uint64_t)m->sh->rounds);
+	if (rc == RC_OK && m->mode == MIEE_PAL_M_QUOTE)
+		rc = check_quote(m);
+	if (rc == RC_OK && m->mode == MIEE_PAL_M_SEAL)
+		rc = check_seal(m);
+	if (rc == RC_OK && m->mode == MIEE_PAL_M_UNSEAL)
+		report_unseal(m);
 	if (o.info) {
 		struct miee_info inf;
 
 		if (!get_info(m, &inf))
 			print_info(m, &inf);
 	}
+	m->rc = rc;
 	return rc;
-}
-
-/* The worse of two outcomes: fault > wrong > measurement > timeout > ok. */
-static int worse(int a, int b)
-{
-	static const int rank[] = { [RC_OK] = 0, [RC_ERR] = 9, [RC_USAGE] = 9, [RC_FAULT] = 5,
-				    [RC_MEAS] = 3, [RC_WRONG] = 4, [RC_TIMEOUT] = 2 };
-
-	return rank[b] > rank[a] ? b : a;
 }
 
 int main(int argc, char **argv)
@@ -611,8 +903,12 @@ int main(int argc, char **argv)
 	for (k = 0; k < o.count; k++) {
 		if (o.count > 1)
 			printf("miee-run: --- miee %u (id %u) ---\n", k, ms[k].id);
+		if (o.mode == RUN_M_SEAL_OTHER && k)
+			hand_blob(&ms[0], &ms[k]);
 		rc = worse(rc, run(&ms[k]));
 	}
+	if (o.mode == RUN_M_SEAL_OTHER)
+		rc = worse(rc, seal_other_verdict(ms));
 	if (o.keep_open) {
 		printf("miee-run: keeping %u MIEE(s) open for %u s\n", o.count, o.keep_open);
 		fflush(stdout);
