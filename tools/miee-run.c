@@ -74,6 +74,7 @@ struct opts {
 	unsigned count;
 	int info, lie, variant;
 	unsigned keep_open, timeout, secret_s;
+	unsigned bench;		/* --bench N: N host calls, timed (secret mode) */
 	const char *dump;
 	uint64_t mode;
 	const char *mode_name;
@@ -97,6 +98,7 @@ struct miee {
 	unsigned char nonce[MIEE_PAL_NONCE_LEN];
 	unsigned char expect[32];
 	uint64_t entries, hostcalls, interrupted, refused, yields;
+	uint64_t add_tsc, add_pages, rt_min, rt_sum, rt_n;	/* --bench */
 	uint64_t exp_sum, exp_fnv;
 	int rc;			/* of its run */
 };
@@ -107,7 +109,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--variant]\n"
-		"                [--timeout SECONDS] [--dump DIR] MODE [ARGS]\n"
+		"                [--timeout SECONDS] [--dump DIR] [--bench N] MODE [ARGS]\n"
 		"modes: sum [NUM...] | secret [SECONDS] | jump [ADDR] | overflow | exec-shared |\n"
 		"       write-code | refused | badcall | ud | quote [NONCE] | seal | seal-other\n");
 	exit(RC_USAGE);
@@ -137,6 +139,14 @@ static uint64_t num_arg(const char *s, const char *what)
 		usage();
 	}
 	return v;
+}
+
+static inline uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return (uint64_t)hi << 32 | lo;
 }
 
 static double now(void)
@@ -193,6 +203,7 @@ static void parse(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "dump", required_argument, NULL, 'd' },
 		{ "variant", no_argument, NULL, 'v' },
+		{ "bench", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -217,6 +228,7 @@ static void parse(int argc, char **argv)
 		case 't': o.timeout = (unsigned)num_arg(optarg, "seconds"); break;
 		case 'd': o.dump = optarg; break;
 		case 'v': o.variant = 1; break;
+		case 'b': o.bench = (unsigned)num_arg(optarg, "host calls"); break;
 		default: usage();
 		}
 	}
@@ -427,10 +439,14 @@ static void load(struct miee *m)
 			.flags = g->flags,
 		};
 
+		uint64_t t0 = tsc();
+
 		if (ioctl(m->fd, MIEE_IOC_ADD, &a))
 			die("miee %d: MIEE_IOC_ADD offset 0x%" PRIx64 " (%u pages, flags 0x%x): %s (errno %d)",
 			    m->k, g->offset, g->npages, g->flags, strerror(errno), errno);
 		pages += g->npages;
+		m->add_tsc += tsc() - t0;
+		m->add_pages += g->npages;
 	}
 	if (ioctl(m->fd, MIEE_IOC_INIT, &m->im.init))
 		die("miee %d: MIEE_IOC_INIT: %s (errno %d)", m->k, strerror(errno), errno);
@@ -560,6 +576,8 @@ static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 			       o.secret_s);
 		if (m->yields == 1)
 			print_attack_params(m);
+		if (o.bench)
+			return m->yields < o.bench ? MIEE_PAL_GO : MIEE_PAL_STOP;
 		if (now() < secret_until) {
 			usleep(1000);	/* give the CPU to whoever else wants it */
 			return MIEE_PAL_GO;
@@ -805,10 +823,20 @@ static int run(struct miee *m)
 	for (;;) {
 		memset(&e, 0, sizeof(e));
 		e.hostcall_ret = ret;
+		uint64_t t0 = tsc();
+
 		if (ioctl(m->fd, MIEE_IOC_ENTER, &e)) {
 			if (errno == EINTR)
 				continue;	/* same hostcall_ret again */
 			die("miee %d: MIEE_IOC_ENTER: %s (errno %d)", m->k, strerror(errno), errno);
+		}
+		t0 = tsc() - t0;
+		/* A round trip: resume after a host call to the next host call. */
+		if (o.bench && e.reason == MIEE_EXIT_HOSTCALL && m->hostcalls) {
+			if (!m->rt_n || t0 < m->rt_min)
+				m->rt_min = t0;
+			m->rt_sum += t0;
+			m->rt_n++;
 		}
 		m->entries++;
 		ret = 0;
@@ -864,6 +892,20 @@ static int run(struct miee *m)
 	if (rc == RC_OK && o.mode == MIEE_PAL_M_SECRET)
 		printf("miee-run: result secret intact after %" PRIu64 " host calls\n",
 		       (uint64_t)m->sh->rounds);
+	if (o.bench && m->rt_n) {
+		struct miee_info inf;
+
+		printf("bench miee host-call round trip (user space -> driver -> hypervisor -> PAL -> back): "
+		       "%" PRIu64 " calls, tsc min %" PRIu64 " mean %" PRIu64 "\n",
+		       m->rt_n, m->rt_min, m->rt_sum / m->rt_n);
+		if (!get_info(m, &inf) && m->hostcalls)
+			printf("bench miee VM transitions per host call: %.2f (%" PRIu64 " enters + %"
+			       PRIu64 " exits over %" PRIu64 " host calls)\n",
+			       (double)(inf.enters + inf.exits) / (double)m->hostcalls,
+			       (uint64_t)inf.enters, (uint64_t)inf.exits, m->hostcalls);
+		printf("bench miee add: tsc per page %" PRIu64 " (%" PRIu64 " pages, measured ones hashed)\n",
+		       m->add_tsc / (m->add_pages ? m->add_pages : 1), m->add_pages);
+	}
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_QUOTE)
 		rc = check_quote(m);
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_SEAL)
