@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "support/testrng.h"
+
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -16,28 +18,7 @@
 
 #include "crypto/drbg.h"
 
-/* Deterministic generator so that a failure reproduces (splitmix64). */
-static uint64_t rng_state = 0xfedcba9876543210ull;
-
-static uint64_t rng_next(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static size_t rng_below(size_t n)
-{
-	return (size_t)(rng_next() % n);
-}
-
-static void rng_fill(uint8_t *p, size_t n)
-{
-	while (n--)
-		*p++ = (uint8_t)rng_next();
-}
+TEST_RNG_DEFINE(0xfedcba9876543210ull)
 
 /* Decode hex into out (at most cap bytes); returns the byte count. */
 static size_t unhex(const char *s, uint8_t *out, size_t cap)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "support/testrng.h"
+
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -19,28 +21,7 @@
 
 #define HKDF_MAX_OUT (255 * SHA256_DIGEST_SIZE)
 
-/* Deterministic generator so that a failure reproduces (splitmix64). */
-static uint64_t rng_state = 0x0123456789abcdefull;
-
-static uint64_t rng_next(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static size_t rng_below(size_t n)
-{
-	return (size_t)(rng_next() % n);
-}
-
-static void rng_fill(uint8_t *p, size_t n)
-{
-	while (n--)
-		*p++ = (uint8_t)rng_next();
-}
+TEST_RNG_DEFINE(0x0123456789abcdefull)
 
 static void unhex(const char *s, uint8_t *out, size_t n)
 {

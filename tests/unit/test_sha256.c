@@ -9,32 +9,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "support/testrng.h"
+
 #include <openssl/evp.h>
 
 #include "crypto/sha256.h"
 
-/* Deterministic generator so that a failure reproduces (splitmix64). */
-static uint64_t rng_state = 0x5a5a0123456789abull;
-
-static uint64_t rng_next(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static size_t rng_below(size_t n)
-{
-	return (size_t)(rng_next() % n);
-}
-
-static void rng_fill(uint8_t *p, size_t n)
-{
-	while (n--)
-		*p++ = (uint8_t)rng_next();
-}
+TEST_RNG_DEFINE(0x5a5a0123456789abull)
 
 static void unhex(const char *s, uint8_t *out, size_t n)
 {
