@@ -9,40 +9,7 @@
 # from inside with MIEE_F_BADCALL, an exception with MIEE_F_TRIPLE.
 set -u
 
-if [ ! -e /dev/miee ] && [ ! -f /lib/modules/extra/miee_drv.ko ]; then
-	echo "no /dev/miee and no miee_drv.ko in this image: the MIEE driver is not built"
-	exit 77
-fi
-
-fail=0
-# t EXPECTED-STATUS ARGS...: run miee-run, show its output, check its status.
-t() {
-	want=$1
-	shift
-	echo "# miee-run $*"
-	miee-run "$@" >out 2>&1
-	rc=$?
-	sed 's/^/  | /' out
-	if [ "$rc" -ne "$want" ]; then
-		echo "FAIL: miee-run $*: exit status $rc, expected $want"
-		fail=1
-	fi
-}
-# has LINE: the last output holds exactly this line.
-has() {
-	grep -qxF "$1" out || { echo "FAIL: no line '$1'"; fail=1; }
-}
-# has_re ERE [COUNT]: lines matching, COUNT of them (default: at least one).
-has_re() {
-	n=$(grep -cE "$1" out)
-	if [ $# -gt 1 ] && [ "$n" -ne "$2" ]; then
-		echo "FAIL: $n lines match '$1', expected $2"
-		fail=1
-	elif [ "$n" -eq 0 ]; then
-		echo "FAIL: no line matches '$1'"
-		fail=1
-	fi
-}
+. /lib/hv/miee-test.sh
 # same_measurement COUNT: every hypervisor measurement equals the runner's.
 same_measurement() {
 	has_re '^miee-run: measurement match$' "$1"
