@@ -16,7 +16,7 @@
 require_guest
 
 for t in swtpm qemu-system-x86_64 cpio gzip xxd sha256sum; do
-	command -v "$t" >/dev/null 2>&1 || skip "'$t' is not installed"
+	command -v "$t" >/dev/null 2>&1 || fail "'$t' is not installed (tools/install-deps installs it)"
 done
 CHIPSET=$BDIR/tools/drtm-chipset
 if [ ! -x "$CHIPSET" ] || [ "$ROOT/qemu-scripts/drtm-chipset.c" -nt "$CHIPSET" ]; then
@@ -287,6 +287,6 @@ EOF
 	! grep -q 'drtm: HASH_START' "$D3/chipset.log" || fail "the chipset ran a hash sequence"
 	echo "ok: part 3: refusals before Startup and of QEMU's locality 4"
 else
-	echo "note: python3 not usable; part 3 (fake QEMU) not run"
+	fail "python3 is not usable (tools/install-deps installs it): part 3 (fake QEMU) cannot run"
 fi
 echo "ok: DRTM chipset"
