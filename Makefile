@@ -4,7 +4,7 @@ export B
 
 HOST_CC ?= gcc
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) \
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) -DHV_HOST_TEST \
 	-Ihypervisor/include -Ihypervisor -Iinclude
 
 .PHONY: all help deps unit unit-build test guest-tests run bench clean guest hv

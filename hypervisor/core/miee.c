@@ -565,6 +565,29 @@ int miee_os_hypercall(struct vcpu *v, u64 nr, s64 *ret)
 	return 1;
 }
 
+/* DR0-DR3 are not switched by VM entry or exit (DR7, and DR6 on SVM, are
+ * in the VMCS/VMCB): move them with the context so neither side sees or
+ * sets the other's breakpoints. */
+#ifdef HV_HOST_TEST
+static void dr_switch(struct vcpu *from, const struct vcpu *to)
+{
+	(void)from;	/* host unit tests run in user space: no debug registers */
+	(void)to;
+}
+#else
+static void dr_switch(struct vcpu *from, const struct vcpu *to)
+{
+	__asm__ __volatile__("mov %%dr0, %0" : "=r"(from->dr[0]));
+	__asm__ __volatile__("mov %%dr1, %0" : "=r"(from->dr[1]));
+	__asm__ __volatile__("mov %%dr2, %0" : "=r"(from->dr[2]));
+	__asm__ __volatile__("mov %%dr3, %0" : "=r"(from->dr[3]));
+	__asm__ __volatile__("mov %0, %%dr0" : : "r"(to->dr[0]));
+	__asm__ __volatile__("mov %0, %%dr1" : : "r"(to->dr[1]));
+	__asm__ __volatile__("mov %0, %%dr2" : : "r"(to->dr[2]));
+	__asm__ __volatile__("mov %0, %%dr3" : : "r"(to->dr[3]));
+}
+#endif
+
 void vcpu_switch(struct vcpu *from, struct vcpu *to)
 {
 	struct guest_regs *frame = from->regs;
@@ -573,6 +596,7 @@ void vcpu_switch(struct vcpu *from, struct vcpu *to)
 	*frame = to->saved;
 	fpu_save(from->fpu);
 	fpu_restore(to->fpu);
+	dr_switch(from, to);
 	*(u64 *)(from->host_stack_top - 8) = (u64)to;
 	to->regs = frame;
 	from->regs = NULL;

@@ -85,6 +85,7 @@ struct vcpu {
 	u16 miee;			/* 0: the OS; else the MIEE it belongs to */
 	bool launched;			/* entered at least once */
 	void *fpu;			/* XSAVE area while another context runs */
+	u64 dr[4];			/* DR0-DR3 while another context runs */
 	const struct vendor_ops *ops;
 	void *vendor;			/* the backend's per-vCPU state */
 	struct npt *npt;
