@@ -135,6 +135,26 @@ int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 	return VCPU_RETRY;
 }
 
+int vcpu_io(struct vcpu *v, u16 port, unsigned size, bool in, bool string)
+{
+	if (v->miee)
+		return miee_fault(v, MIEE_F_INSN, port);
+	if (port < HV_HIDDEN_PORT_BASE || port >= HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT ||
+	    (size != 1 && size != 2 && size != 4))
+		return vcpu_fatal(v, "intercepted port I/O outside the hidden ports", port);
+	if (v->stats[HV_STAT_BLOCKED]++ < 16)
+		hv_printf("blocked guest %s of hidden port %x\n", in ? "read" : "write", port);
+	if (string)
+		return inject_gp(v);
+	if (in) {
+		u64 mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+
+		/* IN to a 32-bit register zero-extends; 8/16-bit keep the rest. */
+		v->regs->rax = size == 4 ? mask : (v->regs->rax | mask);
+	}
+	return VCPU_SKIP;
+}
+
 int vcpu_interrupted(struct vcpu *v, bool nmi)
 {
 	if (!v->miee)

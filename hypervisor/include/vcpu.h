@@ -110,6 +110,13 @@ int vcpu_wrmsr(struct vcpu *v, u32 msr);
 int vcpu_xsetbv(struct vcpu *v);
 /* Nested page fault on gpa; access is NPT_R/W/X of the attempt. */
 int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access);
+/* Port I/O the backend intercepted for the OS: only ports the hypervisor
+ * hides (HV_HIDDEN_PORT_*: COM2, the DRTM chipset's request channel, must
+ * not be the OS's). IN reads all ones, OUT is dropped, string I/O gets #GP. */
+#define HV_HIDDEN_PORT_BASE 0x2f8
+#define HV_HIDDEN_PORT_COUNT 8
+int vcpu_io(struct vcpu *v, u16 port, unsigned size, bool in, bool string);
+
 /* External interrupt or NMI exit of an isolated context. */
 int vcpu_interrupted(struct vcpu *v, bool nmi);
 /* The guest cannot go on: the OS stops the machine (panic); an MIEE is

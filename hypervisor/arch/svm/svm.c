@@ -21,6 +21,7 @@ static struct {
 	u8 *msrpm;		/* the OS's: a few MSRs exit */
 	u8 *msrpm_all;		/* isolated contexts: every MSR exits */
 	u8 *iopm_all;		/* isolated contexts: every port exits */
+	u8 *iopm_os;		/* the OS: only the hidden ports exit */
 } svm;
 
 /* ASIDs (APM Vol. 2 15.16): 0 is the host's, 1 the OS's; isolated contexts
@@ -123,8 +124,13 @@ static int svm_cpu_enable(void)
 	svm.msrpm = palloc_contig(MSRPM_PAGES);
 	svm.msrpm_all = palloc_contig(MSRPM_PAGES);
 	svm.iopm_all = palloc_contig(IOPM_PAGES);
-	if (!hsave || !host_state || !svm.msrpm || !svm.msrpm_all || !svm.iopm_all)
+	svm.iopm_os = palloc_contig(IOPM_PAGES);
+	if (!hsave || !host_state || !svm.msrpm || !svm.msrpm_all || !svm.iopm_all ||
+	    !svm.iopm_os)
 		return -ENOMEM;
+	/* IOPM (APM Vol. 2 15.10.1): one bit per port. */
+	for (u32 p = HV_HIDDEN_PORT_BASE; p < HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT; p++)
+		svm.iopm_os[p / 8] |= 1 << (p % 8);
 	memset(svm.msrpm_all, 0xff, MSRPM_SIZE);
 	memset(svm.iopm_all, 0xff, IOPM_SIZE);
 	if (svm.clear_svmdis) {
@@ -222,7 +228,10 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 		 * physical interrupts are delivered through its IDT under its
 		 * RFLAGS.IF (15.21.1). XSETBV is not intercepted: the CPU
 		 * checks it against CPUID and the guest's CR4 itself, and the
-		 * host uses no XSAVE state. IOIO_PROT is off: IOPM unused. */
+		 * host uses no XSAVE state. IOIO_PROT with an IOPM that
+		 * names only the hidden ports (COM2). */
+		c->intercept1 |= INTERCEPT1_IOIO_PROT;
+		c->iopm_base_pa = virt_to_phys(svm.iopm_os);
 		c->msrpm_base_pa = virt_to_phys(svm.msrpm);
 		c->asid = ASID_OS;
 		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
@@ -507,7 +516,15 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		ret = vcpu_xsetbv(v);
 		len = 3;		/* 0f 01 d1 */
 		break;
-	case SVM_EXIT_IOIO:		/* isolated contexts only; port in 31:16 */
+	case SVM_EXIT_IOIO:		/* port in 31:16 (APM Vol. 2 15.10.2) */
+		if (!v->miee) {
+			unsigned size = info1 & BIT(4) ? 1 : info1 & BIT(5) ? 2 : 4;
+
+			ret = vcpu_io(v, (u16)(info1 >> 16), size, info1 & 1, info1 & BIT(2));
+			/* EXITINFO2 holds the next RIP for IOIO intercepts. */
+			len = (unsigned)(vmcb->ctl.exit_info2 - vmcb->save.rip);
+			break;
+		}
 		ret = svm_fatal(v, "port I/O in an isolated context", info1 >> 16);
 		break;
 	case SVM_EXIT_HLT:		/* isolated contexts only */

@@ -16,6 +16,7 @@ enum vmcs_field {
 	HOST_DS_SEL = 0x0c06, HOST_FS_SEL = 0x0c08, HOST_GS_SEL = 0x0c0a,
 	HOST_TR_SEL = 0x0c0c,
 	/* 64-bit */
+	IO_BITMAP_A = 0x2000, IO_BITMAP_B = 0x2002,
 	MSR_BITMAP = 0x2004,
 	EPT_POINTER = 0x201a,
 	GUEST_PHYS_ADDR = 0x2400,
@@ -100,6 +101,7 @@ enum vmx_exit {
 
 /* Primary processor-based controls (SDM Vol. 3C 25.6.2). */
 #define PROC_UNCOND_IO BIT(24)
+#define PROC_USE_IO_BITMAPS BIT(25)
 #define PROC_USE_MSR_BITMAPS BIT(28)
 #define PROC_SECONDARY BIT(31)
 /* Secondary (Table 25-7). */

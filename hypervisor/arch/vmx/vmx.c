@@ -24,6 +24,7 @@ static struct {
 	u64 vmxon_pa;
 	u8 *msr_bitmap;		/* the OS's: a few MSRs intercepted */
 	u8 *msr_bitmap_all;	/* isolated contexts: every MSR exits */
+	u8 *io_bitmap;		/* the OS's: A at +0, B at +4096 (hidden ports) */
 	bool next_launch;	/* the context switched to was never entered */
 } vmx;
 
@@ -129,8 +130,12 @@ static int vmx_cpu_enable(void)
 	region = page_alloc();
 	vmx.msr_bitmap = page_alloc();
 	vmx.msr_bitmap_all = page_alloc();
-	if (!region || !vmx.msr_bitmap || !vmx.msr_bitmap_all)
+	vmx.io_bitmap = palloc_contig(2);
+	if (!region || !vmx.msr_bitmap || !vmx.msr_bitmap_all || !vmx.io_bitmap)
 		return -ENOMEM;
+	/* I/O bitmaps (SDM 25.6.4): only the hidden ports exit for the OS. */
+	for (u32 p = HV_HIDDEN_PORT_BASE; p < HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT; p++)
+		vmx.io_bitmap[p / 8] |= 1 << (p % 8);
 	memset(vmx.msr_bitmap_all, 0xff, PAGE_SIZE);
 	region[0] = vmx.revision;
 	vmx.vmxon_pa = virt_to_phys(region);
@@ -206,7 +211,8 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	if (vmx_ctls(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED,
 		     iso ? PIN_EXT_INTR | PIN_NMI : 0, 0, &pin, "pin-based") ||
 	    vmx_ctls(MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED,
-		     PROC_USE_MSR_BITMAPS | PROC_SECONDARY | (iso ? PROC_UNCOND_IO : 0), 0,
+		     PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
+		     (iso ? PROC_UNCOND_IO : PROC_USE_IO_BITMAPS), 0,
 		     &proc, "processor-based") ||
 	    vmx_ctls(MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT,
 		     EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT,
@@ -228,6 +234,10 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	vmwrite(ENTRY_MSR_LOAD_COUNT, 0);
 	vmwrite(ENTRY_INTR_INFO, 0);
 	vmwrite(MSR_BITMAP, virt_to_phys(iso ? vmx.msr_bitmap_all : vmx.msr_bitmap));
+	if (!iso) {
+		vmwrite(IO_BITMAP_A, virt_to_phys(vmx.io_bitmap));
+		vmwrite(IO_BITMAP_B, virt_to_phys(vmx.io_bitmap) + PAGE_SIZE);
+	}
 
 	/* EPT pointer (SDM 25.6.11): 4-level walk, write-back paging
 	 * structures when the CPU allows it. */
@@ -493,6 +503,15 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		r = vcpu_fatal(v, "unexpected exception exit", vmread(EXIT_INTR_INFO));
 		break;
 	case EXIT_IO:
+		if (!v->miee) {
+			/* SDM Table 28-5: size - 1, direction, string. */
+			u64 q = vmread(EXIT_QUALIFICATION);
+
+			r = vcpu_io(v, (u16)(q >> 16), (unsigned)(q & 7) + 1, q & 8, q & 16);
+			break;
+		}
+		/* An isolated context may not do port I/O at all. */
+		__attribute__((fallthrough));
 	case EXIT_HLT:
 		r = vcpu_fatal(v, "port I/O or HLT in an isolated context", reason);
 		break;
