@@ -59,17 +59,11 @@ static int hc_launch_info(struct vcpu *v)
 static int hc_utpm_root_pubkey(struct vcpu *v)
 {
 	u8 pub[UTPM_PUBKEY_SIZE];
-	u64 pa = v->regs->rbx;
 
 	if (!hv_utpm_root.ready)
 		return MIEE_EUTPM;
-	if (pa + sizeof(pub) < pa ||
-	    frames_kind(&hv_frames, pa >> PAGE_SHIFT) != FRAME_OS ||
-	    frames_kind(&hv_frames, (pa + sizeof(pub) - 1) >> PAGE_SHIFT) != FRAME_OS)
-		return HVE_INVAL;
 	utpm_pubkey(&hv_utpm_root, pub);
-	memcpy(phys_to_virt(pa), pub, sizeof(pub));
-	return HVE_OK;
+	return copy_to_os(v->regs->rbx, pub, sizeof(pub));
 }
 
 typedef int (*hc_fn)(struct vcpu *v);

@@ -22,14 +22,9 @@ static struct npt os_npt;
 struct npt *hv_os_npt = &os_npt;
 static struct vcpu os_vcpu;
 
+/* Image or pool: used while placing the guest's kernel and initrd. */
 bool hv_owns(u64 pa, u64 size)
 {
-	if (hv_frames.sealed) {
-		for (u64 p = pa >> PAGE_SHIFT; p < (pa + size + PAGE_SIZE - 1) >> PAGE_SHIFT; p++)
-			if (frames_kind(&hv_frames, p) == FRAME_HV)
-				return true;
-		return false;
-	}
 	return (pa < hv_layout.image_end && pa + size > hv_layout.image_base) ||
 	       (pa < hv_layout.pool_end && pa + size > hv_layout.pool_base);
 }

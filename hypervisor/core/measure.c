@@ -82,9 +82,12 @@ static int measure_root_key(bool tpm)
 	if (tpm && !tpm_get_random(&hv_tpm, entropy, 32, &rc))
 		have = 32;
 	cpuid(1, 0, &a, &b, &c, &d);
-	for (int i = 0; i < 4 && (c & BIT(30)); i++)
-		if (rdrand64(&r))
-			memcpy(entropy + have + 0, &r, 8), have += 8;
+	for (int i = 0; i < 4 && (c & BIT(30)); i++) {
+		if (rdrand64(&r)) {
+			memcpy(entropy + have, &r, 8);
+			have += 8;
+		}
+	}
 	if (have < 32) {
 		hv_printf("measure: no entropy source (TPM or RDRAND): no uTPM root key\n");
 		return -EIO;

@@ -56,26 +56,30 @@ static unsigned perms_of(u32 flags)
 	       (flags & MIEE_P_X ? NPT_X : 0);
 }
 
-/* Copy len bytes of OS memory at pa into buf: every frame must be RAM the
- * OS owns (not shared with an MIEE, not ours). */
-static int copy_from_os(void *buf, u64 pa, u64 len)
+/* [pa, pa + len) is RAM the OS owns: not shared with an MIEE, not ours,
+ * not MMIO. The only memory hypercall arguments are read from or written to. */
+static bool os_ram(u64 pa, u64 len)
 {
 	if (!len || pa + len < pa)
-		return MIEE_EARG;
+		return false;
 	for (u64 p = pa >> PAGE_SHIFT; p <= (pa + len - 1) >> PAGE_SHIFT; p++)
 		if (frames_kind(&hv_frames, p) != FRAME_OS)
-			return MIEE_EARG;
+			return false;
+	return true;
+}
+
+int copy_from_os(void *buf, u64 pa, u64 len)
+{
+	if (!os_ram(pa, len))
+		return MIEE_EARG;
 	memcpy(buf, phys_to_virt(pa), len);
 	return 0;
 }
 
-static int copy_to_os(u64 pa, const void *buf, u64 len)
+int copy_to_os(u64 pa, const void *buf, u64 len)
 {
-	if (!len || pa + len < pa)
+	if (!os_ram(pa, len))
 		return MIEE_EARG;
-	for (u64 p = pa >> PAGE_SHIFT; p <= (pa + len - 1) >> PAGE_SHIFT; p++)
-		if (frames_kind(&hv_frames, p) != FRAME_OS)
-			return MIEE_EARG;
 	memcpy(phys_to_virt(pa), buf, len);
 	return 0;
 }
@@ -450,15 +454,16 @@ static s64 utpm_call(struct miee *m, struct guest_regs *r)
 		return MIEE_EUTPM;
 	switch (r->rax) {
 	case HC_UTPM_PCR_READ:
-		if (utpm_pcr_read(&m->utpm, (u32)r->rbx, digest) || r->rbx > 7)
+		if (r->rbx >= UTPM_NPCR || utpm_pcr_read(&m->utpm, (u32)r->rbx, digest))
 			return MIEE_EUTPM;
 		return miee_copy(m, r->rcx, digest, 32, true);
 	case HC_UTPM_PCR_EXTEND:
+		if (r->rbx >= UTPM_NPCR)
+			return MIEE_EUTPM;
 		err = miee_copy(m, r->rcx, digest, 32, false);
 		if (err)
 			return err;
-		return r->rbx > 7 || utpm_pcr_extend(&m->utpm, (u32)r->rbx, digest) ?
-		       MIEE_EUTPM : 0;
+		return utpm_pcr_extend(&m->utpm, (u32)r->rbx, digest) ? MIEE_EUTPM : 0;
 	case HC_UTPM_GET_RANDOM:
 		if (!r->rcx || r->rcx > UTPM_RANDOM_MAX ||
 		    utpm_get_random(&m->utpm, &hv_drbg, out, r->rcx))

@@ -12,5 +12,9 @@ int miee_os_hypercall(struct vcpu *v, u64 nr, s64 *ret);
 int miee_hypercall(struct vcpu *v);
 int miee_fault(struct vcpu *v, u32 reason, u64 addr);
 int miee_interrupted(struct vcpu *v, bool nmi);
+/* Hypercall arguments in OS memory: only OS-owned RAM, copied once.
+ * 0 or MIEE_EARG. */
+int copy_from_os(void *buf, u64 pa, u64 len);
+int copy_to_os(u64 pa, const void *buf, u64 len);
 
 #endif
