@@ -3,7 +3,9 @@
  * measurement (recomputed independently with OpenSSL, sensitive to what it
  * must cover, blind to the shared page), and the test PAL itself run in an
  * emulated MIEE: its code copied to the MIEE addresses of this process,
- * hypercalls trapped as SIGILL, forbidden accesses as SIGSEGV. */
+ * its hypercall and CPUID instructions rewritten into UD2 (so they trap on
+ * any host: bare metal, KVM or another hypervisor), forbidden accesses
+ * trapped as SIGSEGV. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -290,8 +292,21 @@ static void test_measurement(void **state)
  * A child process maps the MIEE's pages at their MIEE addresses (0x5000
  * up; the PAL never touches the page tables and GDT below, the CPU does),
  * with the nested table's permissions; the address just past the range and
- * the jump target are reserved inaccessible. VMCALL/VMMCALL raise #UD in
- * user space: the SIGILL handler plays the hypervisor and the runner. */
+ * the jump target are reserved inaccessible.
+ *
+ * The PAL's VMCALL/VMMCALL and CPUID must never run for real here: under a
+ * hypervisor (this machine is a KVM guest) a user-mode VMCALL is answered by
+ * the host's hypervisor instead of raising #UD, and CPUID 0x40000001 reads
+ * that hypervisor's leaves. So every such instruction in the emulator's copy
+ * of the executable pages becomes UD2 (same length or shorter, padded with
+ * NOP) and is recorded in a site table; the SIGILL handler looks the address
+ * up and plays the hypervisor and the runner. A UD2 that is not a recorded
+ * site is the PAL's own #UD. After the rewrite no hypercall byte sequence
+ * is left in executable memory, so none can execute, whatever the host.
+ * attest/miee-pal-check.sh checks at build time that each of these byte
+ * sequences in the PAL's section is a real instruction, so the rewrite never
+ * hits an operand. Each test runs the PAL as on Intel (VMCALL) and as on AMD
+ * (VMMCALL): the emulated CPUID tells it which. */
 
 struct emu_result {
 	int reason;		/* MIEE_EXIT_DONE or MIEE_EXIT_FAULT; 0 none; -1 skip */
@@ -301,12 +316,29 @@ struct emu_result {
 	int secret_seen;	/* the pattern was in the data page during a yield */
 };
 
+enum emu_site_kind { EMU_SITE_VMCALL = 1, EMU_SITE_VMMCALL, EMU_SITE_CPUID };
+
+struct emu_site {
+	uint64_t addr;
+	enum emu_site_kind kind;
+	unsigned len;		/* of the original instruction */
+};
+
+#define EMU_MAX_SITES 64
+
 static struct {
 	int fd;
 	int lie, tamper;
+	int vmm;		/* the emulated CPU is AMD: VMMCALL is the hypercall */
 	uint64_t yields_wanted;
+	struct emu_site sites[EMU_MAX_SITES];
+	int nsites;
 	struct emu_result res;
 } emu;
+
+/* The emulated platform: Intel (VMCALL) or AMD (VMMCALL). */
+static const int emu_flavor_vmcall = 0, emu_flavor_vmmcall = 1;
+static int emu_flavor;
 
 #define EMU_SH ((volatile struct miee_pal_shared *)(uintptr_t)MIEE_IMG_SHARED)
 #define EMU_JUMP 0x1000000ull
@@ -356,14 +388,80 @@ static void emu_done(int reason, uint64_t info, uint64_t info2)
 	emu_report();
 }
 
+/* Rewrite every VMCALL (0f 01 c1), VMMCALL (0f 01 d9) and CPUID (0f a2) in
+ * [p, p + n) into UD2 (0f 0b), NOP-padded, and record the site. Returns the
+ * number rewritten, -1 when the site table is full. */
+static int emu_rewrite(unsigned char *p, size_t n)
+{
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i + 1 < n; i++) {
+		enum emu_site_kind kind = 0;
+		unsigned len = 0;
+
+		if (p[i] != 0x0f)
+			continue;
+		if (p[i + 1] == 0xa2) {
+			kind = EMU_SITE_CPUID;
+			len = 2;
+		} else if (i + 2 < n && p[i + 1] == 0x01 && (p[i + 2] == 0xc1 || p[i + 2] == 0xd9)) {
+			kind = p[i + 2] == 0xc1 ? EMU_SITE_VMCALL : EMU_SITE_VMMCALL;
+			len = 3;
+		}
+		if (!kind)
+			continue;
+		if (emu.nsites == EMU_MAX_SITES)
+			return -1;
+		emu.sites[emu.nsites++] = (struct emu_site){ (uint64_t)(uintptr_t)(p + i), kind, len };
+		p[i] = 0x0f;
+		p[i + 1] = 0x0b;
+		if (len == 3)
+			p[i + 2] = 0x90;
+		i += len - 1;
+		found++;
+	}
+	return found;
+}
+
+static const struct emu_site *emu_site_at(uint64_t rip)
+{
+	int i;
+
+	for (i = 0; i < emu.nsites; i++)
+		if (emu.sites[i].addr == rip)
+			return &emu.sites[i];
+	return NULL;
+}
+
+/* CPUID as our hypervisor answers it inside an MIEE: only the leaves the
+ * PAL asks for (include/hv/hypercall.h); anything else reads as zero. */
+static void emu_cpuid(greg_t *g)
+{
+	uint32_t leaf = (uint32_t)g[REG_RAX];
+
+	g[REG_RAX] = g[REG_RBX] = g[REG_RCX] = g[REG_RDX] = 0;
+	if (leaf == HV_CPUID_FEATURES)
+		g[REG_RAX] = emu.vmm ? HV_FEAT_VMMCALL : 0;
+}
+
 static void emu_sigill(int sig, siginfo_t *si, void *ctx)
 {
 	greg_t *g = ((ucontext_t *)ctx)->uc_mcontext.gregs;
-	const unsigned char *ip = (const unsigned char *)(uintptr_t)g[REG_RIP];
+	const struct emu_site *site = emu_site_at((uint64_t)g[REG_RIP]);
 
 	(void)sig;
 	(void)si;
-	if (ip[0] == 0x0f && ip[1] == 0x01 && (ip[2] == 0xc1 || ip[2] == 0xd9)) {
+	if (site && site->kind == EMU_SITE_CPUID) {
+		emu_cpuid(g);
+		g[REG_RIP] += site->len;
+		return;
+	}
+	if (site && site->kind != (emu.vmm ? EMU_SITE_VMMCALL : EMU_SITE_VMCALL)) {
+		/* The other vendor's hypercall instruction raises #UD. */
+		emu_done(MIEE_EXIT_FAULT, MIEE_F_TRIPLE, (uint64_t)g[REG_RIP]);
+	}
+	if (site) {
 		uint64_t nr = (uint64_t)g[REG_RAX], arg = (uint64_t)g[REG_RBX];
 
 		if (nr == HC_MIEE_EXIT)
@@ -375,7 +473,7 @@ static void emu_sigill(int sig, siginfo_t *si, void *ctx)
 		 * declared clobbered. */
 		g[REG_RCX] = g[REG_RDX] = g[REG_RSI] = g[REG_RDI] = (greg_t)0xdead0000dead0000ull;
 		g[REG_R8] = g[REG_R9] = g[REG_R10] = g[REG_R11] = (greg_t)0xbad0bad0bad0bad0ull;
-		g[REG_RIP] += 3;
+		g[REG_RIP] += site->len;
 		return;
 	}
 	/* Any other #UD: the IDT (limit 0) cannot take it. */
@@ -424,6 +522,9 @@ static void emu_child(uint64_t mode)
 		int prot = (g->flags & MIEE_P_R ? PROT_READ : 0) | (g->flags & MIEE_P_W ? PROT_WRITE : 0) |
 			   (g->flags & MIEE_P_X ? PROT_EXEC : 0);
 
+		if (g->offset >= MIEE_IMG_CODE && (g->flags & MIEE_P_X) &&
+		    emu_rewrite((unsigned char *)(uintptr_t)g->offset, g->npages * MIEE_PG) < 0)
+			_exit(3);
 		if (g->offset >= MIEE_IMG_CODE &&
 		    mprotect((void *)(uintptr_t)g->offset, g->npages * MIEE_PG, prot))
 			_exit(2);
@@ -472,6 +573,7 @@ static struct emu_result emu_run(uint64_t mode, int lie, int tamper)
 		emu.fd = p[1];
 		emu.lie = lie;
 		emu.tamper = tamper;
+		emu.vmm = emu_flavor;
 		emu.yields_wanted = 5;
 		emu_child(mode);
 	}
@@ -574,16 +676,30 @@ static void test_pal_faults(void **state)
 	assert_int_equal(r.info, MIEE_PAL_ST_BADMODE);
 }
 
+/* Each PAL test once per emulated vendor; the state names the flavour. */
+static int pal_setup(void **state)
+{
+	emu_flavor = *(const int *)*state;
+	return 0;
+}
+
+#define PAL_TEST(f, flavor)                                                                  \
+	{ #f "/" #flavor, f, pal_setup, NULL, (void *)&emu_flavor_##flavor }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sha256_vs_openssl),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_measurement),
-		cmocka_unit_test(test_pal_sum),
-		cmocka_unit_test(test_pal_secret),
-		cmocka_unit_test(test_pal_refused),
-		cmocka_unit_test(test_pal_faults),
+		PAL_TEST(test_pal_sum, vmcall),
+		PAL_TEST(test_pal_sum, vmmcall),
+		PAL_TEST(test_pal_secret, vmcall),
+		PAL_TEST(test_pal_secret, vmmcall),
+		PAL_TEST(test_pal_refused, vmcall),
+		PAL_TEST(test_pal_refused, vmmcall),
+		PAL_TEST(test_pal_faults, vmcall),
+		PAL_TEST(test_pal_faults, vmmcall),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
