@@ -1,4 +1,5 @@
-# Host programs beside QEMU: the emulated DRTM chipset (docs/drtm.md).
+# Host programs beside QEMU: the emulated DRTM chipset (docs/drtm.md) and
+# the KVM capability probe (docs/harness.md, "Accelerator").
 # Included from the top-level Makefile; $(B) is the build directory.
 
 DRTM_CHIPSET := $(B)/tools/drtm-chipset
@@ -11,4 +12,11 @@ $(DRTM_CHIPSET): qemu-scripts/drtm-chipset.c qemu-scripts/build.mk
 .PHONY: drtm-chipset
 drtm-chipset: $(DRTM_CHIPSET)
 
-EXTRA_ALL += $(DRTM_CHIPSET)
+KVM_PROBE := $(B)/tools/kvm-probe
+
+$(KVM_PROBE): qemu-scripts/kvm-probe.c qemu-scripts/build.mk
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror $< -o $@
+
+EXTRA_ALL += $(DRTM_CHIPSET) $(KVM_PROBE)

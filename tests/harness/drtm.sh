@@ -117,23 +117,26 @@ echo "DRTMT pcr17-final $(pcr 17)"
 echo "DRTMT pcr0-final $(pcr 0)"
 EOF
 
+# Linux alone: KVM only where a plain KVM guest really starts (the harness's
+# own choice, qemu-scripts/accel.bash).
+KVM_PROBE=$BDIR/tools/kvm-probe
+. "$ROOT/qemu-scripts/accel.bash"
+decide_accel qemu 0 || fail "$accel_why"
+echo "+ accelerator: $accel ($accel_why)"
+DRTM_ACCEL=("${cpu_args[@]}")
+
 # run_guest DIR MODE: boot the Linux guest with the TPM and COM2 of DIR
 run_guest() {
-	local d=$1 mode=$2 accel
+	local d=$1 mode=$2
 	mkdir -p "$d/extra/harness"
 	cp "$TMP/drtm-guest.sh" "$d/extra/harness/drtm-guest.sh"
 	echo "sh /harness/drtm-guest.sh $mode" >"$d/extra/harness/cmd"
 	(cd "$d/extra" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
 		gzip -1 >"$d/harness.cpio.gz"
 	cat "$BDIR/guest/initramfs.cpio.gz" "$d/harness.cpio.gz" >"$d/initrd"
-	if [ -e /dev/kvm ] && [ "${QEMU_ACCEL:-}" != tcg ]; then
-		accel=(-enable-kvm -cpu host)
-	else
-		accel=(-accel tcg)
-	fi
 	echo "+ QEMU ($mode)"
 	timeout -k 5 300 qemu-system-x86_64 -machine q35 -m 512 -nographic -monitor none \
-		-no-reboot -nic none "${accel[@]}" \
+		-no-reboot -nic none "${DRTM_ACCEL[@]}" \
 		-serial file:"$d/serial.log" \
 		-kernel "$BDIR/guest/vmlinuz" -initrd "$d/initrd" \
 		-append 'console=ttyS0,115200 panic=-1 quiet' \
