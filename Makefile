@@ -46,7 +46,7 @@ $(B)/unit/%: tests/unit/%.c $(B)/host/libhost.a $(UNIT_SUPPORT)
 	@mkdir -p $(dir $@)
 	@echo "  UNIT    $@"
 	@mkdir -p $(B)/unit/.deps
-	@$(HOST_CC) $(HOST_CFLAGS) -MMD -MF $(B)/unit/.deps/$*.d -Itests/unit $< $(UNIT_SUPPORT) $(B)/host/libhost.a -lcmocka -lcrypto -o $@
+	@$(HOST_CC) $(HOST_CFLAGS) -MMD -MF $(B)/unit/.deps/$*.d -Itests/unit $(UNIT_SUPPORT) $< $(B)/host/libhost.a -lcmocka -lcrypto -o $@
 
 # The emulated MIEE in test_miee_measure rewrites the PAL's hypercall and
 # CPUID instructions; that is sound only if their byte sequences are nowhere

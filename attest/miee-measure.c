@@ -1,12 +1,15 @@
-/* miee-measure: recompute an MIEE's measurement (include/hv/miee.h) on the
- * verifier's side, with OpenSSL, from what `miee-run --dump DIR` writes:
- * DIR/manifest (regions in the order added, the initial state) and the page
- * contents DIR/image.bin (file offset == MIEE address).
+/* miee-measure: recompute an MIEE's measurement (include/hv/miee.h,
+ * version 2) on the verifier's side, with OpenSSL, from what `miee-run
+ * --dump DIR` writes: DIR/manifest (max_pages, regions in the order added,
+ * the initial state) and the page contents DIR/image.bin (file offset ==
+ * MIEE address).
  *
  * Usage: miee-measure [-v] DIR [EXPECTED-HEX]
  * Prints the SHA-256 in hex; with EXPECTED-HEX, exits 1 unless it matches.
- * -v lists each measured page. Independent of tools/miee-image.h on purpose:
- * it parses the manifest and applies the definition itself. */
+ * -v lists each page. Independent of tools/miee-image.h on purpose: it
+ * parses the manifest and applies the definition itself. A manifest the
+ * hypervisor would refuse (flags, W^X, range, a page twice, too many pages)
+ * is refused here too: it describes no MIEE. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -61,16 +64,38 @@ static void put_le(unsigned char *p, uint64_t v, int n)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
+static void update(EVP_MD_CTX *ctx, const void *p, size_t n)
+{
+	if (EVP_DigestUpdate(ctx, p, n) != 1)
+		die("SHA-256 failed");
+}
+
+/* The hypervisor's rules for one page's flags (HC_MIEE_ADD, docs/miee.md). */
+static void check_flags(int r, uint32_t f)
+{
+	const uint32_t wx_ok = MIEE_P_R | MIEE_P_W | MIEE_P_X | MIEE_P_MEASURED | MIEE_P_WX;
+
+	if (f & ~MIEE_P_ALL)
+		die("region %d: unknown flag bits 0x%x", r, f & ~MIEE_P_ALL);
+	if (!(f & MIEE_P_R))
+		die("region %d: every page is readable (flags 0x%x)", r, f);
+	if ((f & MIEE_P_SHARED) && (f & (MIEE_P_MEASURED | MIEE_P_X | MIEE_P_WX)))
+		die("region %d: a shared page is never measured nor executable", r);
+	if ((((f & MIEE_P_W) && (f & MIEE_P_X)) || (f & MIEE_P_WX)) && (f & wx_ok) != wx_ok)
+		die("region %d: W^X: writable and executable only measured with MIEE_P_WX (flags 0x%x)",
+		    r, f);
+}
+
 int main(int argc, char **argv)
 {
 	struct region rg[MAX_REGIONS];
 	int nrg = 0, have_init = 0, verbose = 0, line = 0, r, i, ai = 1;
-	uint64_t size = 0, init[10] = { 0 };
+	uint64_t size = 0, max_pages = 0, npages = 0, init[10] = { 0 };
 	static const char *const init_names[10] = {
 		"rip", "rsp", "cr3", "gdt_base", "idt_base", "gdt_limit", "idt_limit", "cs", "ds", "arg",
 	};
 	char path[4096], buf[1024], image_name[256] = "", hex[65];
-	unsigned char *img, hdr[12], ib[56], md[32];
+	unsigned char *img, *seen, hdr[13], ib[56], md[32];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx;
 	FILE *f;
@@ -104,6 +129,8 @@ int main(int argc, char **argv)
 			strcpy(image_name, v);
 		} else if (!strcmp(key, "size")) {
 			size = num(strtok_r(NULL, " \t\n", &save), "size", line);
+		} else if (!strcmp(key, "max_pages")) {
+			max_pages = num(strtok_r(NULL, " \t\n", &save), "max_pages", line);
 		} else if (!strcmp(key, "region")) {
 			if (nrg == MAX_REGIONS)
 				die("manifest line %d: too many regions", line);
@@ -130,6 +157,8 @@ int main(int argc, char **argv)
 	if (!image_name[0] || !size || size % PG || size > (uint64_t)MIEE_MAX_PAGES * PG)
 		die("manifest: image and a page-aligned size up to %u pages are required",
 		    MIEE_MAX_PAGES);
+	if (!max_pages || max_pages > MIEE_MAX_PAGES)
+		die("manifest: a max_pages line (1..%u) is required", MIEE_MAX_PAGES);
 	if (have_init != (1 << 10) - 1)
 		die("manifest: the init line must give all ten fields");
 	for (i = 5; i < 9; i++)
@@ -149,46 +178,62 @@ int main(int argc, char **argv)
 		die("%s: expected exactly %" PRIu64 " bytes", path, size);
 	fclose(f);
 
-	/* The definition: measured pages in the order added, then the state. */
+	/* The definition: tag, max_pages; every page in the order added, its
+	 * contents if measured; the page count and the initial state. */
+	seen = calloc(1, max_pages);
 	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+	if (!seen || !ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 		die("OpenSSL SHA-256 unavailable");
+	update(ctx, "MIEE-MEASURE/v2", 16);	/* 15 characters and the zero */
+	put_le(hdr, max_pages, 4);
+	update(ctx, hdr, 4);
 	for (r = 0; r < nrg; r++) {
 		uint64_t k;
 
-		if (rg[r].flags & ~MIEE_P_ALL)
-			die("region %d: unknown flag bits 0x%x", r, rg[r].flags);
-		if ((rg[r].flags & MIEE_P_SHARED) &&
-		    (rg[r].flags & (MIEE_P_MEASURED | MIEE_P_X)))
-			die("region %d: a shared page is never measured nor executable", r);
-		if (rg[r].offset % PG || rg[r].npages > size / PG ||
-		    rg[r].offset > size - rg[r].npages * PG)
-			die("region %d: outside [0, 0x%" PRIx64 ")", r, size);
-		if (!(rg[r].flags & MIEE_P_MEASURED))
-			continue;
+		check_flags(r, rg[r].flags);
+		if (rg[r].offset % PG || !rg[r].npages || rg[r].npages > max_pages ||
+		    rg[r].offset / PG > max_pages - rg[r].npages)
+			die("region %d: outside the MIEE's range [0, 0x%" PRIx64 ")", r, max_pages * PG);
+		if ((rg[r].flags & MIEE_P_MEASURED) &&
+		    (rg[r].npages > size / PG || rg[r].offset > size - rg[r].npages * PG))
+			die("region %d: measured, but outside %s", r, image_name);
+		npages += rg[r].npages;
+		if (npages > max_pages)
+			die("region %d: more than max_pages = %" PRIu64 " pages", r, max_pages);
 		for (k = 0; k < rg[r].npages; k++) {
 			uint64_t off = rg[r].offset + k * PG;
 
-			put_le(hdr, off, 8);
-			put_le(hdr + 8, rg[r].flags, 4);
-			if (EVP_DigestUpdate(ctx, hdr, sizeof(hdr)) != 1 ||
-			    EVP_DigestUpdate(ctx, img + off, PG) != 1)
-				die("SHA-256 failed");
+			if (seen[off / PG]++)
+				die("region %d: page 0x%" PRIx64 " added twice", r, off);
+			hdr[0] = 'P';
+			put_le(hdr + 1, off, 8);
+			put_le(hdr + 9, rg[r].flags, 4);
+			update(ctx, hdr, 13);
+			if (rg[r].flags & MIEE_P_MEASURED)
+				update(ctx, img + off, PG);
 			if (verbose)
-				printf("page 0x%06" PRIx64 " flags 0x%02x\n", off, rg[r].flags);
+				printf("page 0x%06" PRIx64 " flags 0x%02x%s\n", off, rg[r].flags,
+				       rg[r].flags & MIEE_P_MEASURED ? " contents" : "");
 		}
 	}
-	/* struct miee_init: five u64, four u16, one u64 = 56 bytes LE. */
+	if (!npages)
+		die("manifest: no region: an MIEE has at least one page");
+	/* 'I', the page count, struct miee_init: five u64, four u16, one u64 =
+	 * 56 bytes LE. */
+	hdr[0] = 'I';
+	put_le(hdr + 1, npages, 4);
+	update(ctx, hdr, 5);
 	for (i = 0; i < 5; i++)
 		put_le(ib + 8 * i, init[i], 8);
 	for (i = 0; i < 4; i++)
 		put_le(ib + 40 + 2 * i, init[5 + i], 2);
 	put_le(ib + 48, init[9], 8);
-	if (EVP_DigestUpdate(ctx, ib, sizeof(ib)) != 1 || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 ||
-	    mdlen != 32)
+	update(ctx, ib, sizeof(ib));
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
 		die("SHA-256 failed");
 	EVP_MD_CTX_free(ctx);
 	free(img);
+	free(seen);
 
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);

@@ -71,6 +71,10 @@ static const struct miee_hv_error miee_hv_errors[] = {
 	{ MIEE_EFLAGS, -EINVAL, "MIEE_EFLAGS", "bad page flags" },
 	{ MIEE_ENOMEM, -ENOMEM, "MIEE_ENOMEM", "hypervisor out of memory" },
 	{ MIEE_EARG, -EINVAL, "MIEE_EARG", "bad pointer or initial state" },
+	/* HVE_PERM never comes back to the driver (it calls from CPL 0), so
+	 * EPERM from ADD means this one. */
+	{ MIEE_EWX, -EPERM, "MIEE_EWX",
+	  "a private page writable and executable, not measured with MIEE_P_WX (W^X)" },
 };
 
 static long miee_hc(struct hvcall *h)

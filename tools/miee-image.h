@@ -217,11 +217,13 @@ struct miee_region {
 	uint32_t flags;		/* MIEE_P_* as given to MIEE_IOC_ADD */
 };
 
-#define MIEE_IMG_NREGIONS 5
+#define MIEE_IMG_NREGIONS 5	/* the test PAL's image */
+#define MIEE_IMG_MAX_REGIONS 8	/* room for pages added on top (--add-page) */
 
 struct miee_image {
 	unsigned char *buf;	/* MIEE_IMG_SIZE bytes, page-aligned */
-	struct miee_region regions[MIEE_IMG_NREGIONS];	/* in the order added */
+	uint32_t max_pages;	/* given to MIEE_IOC_CREATE (measured) */
+	struct miee_region regions[MIEE_IMG_MAX_REGIONS];	/* in the order added */
 	int nregions;
 	struct miee_init init;
 };
@@ -270,6 +272,8 @@ static inline int miee_image_build(struct miee_image *im, unsigned char *buf, co
 	memcpy(buf + MIEE_IMG_CODE, code, code_len);
 
 	im->buf = buf;
+	im->max_pages = MIEE_IMG_PAGES;
+	memset(im->regions, 0, sizeof(im->regions));
 	memcpy(im->regions, regions, sizeof(regions));
 	im->nregions = MIEE_IMG_NREGIONS;
 	memset(&im->init, 0, sizeof(im->init));
@@ -293,6 +297,24 @@ static inline void miee_image_variant(struct miee_image *im)
 	im->buf[MIEE_IMG_VARIANT_OFF] ^= 0x01;
 }
 
+/* One more region, added after the image's own (before init): what
+ * `miee-run --add-page` and the tests use to build MIEEs that differ from
+ * the PAL's by one page. Contents from the same buffer, so the region must
+ * lie in it. 0, or -1 (no room, outside the buffer). Flags unchecked: the
+ * hypervisor judges them. Before miee_image_measure. */
+static inline int miee_image_add_region(struct miee_image *im, uint64_t offset, uint32_t npages,
+					uint32_t flags)
+{
+	if (im->nregions >= MIEE_IMG_MAX_REGIONS || offset % MIEE_PG || !npages ||
+	    offset >= MIEE_IMG_SIZE || npages > (MIEE_IMG_SIZE - offset) / MIEE_PG)
+		return -1;
+	im->regions[im->nregions].offset = offset;
+	im->regions[im->nregions].npages = npages;
+	im->regions[im->nregions].flags = flags;
+	im->nregions++;
+	return 0;
+}
+
 /* struct miee_init as the measurement takes it: 56 bytes, LE fields in
  * declaration order. */
 static inline void miee_init_bytes(const struct miee_init *in, unsigned char out[56])
@@ -313,34 +335,48 @@ static inline void miee_init_bytes(const struct miee_init *in, unsigned char out
 	miee_put64(out + 48, in->arg);
 }
 
-/* The measurement of include/hv/miee.h: for every MIEE_P_MEASURED page in
- * the order added, offset (8 LE) || flags (4 LE) || 4096 bytes; then the
- * 56 bytes of struct miee_init. */
+static inline void miee_put32(unsigned char *p, uint32_t v)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* The measurement of include/hv/miee.h (version 2): the tag, max_pages;
+ * for every page in the order added, MIEE_MEAS_PAGE || offset (8 LE) ||
+ * flags (4 LE), then its 4096 bytes if it is MIEE_P_MEASURED; then
+ * MIEE_MEAS_INIT || the page count (4 LE) || the 56 bytes of struct
+ * miee_init. */
 static inline void miee_image_measure(const struct miee_image *im, unsigned char out[32])
 {
 	struct mh_sha256 s;
-	unsigned char hdr[12], ib[56];
+	unsigned char hdr[13], ib[56];
+	uint32_t k, npages = 0;
 	int r;
-	uint32_t k;
 
 	mh_sha256_init(&s);
+	mh_sha256_update(&s, MIEE_MEAS_TAG, MIEE_MEAS_TAG_LEN);
+	miee_put32(hdr, im->max_pages);
+	mh_sha256_update(&s, hdr, 4);
 	for (r = 0; r < im->nregions; r++) {
 		const struct miee_region *g = &im->regions[r];
 
-		if (!(g->flags & MIEE_P_MEASURED))
-			continue;
 		for (k = 0; k < g->npages; k++) {
 			uint64_t off = g->offset + (uint64_t)k * MIEE_PG;
 
-			miee_put64(hdr, off);
-			hdr[8] = (unsigned char)g->flags;
-			hdr[9] = (unsigned char)(g->flags >> 8);
-			hdr[10] = (unsigned char)(g->flags >> 16);
-			hdr[11] = (unsigned char)(g->flags >> 24);
+			hdr[0] = MIEE_MEAS_PAGE;
+			miee_put64(hdr + 1, off);
+			miee_put32(hdr + 9, g->flags);
 			mh_sha256_update(&s, hdr, sizeof(hdr));
-			mh_sha256_update(&s, im->buf + off, MIEE_PG);
+			if (g->flags & MIEE_P_MEASURED)
+				mh_sha256_update(&s, im->buf + off, MIEE_PG);
 		}
+		npages += g->npages;
 	}
+	hdr[0] = MIEE_MEAS_INIT;
+	miee_put32(hdr + 1, npages);
+	mh_sha256_update(&s, hdr, 5);
 	miee_init_bytes(&im->init, ib);
 	mh_sha256_update(&s, ib, sizeof(ib));
 	mh_sha256_final(&s, out);

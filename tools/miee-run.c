@@ -4,7 +4,8 @@
  * hypervisor's. docs/miee-runner.md.
  *
  * Usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--variant]
- *                 [--timeout SECONDS] [--dump DIR] MODE [ARGS]
+ *                 [--timeout SECONDS] [--dump DIR] [--bench N]
+ *                 [--add-page OFFSET:FLAGS]... [--max-pages N] MODE [ARGS]
  *   sum [NUM...]      checksum (default: 100 numbers, MIEE k: 100k+1..100k+100)
  *   secret [SECONDS]  secret pattern, PAL kept live in host calls (default 2 s)
  *   jump [ADDR]       jump outside the MIEE (default 0x1000000, below 1 GiB)
@@ -44,6 +45,7 @@
 #define MAX_COUNT MIEE_MAX
 #define DEFAULT_NUMS 100u
 #define DEFAULT_JUMP 0x1000000ull	/* 16 MiB: OS RAM (the kernel), not the MIEE's */
+#define MAX_EXTRA (MIEE_IMG_MAX_REGIONS - MIEE_IMG_NREGIONS)	/* --add-page */
 
 /* Runner-only mode: three MIEEs (seal, unseal in a variant image, unseal in
  * the same image); never written to a shared page. */
@@ -76,6 +78,9 @@ struct opts {
 	unsigned keep_open, timeout, secret_s;
 	unsigned bench;		/* --bench N: N host calls, timed (secret mode) */
 	const char *dump;
+	struct miee_region extra[MAX_EXTRA];	/* --add-page, in the order given */
+	unsigned nextra;
+	uint32_t max_pages;	/* --max-pages; 0: the image's own */
 	uint64_t mode;
 	const char *mode_name;
 	uint64_t nums[MIEE_PAL_MAX_NUMS];
@@ -109,7 +114,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--variant]\n"
-		"                [--timeout SECONDS] [--dump DIR] [--bench N] MODE [ARGS]\n"
+		"                [--timeout SECONDS] [--dump DIR] [--bench N]\n"
+		"                [--add-page OFFSET:FLAGS]... [--max-pages N] MODE [ARGS]\n"
 		"modes: sum [NUM...] | secret [SECONDS] | jump [ADDR] | overflow | exec-shared |\n"
 		"       write-code | refused | badcall | ud | quote [NONCE] | seal | seal-other\n");
 	exit(RC_USAGE);
@@ -194,6 +200,35 @@ static const char *status_name(uint64_t s)
 	}
 }
 
+/* --add-page OFFSET:FLAGS: one more page of the image's buffer (so below
+ * MIEE_IMG_SIZE: the unadded guard 0x8000-0x9fff is what is free), added
+ * after the image's own regions with FLAGS as given. The hypervisor judges
+ * the flags; the measurement covers the page whatever they are. */
+static void extra_arg(const char *arg)
+{
+	char off[64], *colon = strchr(arg, ':');
+
+	if (!colon || (size_t)(colon - arg) >= sizeof(off)) {
+		fprintf(stderr, "miee-run: --add-page wants OFFSET:FLAGS, not '%s'\n", arg);
+		usage();
+	}
+	if (o.nextra == MAX_EXTRA) {
+		fprintf(stderr, "miee-run: at most %u --add-page\n", (unsigned)MAX_EXTRA);
+		usage();
+	}
+	memcpy(off, arg, (size_t)(colon - arg));
+	off[colon - arg] = 0;
+	o.extra[o.nextra].offset = num_arg(off, "page offset");
+	o.extra[o.nextra].flags = (uint32_t)num_arg(colon + 1, "page flags");
+	o.extra[o.nextra].npages = 1;
+	if (o.extra[o.nextra].offset % MIEE_PG || o.extra[o.nextra].offset >= MIEE_IMG_SIZE) {
+		fprintf(stderr, "miee-run: --add-page offset must be page-aligned and below 0x%x\n",
+			MIEE_IMG_SIZE);
+		usage();
+	}
+	o.nextra++;
+}
+
 static void parse(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -204,6 +239,8 @@ static void parse(int argc, char **argv)
 		{ "dump", required_argument, NULL, 'd' },
 		{ "variant", no_argument, NULL, 'v' },
 		{ "bench", required_argument, NULL, 'b' },
+		{ "add-page", required_argument, NULL, 'a' },
+		{ "max-pages", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -229,6 +266,18 @@ static void parse(int argc, char **argv)
 		case 'd': o.dump = optarg; break;
 		case 'v': o.variant = 1; break;
 		case 'b': o.bench = (unsigned)num_arg(optarg, "host calls"); break;
+		case 'a': extra_arg(optarg); break;
+		case 'm': {
+			uint64_t n = num_arg(optarg, "max_pages");
+
+			if (n < MIEE_IMG_PAGES || n > MIEE_MAX_PAGES) {
+				fprintf(stderr, "miee-run: --max-pages must be %u..%u (the image needs %u)\n",
+					MIEE_IMG_PAGES, MIEE_MAX_PAGES, MIEE_IMG_PAGES);
+				usage();
+			}
+			o.max_pages = (uint32_t)n;
+			break;
+		}
 		default: usage();
 		}
 	}
@@ -312,6 +361,11 @@ static void prepare(struct miee *m, int k)
 	}
 	if (m->variant)
 		miee_image_variant(&m->im);
+	if (o.max_pages)
+		m->im.max_pages = o.max_pages;
+	for (i = 0; i < o.nextra; i++)
+		if (miee_image_add_region(&m->im, o.extra[i].offset, 1, o.extra[i].flags))
+			die("--add-page 0x%" PRIx64 ": no room in the image", o.extra[i].offset);
 
 	m->sh = (pal_shared_t *)(m->buf + MIEE_IMG_SHARED);
 	m->u = (volatile struct miee_pal_utpm *)(m->buf + MIEE_IMG_SHARED + MIEE_PAL_UTPM_OFF);
@@ -375,7 +429,7 @@ static void dump(const struct miee *m, const char *dir)
 	n += (size_t)snprintf(text + n, sizeof(text) - n,
 		"# miee-run image: regions in the order added (offset npages flags), the\n"
 		"# initial state; page contents in image.bin at offset == MIEE address\n"
-		"image image.bin\nsize 0x%x\n", MIEE_IMG_SIZE);
+		"image image.bin\nsize 0x%x\nmax_pages %u\n", MIEE_IMG_SIZE, m->im.max_pages);
 	for (r = 0; r < m->im.nregions; r++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "region 0x%" PRIx64 " %u 0x%x\n",
 				      m->im.regions[r].offset, m->im.regions[r].npages,
@@ -418,9 +472,25 @@ static void ensure_device(void)
 		die("%s did not appear after loading the driver", DEV);
 }
 
+/* What the driver's errno for a refused MIEE_IOC_ADD means, by the
+ * hypervisor's code (docs/driver.md); the driver's dmesg line names it. */
+static const char *add_error(int e)
+{
+	switch (e) {
+	case EPERM: return "; hypervisor MIEE_EWX: writable and executable, but not measured "
+			   "with MIEE_P_WX (W^X)";
+	case EINVAL: return "; hypervisor MIEE_EFLAGS or MIEE_ERANGE: bad flags or offset";
+	case EEXIST: return "; hypervisor MIEE_EDUP: offset or frame given twice";
+	case EACCES: return "; hypervisor MIEE_EFRAME: a frame is not free OS RAM";
+	case ENOSPC: return "; no room: MIEE_ELIMIT";
+	case EBUSY: return "; hypervisor MIEE_ESTATE: already initialised";
+	default: return "";
+	}
+}
+
 static void load(struct miee *m)
 {
-	struct miee_ioc_create cr = { .max_pages = MIEE_IMG_PAGES };
+	struct miee_ioc_create cr = { .max_pages = m->im.max_pages };
 	unsigned pages = 0;
 	int r;
 
@@ -441,9 +511,16 @@ static void load(struct miee *m)
 
 		uint64_t t0 = tsc();
 
-		if (ioctl(m->fd, MIEE_IOC_ADD, &a))
-			die("miee %d: MIEE_IOC_ADD offset 0x%" PRIx64 " (%u pages, flags 0x%x): %s (errno %d)",
-			    m->k, g->offset, g->npages, g->flags, strerror(errno), errno);
+		if (ioctl(m->fd, MIEE_IOC_ADD, &a)) {
+			int e = errno;
+
+			die("miee %d: MIEE_IOC_ADD offset 0x%" PRIx64 " (%u pages, flags 0x%x): %s "
+			    "(errno %d%s)", m->k, g->offset, g->npages, g->flags, strerror(e), e,
+			    add_error(e));
+		}
+		if (r >= MIEE_IMG_NREGIONS)
+			printf("miee-run: miee %d: added page 0x%" PRIx64 " flags 0x%x on top of the PAL's "
+			       "image (--add-page)\n", m->k, g->offset, g->flags);
 		pages += g->npages;
 		m->add_tsc += tsc() - t0;
 		m->add_pages += g->npages;

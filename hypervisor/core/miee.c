@@ -104,6 +104,16 @@ static void free_miee(struct miee *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* The measurement's encoding is include/hv/miee.h's (version 2). */
+static void put_le(struct sha256_ctx *c, u64 v, unsigned n)
+{
+	u8 b[8];
+
+	for (unsigned i = 0; i < n; i++)
+		b[i] = (u8)(v >> (8 * i));
+	sha256_update(c, b, n);
+}
+
 static int miee_create(struct vcpu *v)
 {
 	u64 max = v->regs->rbx;
@@ -127,6 +137,8 @@ static int miee_create(struct vcpu *v)
 	m->max_pages = (u32)max;
 	m->state = MIEE_S_ADDING;
 	sha256_init(&m->meas);
+	sha256_update(&m->meas, MIEE_MEAS_TAG, MIEE_MEAS_TAG_LEN);
+	put_le(&m->meas, m->max_pages, 4);
 	v->regs->rbx = m->id;
 	return 0;
 nomem:
@@ -149,14 +161,20 @@ static void add_rollback(struct miee *m, u32 n)
 	os_vcpu->ops->flush_npt(os_vcpu);
 }
 
+/* W^X: a private page is writable and executable at once only when it is
+ * measured and says so with MIEE_P_WX (the image's own request, in the
+ * measurement like every flag), and MIEE_P_WX means exactly that. */
+#define MIEE_WX_OK (MIEE_P_R | MIEE_P_W | MIEE_P_X | MIEE_P_MEASURED | MIEE_P_WX)
+
 static int check_entry(const struct miee *m, const struct miee_page *p, u32 i)
 {
-	u32 shared = p->flags & MIEE_P_SHARED;
+	u32 f = p->flags, wx = f & (MIEE_P_W | MIEE_P_X);
 
-	if (p->reserved || (p->flags & ~MIEE_P_ALL) || !(p->flags & MIEE_P_R) ||
-	    (shared && (p->flags & (MIEE_P_X | MIEE_P_MEASURED))) ||
-	    ((p->flags & MIEE_P_W) && !(p->flags & MIEE_P_R)))
+	if (p->reserved || (f & ~MIEE_P_ALL) || !(f & MIEE_P_R) ||
+	    ((f & MIEE_P_SHARED) && (f & (MIEE_P_X | MIEE_P_MEASURED | MIEE_P_WX))))
 		return MIEE_EFLAGS;
+	if ((wx == (MIEE_P_W | MIEE_P_X) || (f & MIEE_P_WX)) && (f & MIEE_WX_OK) != MIEE_WX_OK)
+		return MIEE_EWX;
 	if ((p->offset | p->frame) & (PAGE_SIZE - 1) ||
 	    p->offset >= (u64)m->max_pages * PAGE_SIZE)
 		return MIEE_ERANGE;
@@ -169,15 +187,6 @@ static int check_entry(const struct miee *m, const struct miee_page *p, u32 i)
 		if (entry((struct miee *)m, j)->offset == p->offset)
 			return MIEE_EDUP;
 	return 0;
-}
-
-static void put_le(struct sha256_ctx *c, u64 v, unsigned n)
-{
-	u8 b[8];
-
-	for (unsigned i = 0; i < n; i++)
-		b[i] = (u8)(v >> (8 * i));
-	sha256_update(c, b, n);
 }
 
 static int miee_add(struct vcpu *v)
@@ -230,11 +239,13 @@ static int miee_add(struct vcpu *v)
 		const struct miee_page *p = &add_buf[i];
 
 		*entry(m, m->npages + i) = *p;
-		if (!(p->flags & MIEE_P_MEASURED))
-			continue;
+		/* Place and rights of every page, shared or unmeasured too: an
+		 * unrecorded page would be code or data no verifier knows of. */
+		put_le(&meas, MIEE_MEAS_PAGE, 1);
 		put_le(&meas, p->offset, 8);
 		put_le(&meas, p->flags, 4);
-		sha256_update(&meas, phys_to_virt(p->frame), PAGE_SIZE);
+		if (p->flags & MIEE_P_MEASURED)
+			sha256_update(&meas, phys_to_virt(p->frame), PAGE_SIZE);
 	}
 	m->meas = meas;
 	m->npages += (u32)n;
@@ -293,6 +304,8 @@ static int miee_init(struct vcpu *v)
 		m->ctx.fpu = NULL;
 		return MIEE_ENOMEM;
 	}
+	put_le(&m->meas, MIEE_MEAS_INIT, 1);
+	put_le(&m->meas, m->npages, 4);
 	put_le(&m->meas, in.rip, 8);
 	put_le(&m->meas, in.rsp, 8);
 	put_le(&m->meas, in.cr3, 8);

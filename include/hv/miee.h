@@ -78,7 +78,11 @@ struct utpm_data_req {
 #define MIEE_P_MEASURED (1u << 3)	/* contents go into the measurement */
 #define MIEE_P_SHARED (1u << 4)		/* host-call buffer: stays visible to the
 					 * OS, never executable, never measured */
-#define MIEE_P_ALL 0x1fu
+#define MIEE_P_WX (1u << 5)		/* the image asks for this page to be
+					 * writable and executable at once: only
+					 * with R|W|X|MEASURED (W^X otherwise,
+					 * MIEE_EWX); measured like every flag */
+#define MIEE_P_ALL 0x3fu
 
 struct miee_page {
 	m_u64 frame;		/* physical address of an OS-owned RAM page */
@@ -98,12 +102,27 @@ struct miee_init {
 };
 
 /*
- * The measurement (SHA-256), computed by the hypervisor as pages are added
- * and at init, recomputable from the same inputs (attest/miee-measure):
- *   for every page added with MIEE_P_MEASURED, in the order added:
- *     offset (8 bytes LE) || flags (4 bytes LE) || the 4096 bytes
- *   then the struct miee_init given to HC_MIEE_INIT (56 bytes, LE fields).
+ * The measurement (SHA-256, version 2), computed by the hypervisor as the
+ * MIEE is built, recomputable from the same inputs (attest/miee-measure,
+ * tools/miee-image.h). Every input that shapes the MIEE is in it; the
+ * frames' physical addresses are not (they do not change what runs):
+ *   MIEE_MEAS_TAG (16 bytes: "MIEE-MEASURE/v2" and a zero byte)
+ *   max_pages given to HC_MIEE_CREATE (4 bytes LE)
+ *   for every page added, measured or not, private or shared, in the
+ *   order added:
+ *     MIEE_MEAS_PAGE (1 byte) || offset (8 bytes LE) || flags (4 bytes LE)
+ *     || the 4096 bytes of the page, only if flags has MIEE_P_MEASURED
+ *   at HC_MIEE_INIT: MIEE_MEAS_INIT (1 byte) || the number of pages added
+ *     (4 bytes LE) || struct miee_init (56 bytes, LE fields in order).
+ * The flags decide each page record's length and the last record's first
+ * byte differs from a page record's, so two different MIEEs never give one
+ * byte string.
  */
+#define MIEE_MEAS_TAG "MIEE-MEASURE/v2"	/* hashed with its terminating zero */
+#define MIEE_MEAS_TAG_LEN 16
+#define MIEE_MEAS_PAGE 0x50	/* 'P' */
+#define MIEE_MEAS_INIT 0x49	/* 'I' */
+_Static_assert(sizeof(MIEE_MEAS_TAG) == MIEE_MEAS_TAG_LEN, "measurement tag length");
 
 /* HC_MIEE_INFO */
 struct miee_info {
@@ -142,6 +161,9 @@ struct miee_info {
 #define MIEE_EARG (-18)		/* bad pointer or initial state */
 #define MIEE_EUTPM (-19)	/* the uTPM refused: bad index, size, mask, or an
 				 * unseal that does not authenticate / match */
+#define MIEE_EWX (-20)		/* a private page both writable and executable
+				 * without MIEE_P_MEASURED and MIEE_P_WX, or
+				 * MIEE_P_WX on a page that is not both (W^X) */
 
 /* ---- /dev/miee: one MIEE per open file; closing it destroys the MIEE. */
 struct miee_ioc_create {

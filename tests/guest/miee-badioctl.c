@@ -170,7 +170,7 @@ static void add_argument_checks(int fd, uint64_t buf)
 	check("ADD npages 2^32-1", add(fd, buf, 0, 0xffffffffu, MIEE_P_R), E2BIG);
 	check("ADD uaddr range wraps", add(fd, -2 * PG, 0, 2, MIEE_P_R), EINVAL);
 	check("ADD offset range wraps", add(fd, buf, -PG, 2, MIEE_P_R), EINVAL);
-	check("ADD flags 0x20", add(fd, buf, 0, 1, 0x20), EINVAL);
+	check("ADD flags MIEE_P_ALL + 1", add(fd, buf, 0, 1, MIEE_P_ALL + 1), EINVAL);
 	check("ADD flags 0x80000000", add(fd, buf, 0, 1, 0x80000000u | MIEE_P_R), EINVAL);
 }
 

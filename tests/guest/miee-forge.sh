@@ -2,10 +2,49 @@
 # emulators: bochs qemu
 # Attack test: the OS kernel forges MIEE hypercalls (hypervisor, MMIO and
 # another MIEE's frames, duplicates, a list in hypervisor memory, wrong
-# states). All refused with their own codes; destroy returns every page.
+# states, W+X pages). All refused with their own codes; destroy returns
+# every page. Then through the real driver, the review's forgery: the test
+# PAL's image plus one unmeasured page at the unused 0x8000. R|W|X is refused
+# (MIEE_EWX, W^X); R|X is accepted, but measures differently from the PAL.
+set -u
 if ! insmod /lib/modules/extra/mieeforge.ko; then
 	dmesg | grep mieeforge
 	exit 1
 fi
 dmesg | grep mieeforge
 rmmod mieeforge
+
+. /lib/hv/miee-test.sh
+# measurement: the hypervisor's value in the last output, which must match
+# the runner's.
+measurement() {
+	has "miee-run: measurement match"
+	sed -n 's/^miee-run: measurement (hypervisor) \([0-9a-f]*\)$/\1/p' out
+}
+
+t 0 sum
+genuine=$(measurement)
+
+t 1 --add-page 0x8000:0x7 sum
+has_re '^miee-run: miee 0: MIEE_IOC_ADD offset 0x8000 \(1 pages, flags 0x7\): .*\(errno 1; hypervisor MIEE_EWX'
+if ! dmesg | grep -q 'ADD of MIEE [0-9]* refused by the hypervisor: MIEE_EWX'; then
+	echo "FAIL: no driver line naming MIEE_EWX"
+	fail=1
+fi
+
+t 0 --add-page 0x8000:0x5 sum
+has "miee-run: miee 0: added page 0x8000 flags 0x5 on top of the PAL's image (--add-page)"
+forged=$(measurement)
+if [ -z "$genuine" ] || [ -z "$forged" ] || [ "$genuine" = "$forged" ]; then
+	echo "FAIL: the forged MIEE measures '$forged', the PAL '$genuine': they must differ"
+	fail=1
+fi
+
+# Asked for and measured, W+X is accepted (and measured too).
+t 0 --add-page 0x8000:0x2f sum
+wx=$(measurement)
+[ -n "$wx" ] && [ "$wx" != "$genuine" ] && [ "$wx" != "$forged" ] ||
+	{ echo "FAIL: the measured W+X page measures '$wx'"; fail=1; }
+
+[ "$fail" -eq 0 ] && echo "miee-forge ok"
+exit "$fail"

@@ -1,7 +1,9 @@
 /* Host tests of the MIEE manager (hypervisor/core/miee.c) with the real
  * frame table, EPT builder and SHA-256, and a fake vendor backend: every
- * refused call changes nothing, the measurement is recomputable, destroy
- * scrubs and returns every frame, the contexts swap registers. */
+ * refused call changes nothing, the measurement is recomputable (with
+ * OpenSSL) and binds every page's place and rights, max_pages and the
+ * initial state, W^X, destroy scrubs and returns every frame, the contexts
+ * swap registers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "hv.h"
 #include "core/frames.h"
@@ -18,6 +21,7 @@
 #include "utpm/utpm.h"
 #include "miee.h"
 #include "support/fake_platform.h"
+#include "../../tools/miee-image.h"
 
 #define RAM_BASE 0x100000ull
 #define RAM_SIZE (8ull << 20)
@@ -204,6 +208,8 @@ static void test_add_refusals(void **state)
 		{ { data_frame(1, 1), 0x1000, MIEE_P_R | MIEE_P_SHARED | MIEE_P_X, 0 }, MIEE_EFLAGS },
 		{ { data_frame(1, 1), 0x1000, MIEE_P_R | MIEE_P_SHARED | MIEE_P_MEASURED, 0 }, MIEE_EFLAGS },
 		{ { data_frame(1, 1), 0x1000, MIEE_P_R, 7 }, MIEE_EFLAGS },
+		{ { data_frame(1, 1), 0x1000, MIEE_P_R | MIEE_P_SHARED | MIEE_P_WX, 0 }, MIEE_EFLAGS },
+		{ { data_frame(1, 1), 0x1000, MIEE_P_R | MIEE_P_W | MIEE_P_X, 0 }, MIEE_EWX },
 		{ { data_frame(1, 1), 0x1004, MIEE_P_R, 0 }, MIEE_ERANGE },
 		{ { data_frame(1, 1) + 8, 0x1000, MIEE_P_R, 0 }, MIEE_ERANGE },
 		{ { data_frame(1, 1), 8 * PAGE_SIZE, MIEE_P_R, 0 }, MIEE_ERANGE },
@@ -251,13 +257,44 @@ static void test_add_refusals(void **state)
 	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
 }
 
-static void le(struct sha256_ctx *c, u64 v, unsigned n)
+static void le(EVP_MD_CTX *c, u64 v, unsigned n)
 {
 	u8 b[8];
 
 	for (unsigned i = 0; i < n; i++)
 		b[i] = (u8)(v >> (8 * i));
-	sha256_update(c, b, n);
+	assert_int_equal(EVP_DigestUpdate(c, b, n), 1);
+}
+
+/* The measurement of include/hv/miee.h (version 2), written out again with
+ * OpenSSL from the inputs alone: max_pages, every page (contents[i] for
+ * the measured ones), the initial state. */
+static void expect_measurement(u32 max, const struct miee_page *p, unsigned n,
+			       u8 *const *contents, const struct miee_init *in, u8 out[32])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned len = 0;
+
+	assert_non_null(c);
+	assert_int_equal(EVP_DigestInit_ex(c, EVP_sha256(), NULL), 1);
+	assert_int_equal(EVP_DigestUpdate(c, "MIEE-MEASURE/v2", 16), 1);
+	le(c, max, 4);
+	for (unsigned i = 0; i < n; i++) {
+		le(c, 'P', 1);
+		le(c, p[i].offset, 8);
+		le(c, p[i].flags, 4);
+		if (p[i].flags & MIEE_P_MEASURED)
+			assert_int_equal(EVP_DigestUpdate(c, contents[i], PAGE_SIZE), 1);
+	}
+	le(c, 'I', 1);
+	le(c, n, 4);
+	le(c, in->rip, 8); le(c, in->rsp, 8); le(c, in->cr3, 8);
+	le(c, in->gdt_base, 8); le(c, in->idt_base, 8);
+	le(c, in->gdt_limit, 2); le(c, in->idt_limit, 2);
+	le(c, in->cs, 2); le(c, in->ds, 2); le(c, in->arg, 8);
+	assert_int_equal(EVP_DigestFinal_ex(c, out, &len), 1);
+	assert_int_equal(len, 32);
+	EVP_MD_CTX_free(c);
 }
 
 static u64 put_init(const struct miee_init *in)
@@ -280,7 +317,7 @@ static void test_lifecycle(void **state)
 				.gdt_limit = 0x17, .cs = 8, .ds = 0x10, .arg = 0x2000 };
 	struct miee_info *info = fake_mem(list_pa + 0x2000);
 	u64 os_before = frames_count(&hv_frames, FRAME_OS), hpa;
-	struct sha256_ctx c;
+	u8 pages[2][PAGE_SIZE], *contents[3] = { pages[0], pages[1], NULL };
 	u8 want[32];
 	unsigned perms;
 	u64 id = create(4);
@@ -305,21 +342,11 @@ static void test_lifecycle(void **state)
 	assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), MIEE_ESTATE);
 	assert_int_equal(call(HC_MIEE_ADD, id, put_list(p, 1), 1), MIEE_ESTATE);
 
-	/* The measurement, recomputed from the same inputs. */
-	sha256_init(&c);
-	for (int i = 0; i < 2; i++) {
-		u8 page[PAGE_SIZE];
-
-		memset(page, i ? 0xbb : 0xaa, sizeof(page));
-		le(&c, p[i].offset, 8);
-		le(&c, p[i].flags, 4);
-		sha256_update(&c, page, sizeof(page));
-	}
-	le(&c, in.rip, 8); le(&c, in.rsp, 8); le(&c, in.cr3, 8);
-	le(&c, in.gdt_base, 8); le(&c, in.idt_base, 8);
-	le(&c, in.gdt_limit, 2); le(&c, in.idt_limit, 2);
-	le(&c, in.cs, 2); le(&c, in.ds, 2); le(&c, in.arg, 8);
-	sha256_final(&c, want);
+	/* The measurement, recomputed from the same inputs (the shared page
+	 * by place and rights only). */
+	memset(pages[0], 0xaa, PAGE_SIZE);
+	memset(pages[1], 0xbb, PAGE_SIZE);
+	expect_measurement(4, p, 3, contents, &in, want);
 	assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), 0);
 	assert_int_equal(info->state, MIEE_S_READY);
 	assert_int_equal(info->pages, 3);
@@ -394,6 +421,300 @@ static void test_add_nomem_rollback(void **state)
 	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
 }
 
+/* ---- the measurement binds the whole MIEE (layout, rights, max_pages) */
+
+#define LAYOUT_MAX 8
+
+struct layout {
+	u32 max;
+	unsigned n;
+	struct miee_page p[LAYOUT_MAX];	/* frames filled in by build() */
+	u8 fill[LAYOUT_MAX];		/* page i's contents: all fill[i] */
+	struct miee_init in;
+};
+
+/* A small PAL-like MIEE: tables, code, data, stack, one shared page; 0x4000
+ * is left out (a guard, like the test PAL's 0x8000). */
+static struct layout genuine(void)
+{
+	struct layout l = {
+		.max = 8,
+		.n = 5,
+		.p = {
+			{ 0, 0x0000, MIEE_P_R | MIEE_P_W | MIEE_P_MEASURED, 0 },
+			{ 0, 0x1000, MIEE_P_R | MIEE_P_X | MIEE_P_MEASURED, 0 },
+			{ 0, 0x2000, MIEE_P_R | MIEE_P_W | MIEE_P_MEASURED, 0 },
+			{ 0, 0x3000, MIEE_P_R | MIEE_P_W | MIEE_P_MEASURED, 0 },
+			{ 0, 0x5000, MIEE_P_R | MIEE_P_W | MIEE_P_SHARED, 0 },
+		},
+		.fill = { 0x11, 0x90, 0x22, 0x00, 0x33 },
+		.in = { .rip = 0x1000, .rsp = 0x4000, .cr3 = 0, .gdt_base = 0x2000,
+			.gdt_limit = 0x17, .cs = 8, .ds = 0x10, .arg = 0x5000 },
+	};
+
+	return l;
+}
+
+static void layout_add(struct layout *l, u64 offset, u32 flags, u8 fill)
+{
+	assert_true(l->n < LAYOUT_MAX);
+	l->p[l->n] = (struct miee_page){ 0, offset, flags, 0 };
+	l->fill[l->n++] = fill;
+}
+
+/* Builds the MIEE of l (pages added in calls of split entries; 0: one
+ * call), reads its measurement, checks it against the OpenSSL rewrite of
+ * the definition, destroys it. 0, or the error of the ADD or INIT. */
+static s64 build_split(struct layout *l, unsigned split, u8 out[32])
+{
+	u8 *contents[LAYOUT_MAX], want[32];
+	struct miee_info *info = fake_mem(list_pa + 0x2000);
+	u64 id = create(l->max);
+	unsigned done = 0;
+	s64 r = 0;
+
+	for (unsigned i = 0; i < l->n; i++) {
+		l->p[i].frame = data_frame(i, l->fill[i]);
+		contents[i] = fake_mem(l->p[i].frame);
+	}
+	expect_measurement(l->max, l->p, l->n, contents, &l->in, want);	/* before ADD */
+	while (!r && done < l->n) {
+		unsigned k = split && l->n - done > split ? split : l->n - done;
+
+		r = call(HC_MIEE_ADD, id, put_list(l->p + done, k), k);
+		done += k;
+	}
+	if (!r)
+		r = call(HC_MIEE_INIT, id, put_init(&l->in), 0);
+	if (!r) {
+		assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), 0);
+		assert_true(info->measurement_ready);
+		memcpy(out, info->measurement, 32);
+		assert_memory_equal(out, want, 32);
+	}
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+	return r;
+}
+
+static void build(struct layout *l, u8 out[32])
+{
+	assert_int_equal(build_split(l, 0, out), 0);
+}
+
+static void test_measurement_binds_layout(void **state)
+{
+	struct layout l;
+	u8 base[32], m[32], m2[32];
+
+	(void)state;
+	l = genuine();
+	build(&l, base);
+
+	/* The review's forgery: the genuine measured pages and initial state,
+	 * plus one unmeasured page of the OS's choosing at the unused offset.
+	 * Executable (its own code) or writable: the measurement is not the
+	 * genuine one. R|W|X, as the review had it, is not even accepted. */
+	l = genuine();
+	layout_add(&l, 0x4000, MIEE_P_R | MIEE_P_X, 0xcc);
+	build(&l, m);
+	assert_memory_not_equal(m, base, 32);
+	l = genuine();
+	layout_add(&l, 0x4000, MIEE_P_R | MIEE_P_W, 0x00);
+	build(&l, m2);
+	assert_memory_not_equal(m2, base, 32);
+	assert_memory_not_equal(m2, m, 32);
+	l = genuine();
+	layout_add(&l, 0x4000, MIEE_P_R | MIEE_P_W | MIEE_P_X, 0xcc);
+	assert_int_equal(build_split(&l, 0, m), MIEE_EWX);
+	/* An unmeasured page's contents are not hashed, its place and rights are. */
+	l = genuine();
+	layout_add(&l, 0x4000, MIEE_P_R | MIEE_P_W, 0x77);
+	build(&l, m);
+	assert_memory_equal(m, m2, 32);
+	l = genuine();
+	layout_add(&l, 0x6000, MIEE_P_R | MIEE_P_W, 0x00);
+	build(&l, m);
+	assert_memory_not_equal(m, m2, 32);
+	assert_memory_not_equal(m, base, 32);
+
+	/* A page's flags: the code page without X, the shared page read-only. */
+	l = genuine();
+	l.p[1].flags &= ~MIEE_P_X;
+	build(&l, m);
+	assert_memory_not_equal(m, base, 32);
+	l = genuine();
+	l.p[4].flags &= ~MIEE_P_W;
+	build(&l, m);
+	assert_memory_not_equal(m, base, 32);
+	/* The shared page moved to the guard's offset. */
+	l = genuine();
+	l.p[4].offset = 0x4000;
+	build(&l, m);
+	assert_memory_not_equal(m, base, 32);
+	/* max_pages, up and down. */
+	l = genuine();
+	l.max = 9;
+	build(&l, m);
+	assert_memory_not_equal(m, base, 32);
+	l = genuine();
+	l.max = 6;
+	build(&l, m);
+	assert_memory_not_equal(m, base, 32);
+	/* The contents of a measured page, the initial state. */
+	l = genuine();
+	l.fill[3] = 1;
+	build(&l, m);
+	assert_memory_not_equal(m, base, 32);
+	l = genuine();
+	l.in.arg = 0x5008;
+	build(&l, m);
+	assert_memory_not_equal(m, base, 32);
+
+	/* Only the order of pages counts, not how the calls split them; the
+	 * same MIEE built again measures the same. */
+	l = genuine();
+	assert_int_equal(build_split(&l, 2, m), 0);
+	assert_memory_equal(m, base, 32);
+	l = genuine();
+	assert_int_equal(build_split(&l, 1, m), 0);
+	assert_memory_equal(m, base, 32);
+	l = genuine();
+	{
+		struct miee_page t = l.p[2];
+		u8 f = l.fill[2];
+
+		l.p[2] = l.p[3];
+		l.fill[2] = l.fill[3];
+		l.p[3] = t;
+		l.fill[3] = f;
+	}
+	build(&l, m);
+	assert_memory_not_equal(m, base, 32);
+}
+
+/* W^X: a private page is writable and executable only when measured and
+ * asking for it (MIEE_P_WX); anything else is MIEE_EWX and changes nothing. */
+static void test_wx(void **state)
+{
+	static const u32 refused[] = {
+		MIEE_P_R | MIEE_P_W | MIEE_P_X,				/* unmeasured */
+		MIEE_P_R | MIEE_P_W | MIEE_P_X | MIEE_P_MEASURED,	/* not asked for */
+		MIEE_P_R | MIEE_P_W | MIEE_P_X | MIEE_P_WX,		/* asked, unmeasured */
+		MIEE_P_R | MIEE_P_WX | MIEE_P_MEASURED,			/* asks for nothing */
+		MIEE_P_R | MIEE_P_W | MIEE_P_WX | MIEE_P_MEASURED,
+		MIEE_P_R | MIEE_P_X | MIEE_P_WX | MIEE_P_MEASURED,
+		MIEE_P_R | MIEE_P_X | MIEE_P_WX,
+	};
+	u64 os_before = frames_count(&hv_frames, FRAME_OS), hpa;
+	struct miee_info *info = fake_mem(list_pa + 0x2000);
+	struct layout l = genuine();
+	struct miee_page two[2];
+	u8 base[32], m[32];
+	unsigned perms;
+	u64 id;
+
+	(void)state;
+	build(&l, base);
+	id = create(l.max);
+	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct miee_page p = { data_frame(7, 0xcc), 0x4000, refused[i], 0 };
+
+		assert_int_equal(call(HC_MIEE_ADD, id, put_list(&p, 1), 1), MIEE_EWX);
+	}
+	/* A good page, then a W+X one in the same call: nothing of the first
+	 * sticks, neither in the frame table, nor in the OS's table, nor in the
+	 * measurement. */
+	two[0] = (struct miee_page){ data_frame(6, 0x11), 0x6000, MIEE_P_R | MIEE_P_MEASURED, 0 };
+	two[1] = (struct miee_page){ data_frame(7, 0xcc), 0x4000, MIEE_P_R | MIEE_P_W | MIEE_P_X, 0 };
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(two, 2), 2), MIEE_EWX);
+	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
+	assert_int_equal(frames_count_miee(&hv_frames, (u16)id), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(frames_kind(&hv_frames, two[i].frame >> PAGE_SHIFT), FRAME_OS);
+		assert_int_equal(npt_lookup(hv_os_npt, two[i].frame, &hpa, &perms, NULL, NULL), 0);
+		assert_int_equal(hpa, two[i].frame);
+	}
+	/* The genuine pages into this MIEE now: the refusals left no trace. */
+	for (unsigned i = 0; i < l.n; i++)
+		l.p[i].frame = data_frame(i, l.fill[i]);
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(l.p, l.n), l.n), 0);
+	assert_int_equal(call(HC_MIEE_INIT, id, put_init(&l.in), 0), 0);
+	assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), 0);
+	assert_memory_equal(info->measurement, base, 32);
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+
+	/* Measured and asked for: accepted, and the request is measured. */
+	l = genuine();
+	layout_add(&l, 0x4000, MIEE_P_R | MIEE_P_W | MIEE_P_X | MIEE_P_MEASURED | MIEE_P_WX, 0xcc);
+	build(&l, m);
+	assert_memory_not_equal(m, base, 32);
+	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
+}
+
+/* The runner's image (tools/miee-image.h), loaded as miee-run loads it:
+ * the hypervisor's measurement is the one the runner computes, for the PAL's
+ * image and for the forgery of the review (one more page at the guard),
+ * which measures differently; a larger max_pages too. */
+static s64 load_image(const struct miee_image *im, u8 out[32])
+{
+	struct miee_info *info = fake_mem(list_pa + 0x2000);
+	u64 id = create(im->max_pages);
+	unsigned frame = 0;
+	s64 r = 0;
+
+	for (int g = 0; g < im->nregions && !r; g++) {
+		struct miee_page p[MIEE_IMG_PAGES];
+
+		for (u32 k = 0; k < im->regions[g].npages; k++) {
+			u64 off = im->regions[g].offset + (u64)k * PAGE_SIZE;
+
+			p[k] = (struct miee_page){ data_frame(frame++, 0), off, im->regions[g].flags, 0 };
+			memcpy(fake_mem(p[k].frame), im->buf + off, PAGE_SIZE);
+		}
+		r = call(HC_MIEE_ADD, id, put_list(p, im->regions[g].npages), im->regions[g].npages);
+	}
+	if (!r)
+		r = call(HC_MIEE_INIT, id, put_init(&im->init), 0);
+	if (!r) {
+		assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), 0);
+		memcpy(out, info->measurement, 32);
+	}
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+	return r;
+}
+
+static void test_runner_image(void **state)
+{
+	static u8 buf[MIEE_IMG_SIZE] __attribute__((aligned(4096)));
+	static const u8 code[] = { 0x90, 0x90, 0x0f, 0x01, 0xd9, 0xf4 };
+	struct miee_image im;
+	u8 hv[32], runner[32], genuine[32];
+
+	(void)state;
+	assert_int_equal(miee_image_build(&im, buf, code, sizeof(code), 0), 0);
+	miee_image_measure(&im, genuine);
+	assert_int_equal(load_image(&im, hv), 0);
+	assert_memory_equal(hv, genuine, 32);
+
+	/* The forgery: an unmeasured page of other code at 0x8000. */
+	memset(buf + MIEE_IMG_GUARD, 0xc3, PAGE_SIZE);
+	assert_int_equal(miee_image_add_region(&im, MIEE_IMG_GUARD, 1, MIEE_P_R | MIEE_P_X), 0);
+	miee_image_measure(&im, runner);
+	assert_int_equal(load_image(&im, hv), 0);
+	assert_memory_equal(hv, runner, 32);
+	assert_memory_not_equal(hv, genuine, 32);
+	/* As the review had it, writable too: refused. */
+	im.regions[im.nregions - 1].flags |= MIEE_P_W;
+	assert_int_equal(load_image(&im, hv), MIEE_EWX);
+	im.nregions--;
+
+	im.max_pages = MIEE_IMG_PAGES * 2;
+	miee_image_measure(&im, runner);
+	assert_int_equal(load_image(&im, hv), 0);
+	assert_memory_equal(hv, runner, 32);
+	assert_memory_not_equal(hv, genuine, 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +722,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_add_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_nomem_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_measurement_binds_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runner_image, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("miee", tests, NULL, NULL);

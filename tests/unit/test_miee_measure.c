@@ -1,7 +1,8 @@
 /* The runner's side of the MIEE (tools/miee-image.h, miee-sha256.h,
  * miee-pal.h): its SHA-256 against OpenSSL, the image layout, the
- * measurement (recomputed independently with OpenSSL, sensitive to what it
- * must cover, blind to the shared page), and the test PAL itself run in an
+ * measurement (recomputed independently with OpenSSL, sensitive to every
+ * page's place and rights, max_pages and the initial state, blind only to
+ * the contents of unmeasured pages), and the test PAL itself run in an
  * emulated MIEE: its code copied to the MIEE addresses of this process,
  * its hypercall and CPUID instructions rewritten into UD2 (so they trap on
  * any host: bare metal, KVM or another hypervisor), forbidden accesses
@@ -179,35 +180,56 @@ static void test_layout(void **state)
 	free(buf);
 }
 
-/* The definition of include/hv/miee.h, written out again with OpenSSL. */
+/* The definition of include/hv/miee.h (version 2), written out again with
+ * OpenSSL. */
 static void measure_openssl(const struct miee_image *im, unsigned char out[32])
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	unsigned char hdr[12];
+	unsigned char hdr[13];
 	unsigned int len = 0;
+	uint32_t k, n = 0;
 	int r, i;
-	uint32_t k;
 
 	assert_non_null(c);
 	assert_int_equal(EVP_DigestInit_ex(c, EVP_sha256(), NULL), 1);
+	EVP_DigestUpdate(c, "MIEE-MEASURE/v2", 16);
+	for (i = 0; i < 4; i++)
+		hdr[i] = (unsigned char)(im->max_pages >> (8 * i));
+	EVP_DigestUpdate(c, hdr, 4);
 	for (r = 0; r < im->nregions; r++) {
-		if (!(im->regions[r].flags & MIEE_P_MEASURED))
-			continue;
 		for (k = 0; k < im->regions[r].npages; k++) {
 			uint64_t off = im->regions[r].offset + (uint64_t)k * MIEE_PG;
 
+			hdr[0] = 'P';
 			for (i = 0; i < 8; i++)
-				hdr[i] = (unsigned char)(off >> (8 * i));
+				hdr[1 + i] = (unsigned char)(off >> (8 * i));
 			for (i = 0; i < 4; i++)
-				hdr[8 + i] = (unsigned char)(im->regions[r].flags >> (8 * i));
-			EVP_DigestUpdate(c, hdr, 12);
-			EVP_DigestUpdate(c, im->buf + off, MIEE_PG);
+				hdr[9 + i] = (unsigned char)(im->regions[r].flags >> (8 * i));
+			EVP_DigestUpdate(c, hdr, 13);
+			if (im->regions[r].flags & MIEE_P_MEASURED)
+				EVP_DigestUpdate(c, im->buf + off, MIEE_PG);
+			n++;
 		}
 	}
+	hdr[0] = 'I';
+	for (i = 0; i < 4; i++)
+		hdr[1 + i] = (unsigned char)(n >> (8 * i));
+	EVP_DigestUpdate(c, hdr, 5);
 	/* x86-64 is little-endian and the struct has no padding (56 bytes). */
 	EVP_DigestUpdate(c, &im->init, sizeof(im->init));
 	EVP_DigestFinal_ex(c, out, &len);
 	EVP_MD_CTX_free(c);
+}
+
+/* im's measurement, which OpenSSL must agree with, differs from base. */
+static void assert_measure_differs(const struct miee_image *im, const unsigned char base[32])
+{
+	unsigned char a[32], b[32];
+
+	miee_image_measure(im, a);
+	measure_openssl(im, b);
+	assert_memory_equal(a, b, 32);
+	assert_memory_not_equal(a, base, 32);
 }
 
 static void test_measurement(void **state)
@@ -220,6 +242,7 @@ static void test_measurement(void **state)
 	miee_image_measure(&im, base);
 	measure_openssl(&im, b);
 	assert_memory_equal(base, b, 32);
+	assert_int_equal(im.max_pages, MIEE_IMG_PAGES);
 
 	/* Two images built the same way measure the same. */
 	miee_image_measure(&im2, a);
@@ -227,10 +250,7 @@ static void test_measurement(void **state)
 
 	/* One byte of code differs: different measurement (and OpenSSL agrees). */
 	buf2[MIEE_IMG_CODE + 700] ^= 1;
-	miee_image_measure(&im2, a);
-	measure_openssl(&im2, b);
-	assert_memory_equal(a, b, 32);
-	assert_memory_not_equal(a, base, 32);
+	assert_measure_differs(&im2, base);
 	buf2[MIEE_IMG_CODE + 700] ^= 1;
 
 	/* Last byte of the stack, a page-table byte, the zero data page. */
@@ -247,14 +267,52 @@ static void test_measurement(void **state)
 	assert_memory_not_equal(a, base, 32);
 	buf2[MIEE_IMG_DATA + 4095] = 0;
 
-	/* The shared page is not measured: any content, same measurement. */
+	/* The shared page's contents are not measured: any content, same
+	 * measurement. Nor is memory never added. */
 	memset(buf2 + MIEE_IMG_SHARED, 0xa5, MIEE_PG);
 	miee_image_measure(&im2, a);
 	assert_memory_equal(a, base, 32);
-	/* Nor are unadded pages (the guard). */
-	memset(buf2 + 0x8000, 0x3c, 2 * MIEE_PG);
+	memset(buf2 + MIEE_IMG_GUARD, 0x3c, 2 * MIEE_PG);
 	miee_image_measure(&im2, a);
 	assert_memory_equal(a, base, 32);
+
+	/* But the guard matters once a page is added there, unmeasured or not:
+	 * the review's forgery (the genuine image plus an unmeasured page of
+	 * the OS's code at 0x8000) no longer measures as the genuine PAL. The
+	 * unmeasured page's contents are still not hashed; its place and
+	 * rights are. */
+	assert_int_equal(miee_image_add_region(&im2, MIEE_IMG_GUARD, 1,
+					       MIEE_P_R | MIEE_P_W | MIEE_P_X), 0);
+	assert_measure_differs(&im2, base);
+	miee_image_measure(&im2, a);
+	im2.regions[im2.nregions - 1].flags = MIEE_P_R | MIEE_P_X;
+	assert_measure_differs(&im2, base);
+	assert_measure_differs(&im2, a);
+	miee_image_measure(&im2, a);
+	memset(buf2 + MIEE_IMG_GUARD, 0xc3, MIEE_PG);
+	miee_image_measure(&im2, b);
+	assert_memory_equal(a, b, 32);
+	im2.regions[im2.nregions - 1].flags = MIEE_P_R | MIEE_P_X | MIEE_P_MEASURED;
+	assert_measure_differs(&im2, a);
+	im2.regions[im2.nregions - 1].offset = MIEE_IMG_GUARD + MIEE_PG;
+	assert_measure_differs(&im2, base);
+	im2.nregions--;
+	memset(buf2 + MIEE_IMG_GUARD, 0, 2 * MIEE_PG);
+	memset(buf2 + MIEE_IMG_SHARED, 0, MIEE_PG);
+	miee_image_measure(&im2, a);
+	assert_memory_equal(a, base, 32);
+
+	/* The shared page: its rights and its place. */
+	im2.regions[4].flags &= ~MIEE_P_W;
+	assert_measure_differs(&im2, base);
+	im2.regions[4].flags |= MIEE_P_W;
+	im2.regions[4].offset = MIEE_IMG_GUARD;
+	assert_measure_differs(&im2, base);
+	im2.regions[4].offset = MIEE_IMG_SHARED;
+	/* max_pages. */
+	im2.max_pages = MIEE_IMG_PAGES + 1;
+	assert_measure_differs(&im2, base);
+	im2.max_pages = MIEE_IMG_PAGES;
 
 	/* The initial state and the page flags are measured. */
 	im2.init.arg = MIEE_IMG_SHARED + 8;
@@ -266,10 +324,7 @@ static void test_measurement(void **state)
 	assert_memory_not_equal(a, base, 32);
 	im2.init.idt_limit = 0;
 	im2.regions[1].flags |= MIEE_P_W;
-	miee_image_measure(&im2, a);
-	measure_openssl(&im2, b);
-	assert_memory_equal(a, b, 32);
-	assert_memory_not_equal(a, base, 32);
+	assert_measure_differs(&im2, base);
 	im2.regions[1].flags &= ~MIEE_P_W;
 	/* So is the order pages were added in. */
 	{
@@ -284,6 +339,14 @@ static void test_measurement(void **state)
 	}
 	miee_image_measure(&im2, a);
 	assert_memory_equal(a, base, 32);
+
+	/* miee_image_add_region refuses what does not fit. */
+	assert_int_equal(miee_image_add_region(&im2, MIEE_IMG_SIZE, 1, MIEE_P_R), -1);
+	assert_int_equal(miee_image_add_region(&im2, MIEE_IMG_GUARD + 1, 1, MIEE_P_R), -1);
+	assert_int_equal(miee_image_add_region(&im2, MIEE_IMG_SHARED, 2, MIEE_P_R), -1);
+	while (im2.nregions < MIEE_IMG_MAX_REGIONS)
+		assert_int_equal(miee_image_add_region(&im2, MIEE_IMG_GUARD, 1, MIEE_P_R), 0);
+	assert_int_equal(miee_image_add_region(&im2, MIEE_IMG_GUARD, 1, MIEE_P_R), -1);
 	free(buf);
 	free(buf2);
 }

@@ -3,7 +3,9 @@
  * mieeforge: a hostile guest kernel module that calls the MIEE lifecycle
  * hypercalls directly, bypassing the driver, with frames it must not give:
  * the hypervisor's, MMIO, another MIEE's, the same frame twice; a page
- * list in hypervisor memory; calls in the wrong state. Every one must be
+ * list in hypervisor memory; calls in the wrong state; pages writable and
+ * executable at once without being measured and asking for it (W^X), alone
+ * and after a good entry of the same list. Every one must be
  * refused with its own code, and after destroy the hypervisor's pool and
  * the OS's frames are back where they were. Loads only if all hold.
  */
@@ -49,7 +51,7 @@ static u64 stat(u64 which)
 static int __init mieeforge_init(void)
 {
 	struct miee_page *list;
-	struct page *pg, *pg2;
+	struct page *pg, *pg2, *pg3;
 	u64 a, b, img, pool, os0, os1, miee1;
 	struct hvcall h = { .rax = HC_MEMINFO };
 
@@ -62,7 +64,8 @@ static int __init mieeforge_init(void)
 	list = (struct miee_page *)get_zeroed_page(GFP_KERNEL);
 	pg = alloc_page(GFP_KERNEL);
 	pg2 = alloc_page(GFP_KERNEL);
-	if (!list || !pg || !pg2)
+	pg3 = alloc_page(GFP_KERNEL);
+	if (!list || !pg || !pg2 || !pg3)
 		return -ENOMEM;
 	os0 = stat(HV_STAT_OS_FRAMES);
 
@@ -96,6 +99,24 @@ static int __init mieeforge_init(void)
 	list[0].frame = page_to_phys(pg2);
 	list[0].flags = MIEE_P_R | MIEE_P_X | MIEE_P_SHARED;
 	expect("an executable shared page", hc(HC_MIEE_ADD, b, virt_to_phys(list), 1, NULL), MIEE_EFLAGS);
+	list[0].flags = MIEE_P_R | MIEE_P_W | MIEE_P_X;
+	expect("an unmeasured R|W|X page", hc(HC_MIEE_ADD, b, virt_to_phys(list), 1, NULL), MIEE_EWX);
+	list[0].flags |= MIEE_P_MEASURED;
+	expect("a measured R|W|X page without MIEE_P_WX",
+	       hc(HC_MIEE_ADD, b, virt_to_phys(list), 1, NULL), MIEE_EWX);
+	list[0].flags = MIEE_P_R | MIEE_P_W | MIEE_P_X | MIEE_P_WX;
+	expect("an unmeasured page with MIEE_P_WX", hc(HC_MIEE_ADD, b, virt_to_phys(list), 1, NULL),
+	       MIEE_EWX);
+	/* A good entry first: nothing of it may stick, so the same page then
+	 * goes in alone (neither its frame nor its offset is taken). */
+	list[0] = (struct miee_page){ page_to_phys(pg2), 0, MIEE_P_R | MIEE_P_MEASURED, 0 };
+	list[1] = (struct miee_page){ page_to_phys(pg3), 0x1000, MIEE_P_R | MIEE_P_W | MIEE_P_X, 0 };
+	expect("a good page, then an unmeasured R|W|X page",
+	       hc(HC_MIEE_ADD, b, virt_to_phys(list), 2, NULL), MIEE_EWX);
+	if (hc(HC_MIEE_ADD, b, virt_to_phys(list), 1, NULL)) {
+		pr_err("mieeforge: FAIL: the good page of a refused list stuck\n");
+		failures++;
+	}
 
 	if (hc(HC_MIEE_DESTROY, a, 0, 0, NULL) || hc(HC_MIEE_DESTROY, b, 0, 0, NULL)) {
 		pr_err("mieeforge: FAIL: destroy refused\n");
@@ -111,6 +132,7 @@ static int __init mieeforge_init(void)
 	}
 	__free_page(pg);
 	__free_page(pg2);
+	__free_page(pg3);
 	free_page((unsigned long)list);
 	if (failures)
 		return -EIO;
