@@ -75,6 +75,7 @@ static const struct miee_hv_error miee_hv_errors[] = {
 	 * EPERM from ADD means this one. */
 	{ MIEE_EWX, -EPERM, "MIEE_EWX",
 	  "a private page writable and executable, not measured with MIEE_P_WX (W^X)" },
+	{ MIEE_ECPU, -EIO, "MIEE_ECPU", "the CPU refused the MIEE's context" },
 };
 
 static long miee_hc(struct hvcall *h)

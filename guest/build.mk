@@ -24,6 +24,13 @@ guest_kbuild_dirs = $(patsubst %/,%,$(sort $(dir $(wildcard $(1)/Kbuild $(1)/Mak
 GUEST_KMOD_DIRS := $(foreach d,guest-driver tests/guest/kmod,\
 	$(if $(call guest_kbuild_dirs,$(d)),$(d),$(foreach s,$(wildcard $(d)/*),$(call guest_kbuild_dirs,$(s)))))
 
+# Modules of the guest kernel itself, for tests that drive a device
+# (tests/guest/high-mmio.sh: virtio-blk with its 64-bit BAR); in dependency
+# order, put in /lib/modules/kernel/.
+GUEST_SYS_KMOD_NAMES := virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk
+GUEST_SYS_KMODS := $(foreach m,$(GUEST_SYS_KMOD_NAMES),\
+	$(shell find /lib/modules/$(GUEST_KREL)/kernel -name '$(m).ko' -print -quit 2>/dev/null))
+
 # Outputs
 GUEST_BINS := $(patsubst tools/%.c,$(GUEST_OBJ)/bin/%,$(GUEST_TOOL_SRCS))
 GUEST_TEST_BINS := $(patsubst tests/guest/%.c,$(GUEST_OBJ)/tests/%,$(GUEST_TEST_CSRCS)) \
@@ -41,7 +48,7 @@ endif
 
 # The manifest changes (and forces a re-pack) when the set of inputs changes,
 # e.g. a test was deleted, or the kernel version moved.
-GUEST_MANIFEST_TEXT := $(GUEST_KREL) | $(GUEST_TOOL_SRCS) | $(GUEST_TEST_SRCS) | $(GUEST_KMOD_DIRS)
+GUEST_MANIFEST_TEXT := $(GUEST_KREL) | $(GUEST_TOOL_SRCS) | $(GUEST_TEST_SRCS) | $(GUEST_KMOD_DIRS) | $(GUEST_SYS_KMODS)
 
 .PHONY: guest guest-check-kernel FORCE
 guest: guest-check-kernel $(GUEST_OUT)/vmlinuz $(GUEST_OUT)/kernel-release $(GUEST_OUT)/initramfs.cpio.gz
@@ -96,5 +103,5 @@ $(GUEST_OUT)/initramfs.cpio.gz: $(GUEST_OUT)/manifest guest/init guest/run-all g
 		$(GUEST_BINS) $(GUEST_TEST_BINS) $(GUEST_KMOD_STAMPS) $(GUEST_TEST_SRCS) /bin/busybox
 	@echo "  GEN     $@"
 	@GUEST_BINS='$(GUEST_BINS)' GUEST_TESTS='$(GUEST_TEST_BINS)' GUEST_TSRCS='$(GUEST_TEST_SRCS)' \
-	GUEST_KREL='$(GUEST_KREL)' GUEST_KODIRS='$(patsubst %,$(GUEST_KSRC)/%,$(GUEST_KMOD_DIRS))' \
+	GUEST_KREL='$(GUEST_KREL)' GUEST_SYS_KMODS='$(GUEST_SYS_KMODS)' GUEST_KODIRS='$(patsubst %,$(GUEST_KSRC)/%,$(GUEST_KMOD_DIRS))' \
 	sh guest/mkinitramfs $@ $(GUEST_OUT)/root

@@ -34,6 +34,7 @@ int frames_init(struct frame_table *t, struct frame_owner *storage,
 	memset(storage, 0, nframes * sizeof(*storage));
 	t->e = storage;
 	t->nframes = nframes;
+	t->mmio_top = nframes;
 	for (k = 0; k < FRAME_KINDS; k++)
 		t->count[k] = 0;
 	t->count[FRAME_ABSENT] = nframes;
@@ -89,12 +90,24 @@ void frames_seal(struct frame_table *t)
 		t->sealed = true;
 }
 
+int frames_set_mmio_top(struct frame_table *t, u64 top)
+{
+	if (!t)
+		return -EINVAL;
+	if (t->sealed)
+		return -EPERM;
+	if (top < t->nframes || top > (1ull << (64 - PAGE_SHIFT)))
+		return -EINVAL;
+	t->mmio_top = top;
+	return 0;
+}
+
 /* Everything frames_give checks, without changing anything. */
 static int frames_give_ok(const struct frame_table *t, u64 pfn,
 			  enum frame_kind kind, u16 miee)
 {
 	if (pfn >= t->nframes)
-		return -ERANGE;
+		return pfn < t->mmio_top ? -EPERM : -ERANGE;
 	if ((kind != FRAME_MIEE && kind != FRAME_SHARED) || !miee)
 		return -EINVAL;
 	switch (t->e[pfn].kind) {
@@ -186,8 +199,10 @@ int frames_reclaim(struct frame_table *t, u64 pfn, u16 miee)
 
 enum frame_kind frames_kind(const struct frame_table *t, u64 pfn)
 {
-	if (!t || pfn >= t->nframes)
+	if (!t)
 		return FRAME_ABSENT;
+	if (pfn >= t->nframes)
+		return pfn < t->mmio_top ? FRAME_MMIO : FRAME_ABSENT;
 	return t->e[pfn].kind;
 }
 
@@ -225,9 +240,10 @@ int frames_hpa_mappable_by_os(const struct frame_table *t, u64 hpa, u64 size)
 	if (!t || !size || size - 1 > ~0ull - hpa)
 		return 0;
 	last = (hpa + size - 1) >> PAGE_SHIFT;
-	if (last >= t->nframes)
+	if (last >= t->mmio_top)
 		return 0;
-	for (pfn = hpa >> PAGE_SHIFT; pfn <= last; pfn++) {
+	/* Frames from nframes on are MMIO: only the table's need a look. */
+	for (pfn = hpa >> PAGE_SHIFT; pfn <= last && pfn < t->nframes; pfn++) {
 		switch (t->e[pfn].kind) {
 		case FRAME_OS:
 		case FRAME_MMIO:

@@ -26,6 +26,10 @@ struct frame_owner {
 struct frame_table {
 	struct frame_owner *e;
 	u64 nframes;
+	/* Frames [nframes, mmio_top) have no entry: the OS's MMIO (64-bit
+	 * BARs above RAM), never RAM, never the hypervisor's, never changing
+	 * owner.  mmio_top == nframes (the default) means there are none. */
+	u64 mmio_top;
 	u64 count[FRAME_KINDS];
 	bool sealed;
 };
@@ -44,6 +48,16 @@ int frames_init(struct frame_table *t, struct frame_owner *storage,
 int frames_set_range(struct frame_table *t, u64 base, u64 size,
 		     enum frame_kind kind);
 void frames_seal(struct frame_table *t);
+
+/*
+ * Declare frames [t->nframes, top) the OS's MMIO without storing them
+ * (the CPU's physical address width can be 2^40 bytes and more: a table
+ * entry per frame would not fit in the pool).  frames_kind() says
+ * FRAME_MMIO for them, frames_hpa_mappable_by_os() allows them and
+ * frames_give() refuses them with -EPERM like any MMIO frame.  -EPERM once
+ * sealed, -EINVAL if top < nframes or pfn << PAGE_SHIFT would overflow.
+ */
+int frames_set_mmio_top(struct frame_table *t, u64 top);
 
 /*
  * OS -> MIEE or OS -> SHARED for enclave miee (nonzero).  -ERANGE if pfn
@@ -68,7 +82,8 @@ int frames_give_list(struct frame_table *t, const u64 *pfns, u64 n,
  */
 int frames_reclaim(struct frame_table *t, u64 pfn, u16 miee);
 
-/* FRAME_ABSENT / 0 for frames outside the table. */
+/* FRAME_MMIO for [nframes, mmio_top), FRAME_ABSENT / 0 beyond.
+ * frames_count() counts the table's entries only. */
 enum frame_kind frames_kind(const struct frame_table *t, u64 pfn);
 u16 frames_miee(const struct frame_table *t, u64 pfn);
 u64 frames_count(const struct frame_table *t, enum frame_kind kind);
@@ -76,7 +91,7 @@ u64 frames_count(const struct frame_table *t, enum frame_kind kind);
 u64 frames_count_miee(const struct frame_table *t, u16 miee);
 
 /* 1 if every frame touching [hpa, hpa + size) is OS, MMIO or SHARED, else
- * 0 (also for size 0 and frames beyond the table).  An npt hpa_allowed
+ * 0 (also for size 0 and frames at or beyond mmio_top).  An npt hpa_allowed
  * hook is a one-line wrapper around it. */
 int frames_hpa_mappable_by_os(const struct frame_table *t, u64 hpa, u64 size);
 

@@ -77,6 +77,23 @@ static void find_pool(const struct bootinfo *bi)
 	hv_layout.pool_end = best + size;
 }
 
+/* 2^MAXPHYADDR (CPUID 0x80000008 EAX[7:0], SDM Vol. 2A CPUID; 36 bits
+ * without the leaf, SDM Vol. 3A 4.1.4), at most what a 4-level EPT/NPT
+ * translates. */
+static u64 cpu_phys_limit(void)
+{
+	u32 a, b, c, d, bits = 36;
+
+	cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a >= 0x80000008) {
+		cpuid(0x80000008, 0, &a, &b, &c, &d);
+		bits = a & 0xff;
+	}
+	if (bits > 48)
+		bits = 48;
+	return 1ull << bits;
+}
+
 static void setup_frames(const struct bootinfo *bi)
 {
 	u64 nframes = hv_layout.phys_top >> PAGE_SHIFT;
@@ -100,6 +117,13 @@ static void setup_frames(const struct bootinfo *bi)
 	/* TPM TIS localities 1-4 (PTP 6.5.2) are the hypervisor's and the
 	 * DRTM's: the OS keeps locality 0 only, TPM present or not. */
 	frames_set_range(&hv_frames, TPM_TIS_BASE + PAGE_SIZE, 4 * PAGE_SIZE, FRAME_HV);
+	/* Above the table (all RAM, the image, the pool and every MMIO range
+	 * the hypervisor hides lie below phys_top) up to the physical address
+	 * width, there is only MMIO: the OS's 64-bit BARs. */
+	hv_layout.phys_limit = cpu_phys_limit();
+	if (frames_set_mmio_top(&hv_frames, hv_layout.phys_limit >> PAGE_SHIFT))
+		panic("physical address width %lx is below the frame table's end %lx",
+		      hv_layout.phys_limit, hv_layout.phys_top);
 	frames_seal(&hv_frames);
 }
 

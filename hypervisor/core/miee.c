@@ -114,6 +114,30 @@ static void put_le(struct sha256_ctx *c, u64 v, unsigned n)
 	sha256_update(c, b, n);
 }
 
+/* An internal -errno (frame table, EPT/NPT builder, vendor backend) as the
+ * ABI's MIEE_E* code: the caller learns what failed, not always "no
+ * memory".  An errno without a meaning here is a hypervisor bug. */
+static int miee_errno(int err)
+{
+	switch (err) {
+	case 0:
+		return 0;
+	case -ENOMEM:
+		return MIEE_ENOMEM;
+	case -EPERM:		/* frames_give: HV, MMIO or absent frame */
+	case -EBUSY:		/* frames_give: already an MIEE's */
+		return MIEE_EFRAME;
+	case -ERANGE:		/* frames_give: beyond physical memory */
+		return MIEE_ERANGE;
+	case -EIO:		/* VMCLEAR/VMPTRLD refused the new VMCS */
+	case -ENOSYS:		/* the CPU cannot give the controls it needs */
+		return MIEE_ECPU;
+	default:		/* -EINVAL: an argument we should have checked */
+		hv_printf("miee: internal error %d\n", err);
+		return MIEE_EARG;
+	}
+}
+
 static int miee_create(struct vcpu *v)
 {
 	u64 max = v->regs->rbx;
@@ -230,7 +254,7 @@ static int miee_add(struct vcpu *v)
 			if (frames_kind(&hv_frames, p->frame >> PAGE_SHIFT) != FRAME_OS)
 				i++;	/* this one was given: undo it too */
 			add_rollback(m, i);
-			return MIEE_ENOMEM;
+			return miee_errno(err);
 		}
 	}
 	os_vcpu->ops->flush_npt(os_vcpu);
@@ -300,9 +324,11 @@ static int miee_init(struct vcpu *v)
 	m->ctx.saved = s.regs;
 	err = v->ops->vcpu_setup(&m->ctx, &s);
 	if (err) {
+		/* The backend freed its part (VMCS/VMCB) on its error path;
+		 * the MIEE stays as it was, init may be tried again. */
 		page_free(m->ctx.fpu);
 		m->ctx.fpu = NULL;
-		return MIEE_ENOMEM;
+		return miee_errno(err);
 	}
 	put_le(&m->meas, MIEE_MEAS_INIT, 1);
 	put_le(&m->meas, m->npages, 4);

@@ -1,5 +1,7 @@
 /* Physical page allocator over the pool the hypervisor reserved at boot:
- * a bump pointer for boot-time contiguous allocations and a free list. */
+ * a bump pointer for boot-time contiguous allocations and a free list.
+ * A freed page (VMCS/VMCB, XSAVE area, MIEE tables) is scrubbed at once,
+ * so no secret waits in the free list, and checked when it is reused. */
 #include "hv.h"
 #include "console.h"
 
@@ -29,9 +31,15 @@ void *page_alloc(void)
 	u64 *p = free_list;
 
 	if (p) {
+		/* page_free() zeroed all but the link word: anything else
+		 * means a scrub was skipped or a freed page was written. */
+		for (u64 i = 1; i < PAGE_SIZE / sizeof(u64); i++)
+			if (p[i])
+				panic("page %p from the free list is not scrubbed (word %lu = %lx)",
+				      p, i, p[i]);
 		free_list = (u64 *)*p;
 		free_count--;
-		memset(p, 0, PAGE_SIZE);
+		p[0] = 0;
 		return p;
 	}
 	return palloc_contig(1);
@@ -45,6 +53,7 @@ void page_free(void *page)
 		return;
 	if (pa & (PAGE_SIZE - 1) || pa < hv_layout.pool_base || pa >= pool_next)
 		panic("page_free of %p: not a pool page", page);
+	memset(page, 0, PAGE_SIZE);
 	*(u64 *)page = (u64)free_list;
 	free_list = page;
 	free_count++;

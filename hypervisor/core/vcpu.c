@@ -120,9 +120,11 @@ int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 				  access & NPT_W ? "write" : access & NPT_X ? "fetch" : "read",
 				  k == FRAME_HV ? "hypervisor" : "MIEE", gpa, v->ops->guest_rip(v));
 		err = npt_map(v->npt, page, hv_sink_page, PAGE_SIZE, NPT_R | NPT_W, NPT_MT_WB);
-	} else if (gpa >= hv_layout.phys_top && gpa < BIT(46)) {
-		/* MMIO above what was mapped up front (64-bit BARs): pass it
-		 * through, uncached. */
+	} else if (gpa >= hv_layout.phys_top && k == FRAME_MMIO) {
+		/* The OS's MMIO above what was mapped up front (64-bit BARs),
+		 * up to the physical address width: pass it through, uncached.
+		 * Nothing of ours is there, so an unbacked address reads what
+		 * the platform returns (all ones on a real chipset). */
 		err = npt_map(v->npt, ALIGN_DOWN(gpa, LARGE_PAGE_SIZE),
 			      ALIGN_DOWN(gpa, LARGE_PAGE_SIZE), LARGE_PAGE_SIZE,
 			      NPT_R | NPT_W | NPT_X, NPT_MT_UC);

@@ -21,6 +21,8 @@ struct hv_layout {
 	u64 pool_base, pool_end;
 	u64 ram_top;		/* end of the highest RAM range */
 	u64 phys_top;		/* end of what the OS's EPT/NPT maps up front */
+	u64 phys_limit;		/* 2^MAXPHYADDR: [phys_top, phys_limit) is the
+				 * OS's MMIO, mapped on first touch */
 };
 extern struct hv_layout hv_layout;
 

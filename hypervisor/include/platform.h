@@ -6,7 +6,8 @@
 
 #include "types.h"
 
-/* One zeroed 4 KiB page, or NULL when the pool is exhausted. */
+/* One zeroed 4 KiB page, or NULL when the pool is exhausted.  page_free()
+ * zeroes the page before it goes back: nothing it held survives the free. */
 void *page_alloc(void);
 void page_free(void *page);
 /* The hypervisor identity-maps physical memory; host fakes translate. */

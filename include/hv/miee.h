@@ -164,6 +164,8 @@ struct miee_info {
 #define MIEE_EWX (-20)		/* a private page both writable and executable
 				 * without MIEE_P_MEASURED and MIEE_P_WX, or
 				 * MIEE_P_WX on a page that is not both (W^X) */
+#define MIEE_ECPU (-21)		/* the CPU refused the MIEE's context (VMCS/VMCB
+				 * setup failed); nothing changed */
 
 /* ---- /dev/miee: one MIEE per open file; closing it destroys the MIEE. */
 struct miee_ioc_create {

@@ -281,6 +281,66 @@ static void test_hpa_mappable(void **state)
 	assert_int_equal(frames_hpa_mappable_by_os(NULL, 0, 1), 0);
 }
 
+/* The OS's MMIO above the table (64-bit BARs): no entries, MMIO to every
+ * query, mappable by the OS, never given to an MIEE, unchangeable. */
+#define TOP (NF + 4096)			/* 16 MiB of "physical address width" */
+
+static void test_mmio_top(void **state)
+{
+	u64 far[] = { 70, NF + 10 };
+
+	(void)state;
+	std_layout(false);
+	/* Before: nothing beyond the table. */
+	assert_int_equal(frames_kind(&ft, NF), FRAME_ABSENT);
+	assert_int_equal(frames_hpa_mappable_by_os(&ft, FR(NF), FR(1)), 0);
+	assert_int_equal(frames_set_mmio_top(NULL, TOP), -EINVAL);
+	assert_int_equal(frames_set_mmio_top(&ft, NF - 1), -EINVAL);
+	assert_int_equal(frames_set_mmio_top(&ft, (1ull << 52) + 1), -EINVAL);
+	assert_int_equal(frames_set_mmio_top(&ft, TOP), 0);
+	frames_seal(&ft);
+	assert_int_equal(frames_set_mmio_top(&ft, TOP + 1), -EPERM);
+	assert_int_equal(ft.mmio_top, TOP);
+
+	assert_int_equal(frames_kind(&ft, 249), FRAME_OS);	/* the table: unchanged */
+	assert_int_equal(frames_kind(&ft, NF - 1), FRAME_ABSENT);
+	assert_int_equal(frames_kind(&ft, NF), FRAME_MMIO);
+	assert_int_equal(frames_kind(&ft, TOP - 1), FRAME_MMIO);
+	assert_int_equal(frames_kind(&ft, TOP), FRAME_ABSENT);
+	assert_int_equal(frames_miee(&ft, NF), 0);
+	check_sum();				/* counts: the table's only */
+
+	/* Mappable: wholly above, 2 MiB at a time as vcpu_npf maps it. */
+	assert_int_equal(frames_hpa_mappable_by_os(&ft, FR(NF), FR(512)), 1);
+	assert_int_equal(frames_hpa_mappable_by_os(&ft, FR(TOP - 512), FR(512)), 1);
+	/* Straddling the table's end: the table's part still decides. */
+	assert_int_equal(frames_hpa_mappable_by_os(&ft, FR(240), FR(20)), 0);
+	assert_int_equal(frames_hpa_mappable_by_os(&ft, FR(200), FR(NF - 200 + 5)), 0);
+	frames_set_range(&ft, 0, 0, FRAME_OS);	/* sealed: no-op */
+	/* Not past the top. */
+	assert_int_equal(frames_hpa_mappable_by_os(&ft, FR(TOP - 1), FR(2)), 0);
+	assert_int_equal(frames_hpa_mappable_by_os(&ft, FR(TOP), FR(1)), 0);
+
+	/* Never an MIEE's: -EPERM as for any MMIO frame, -ERANGE past it. */
+	assert_int_equal(frames_give(&ft, NF, FRAME_MIEE, 1), -EPERM);
+	assert_int_equal(frames_give(&ft, TOP - 1, FRAME_SHARED, 1), -EPERM);
+	assert_int_equal(frames_give(&ft, TOP, FRAME_MIEE, 1), -ERANGE);
+	assert_int_equal(frames_give_list(&ft, far, 2, FRAME_MIEE, 1), -EPERM);
+	assert_int_equal(frames_kind(&ft, 70), FRAME_OS);	/* all or nothing */
+	assert_int_equal(frames_reclaim(&ft, NF, 1), -ERANGE);
+	assert_int_equal(frames_kind(&ft, NF), FRAME_MMIO);
+}
+
+static void test_mmio_top_straddle_ok(void **state)
+{
+	(void)state;
+	/* Table ends in MMIO: a range across its end is the OS's MMIO. */
+	assert_int_equal(frames_set_range(&ft, 0, FR(NF), FRAME_MMIO), 0);
+	assert_int_equal(frames_set_mmio_top(&ft, TOP), 0);
+	frames_seal(&ft);
+	assert_int_equal(frames_hpa_mappable_by_os(&ft, FR(NF - 8), FR(16)), 1);
+}
+
 static void test_give_list(void **state)
 {
 	u64 good[] = { 70, 71, 90, 91 };
@@ -566,6 +626,8 @@ int main(void)
 		T(test_reclaim_rules),
 		T(test_reclaim_scrubs),
 		T(test_hpa_mappable),
+		T(test_mmio_top),
+		T(test_mmio_top_straddle_ok),
 		T(test_give_list),
 		T(test_random_model),
 	};

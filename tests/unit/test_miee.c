@@ -55,9 +55,14 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
+/* What the fake backend's vcpu_setup returns (0: success). */
+static int setup_err;
+
 static int fake_setup(struct vcpu *v, const struct vcpu_init_state *s)
 {
 	(void)s;
+	if (setup_err)
+		return setup_err;	/* a backend frees its part on error */
 	v->vendor = v;
 	return 0;
 }
@@ -107,6 +112,7 @@ static u8 os_fpu[4096] __attribute__((aligned(64)));
 static int setup(void **state)
 {
 	(void)state;
+	setup_err = 0;
 	assert_int_equal(fake_mem_init(RAM_BASE, RAM_SIZE), 0);
 	assert_int_equal(frames_init(&hv_frames, store, NFRAMES), 0);
 	frames_set_range(&hv_frames, 0, RAM_BASE, FRAME_MMIO);
@@ -385,6 +391,40 @@ static void test_lifecycle(void **state)
 	}
 	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
 	assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), MIEE_ENOENT);
+}
+
+/* A backend that cannot set up the MIEE's context: the hypercall says why
+ * (not always MIEE_ENOMEM), frees the XSAVE area, and leaves the MIEE as it
+ * was, so that init works once the backend does. */
+static void test_init_backend_errors(void **state)
+{
+	struct miee_page p = { data_frame(0, 1), 0x0000, MIEE_P_R | MIEE_P_X | MIEE_P_MEASURED, 0 };
+	struct miee_init in = { .rip = 0, .rsp = 0x1000, .cr3 = 0, .gdt_base = 0x100,
+				.gdt_limit = 0x17, .cs = 8, .ds = 0x10 };
+	const struct { int err; s64 want; } cases[] = {
+		{ -ENOMEM, MIEE_ENOMEM },
+		{ -EIO, MIEE_ECPU },	/* VMCLEAR/VMPTRLD refused */
+		{ -ENOSYS, MIEE_ECPU },	/* controls the CPU cannot give */
+		{ -EINVAL, MIEE_EARG },
+	};
+	struct miee_info *info = fake_mem(list_pa + 0x2000);
+	u64 id = create(4);
+	unsigned long live;
+
+	(void)state;
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(&p, 1), 1), 0);
+	live = fake_pages_live();
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup_err = cases[i].err;
+		assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), cases[i].want);
+		setup_err = 0;
+		assert_int_equal(fake_pages_live(), live);	/* XSAVE area freed */
+		assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), MIEE_ESTATE);
+		assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), 0);
+		assert_int_equal(info->state, MIEE_S_ADDING);
+	}
+	assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), 0);
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
 }
 
 /* Out of memory half-way through an add: everything is undone. */
@@ -719,6 +759,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_backend_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_nomem_rollback, setup, teardown),

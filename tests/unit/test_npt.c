@@ -585,6 +585,40 @@ static void test_hpa_allowed(void **state)
 	npt_destroy(&n);
 }
 
+/* A 64-bit BAR far above RAM (where OVMF puts them: 0xe000000000 with a
+ * 40-bit physical address width), mapped 2 MiB at a time on first touch as
+ * vcpu_npf does: refused while the frame table ends at RAM, allowed once
+ * the frames above it are the OS's MMIO, never past the address width. */
+static void test_hpa_allowed_high_mmio(void **state)
+{
+	enum npt_fmt fmt = fmt_of(state);
+	u64 top = FT_FRAMES * KB4, bar = 0xe000000000ull, width = 1ull << 40;
+	struct npt n;
+
+	assert_int_equal(frames_init(&os_ft, os_ft_store, FT_FRAMES), 0);
+	assert_int_equal(frames_set_range(&os_ft, 0, top, FRAME_OS), 0);
+	assert_int_equal(npt_init(&n, fmt, os_hpa_allowed), 0);
+	assert_int_equal(npt_map(&n, bar, bar, MB2, NPT_RWX, NPT_MT_UC), -EPERM);
+	check_unmapped(&n, bar);
+
+	assert_int_equal(frames_set_mmio_top(&os_ft, width / KB4), 0);
+	frames_seal(&os_ft);
+	assert_int_equal(npt_map(&n, bar, bar, MB2, NPT_RWX, NPT_MT_UC), 0);
+	check_lookup(&n, bar + 0x14, bar + 0x14, NPT_RWX, NPT_MT_UC, MB2);
+	assert_int_equal(npt_map(&n, width - MB2, width - MB2, MB2, NPT_RWX,
+				 NPT_MT_UC), 0);
+	check_lookup(&n, width - KB4, width - KB4, NPT_RWX, NPT_MT_UC, MB2);
+	/* At the width, and two frames across it: refused. */
+	assert_int_equal(npt_map(&n, width, width, MB2, NPT_RWX, NPT_MT_UC), -EPERM);
+	assert_int_equal(npt_map(&n, width - KB4, width - KB4, 2 * KB4, NPT_R,
+				 NPT_MT_UC), -EPERM);
+	check_unmapped(&n, width);
+	/* RAM below is still the table's: OS RAM maps, as before. */
+	assert_int_equal(npt_map(&n, 0, 0, MB2, NPT_RWX, NPT_MT_WB), 0);
+	check_no_leak(&n);
+	npt_destroy(&n);
+}
+
 /* ---- random operations against a per-page reference model */
 
 #define RW_BASE (GB1 - 2 * MB2)		/* straddles a PDPT boundary */
@@ -721,6 +755,7 @@ int main(void)
 		BOTH(test_enomem_every_point),
 		BOTH(test_destroy_frees_all),
 		BOTH(test_hpa_allowed),
+		BOTH(test_hpa_allowed_high_mmio),
 		BOTH(test_random_model),
 	};
 

@@ -187,6 +187,8 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	struct dtr gdtr, idtr;
 	u32 *vmcs = page_alloc();
 	u64 cr0_mask, cr4_mask;
+	bool loaded = false;
+	int err;
 	u8 fail;
 
 	if (!vmcs)
@@ -199,11 +201,13 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	if (iso)
 		__asm__ __volatile__("vmptrst %0" : "=m"(current));
 	__asm__ __volatile__("vmclear %1; setbe %0" : "=qm"(fail) : "m"(x->vmcs_pa) : "cc", "memory");
+	err = -EIO;
 	if (fail)
-		return -EIO;
+		goto fail;
 	__asm__ __volatile__("vmptrld %1; setbe %0" : "=qm"(fail) : "m"(x->vmcs_pa) : "cc", "memory");
 	if (fail)
-		return -EIO;
+		goto fail;
+	loaded = true;
 	v->vendor = x;
 
 	/* Isolated contexts (MIEE): interrupts and NMIs exit so the OS gets
@@ -219,8 +223,10 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 		     EXIT_SAVE_DEBUG, &exit, "exit") ||
 	    vmx_ctls(MSR_VMX_ENTRY, MSR_VMX_TRUE_ENTRY,
 		     ENTRY_IA32E | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, ENTRY_LOAD_DEBUG,
-		     &entry, "entry"))
-		return -ENOSYS;
+		     &entry, "entry")) {
+		err = -ENOSYS;
+		goto fail;
+	}
 	proc2 = vmx.proc2;
 	vmwrite(PIN_CONTROLS, pin);
 	vmwrite(PROC_CONTROLS, proc);
@@ -326,6 +332,20 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	       sizeof(s->regs));
 	x->launched = true;
 	return 0;
+
+fail:
+	/* Leave nothing behind: the new VMCS neither current nor active
+	 * (VMCLEAR, SDM Vol. 3C 25.11.3), the one that was current (the OS's,
+	 * for an isolated context) current again, the page back in the pool. */
+	if (loaded) {
+		__asm__ __volatile__("vmclear %0" : : "m"(x->vmcs_pa) : "cc", "memory");
+		if (iso)
+			__asm__ __volatile__("vmptrld %0" : : "m"(current) : "cc", "memory");
+	}
+	page_free(vmcs);
+	memset(x, 0, sizeof(*x));
+	v->vendor = NULL;
+	return err;
 }
 
 static int vmx_vcpu_run(struct vcpu *v)
