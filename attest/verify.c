@@ -29,6 +29,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/core_names.h>
+#include <openssl/pem.h>
 
 #include "evidence.h"
 
@@ -41,7 +42,7 @@ static const char *me = "verify";
 
 /* ---- options and reference values */
 static struct {
-	const char *agent, *evidence, *ek_ca, *save_evidence, *save_ak, *previous;
+	const char *agent, *evidence, *ek_ca, *ek_chain, *save_evidence, *save_ak, *previous;
 	const char *ref17, *ref18, *refpal, *ak_name;
 	uint8_t nonce[32];
 	int have_nonce, json, timeout;
@@ -189,7 +190,9 @@ static void kdfa(const uint8_t *key, size_t kn, const char *label, const uint8_t
 		in[k++] = (uint8_t)(i >> 24); in[k++] = (uint8_t)(i >> 16);
 		in[k++] = (uint8_t)(i >> 8); in[k++] = (uint8_t)i;
 		memcpy(in + k, label, ln); k += ln;
-		memcpy(in + k, u, un); k += un;
+		if (un)
+			memcpy(in + k, u, un);
+		k += un;
 		in[k++] = (uint8_t)(bits >> 24); in[k++] = (uint8_t)(bits >> 16);
 		in[k++] = (uint8_t)(bits >> 8); in[k++] = (uint8_t)bits;
 		HMAC(EVP_sha256(), key, (int)kn, in, k, mac, &ml);
@@ -414,6 +417,7 @@ static int ask(struct conn *c, const char *req, const char *format, unsigned fie
 
 /* ---- the checks */
 static X509_STORE *ca_store;
+static STACK_OF(X509) *chain;	/* --ek-chain: untrusted intermediates */
 
 static X509 *ek_cert_checks(const struct evidence *ev, EVP_PKEY **ekkey)
 {
@@ -431,7 +435,7 @@ static X509 *ek_cert_checks(const struct evidence *ev, EVP_PKEY **ekkey)
 		return NULL;
 	}
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	int ok = ctx && X509_STORE_CTX_init(ctx, ca_store, cert, NULL) == 1 &&
+	int ok = ctx && X509_STORE_CTX_init(ctx, ca_store, cert, chain) == 1 &&
 		 X509_verify_cert(ctx) == 1;
 	X509_NAME_oneline(X509_get_issuer_name(cert), got, sizeof(got));
 	if (!ok && ctx)
@@ -972,7 +976,8 @@ static void usage(FILE *f)
 		"  --nonce HEX           offline: the 32-byte nonce this verifier chose for it\n"
 		"  --ak-name HEX|FILE    offline: the AK name an online run activated (--save-ak)\n"
 		"  --previous FILE       offline: earlier evidence of the same boot (clock check)\n"
-		"  --ek-ca FILE          PEM bundle of the EK certificate CAs (required)\n"
+		"  --ek-ca FILE          PEM file of the trusted EK root CA(s) (required)\n"
+		"  --ek-chain FILE       PEM file of intermediate CAs (untrusted, used to build the chain)\n"
 		"  --ref-pcr17 HEX|FILE  expected PCR 17 (build/hv/hv.pcr17, attest/hv-refvalue)\n"
 		"  --ref-pcr18 HEX|FILE  expected PCR 18 (attest/launch-ref)\n"
 		"  --ref-pal HEX|FILE    expected uPCR 0 (build/attest/miee-pal.measurement)\n"
@@ -989,7 +994,7 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "agent", 1, 0, 'a' }, { "evidence", 1, 0, 'e' }, { "nonce", 1, 0, 'n' },
-		{ "ek-ca", 1, 0, 'c' }, { "ref-pcr17", 1, 0, '7' }, { "ref-pcr18", 1, 0, '8' },
+		{ "ek-ca", 1, 0, 'c' }, { "ek-chain", 1, 0, 'C' }, { "ref-pcr17", 1, 0, '7' }, { "ref-pcr18", 1, 0, '8' },
 		{ "ref-pal", 1, 0, 'p' }, { "save-evidence", 1, 0, 's' }, { "save-ak", 1, 0, 'k' },
 		{ "ak-name", 1, 0, 'A' }, { "previous", 1, 0, 'P' }, { "json", 0, 0, 'j' },
 		{ "timeout", 1, 0, 't' }, { "quiet", 0, 0, 'q' }, { "help", 0, 0, 'h' }, { 0 },
@@ -1006,6 +1011,7 @@ int main(int argc, char **argv)
 			opt.have_nonce = 1;
 			break;
 		case 'c': opt.ek_ca = optarg; break;
+		case 'C': opt.ek_chain = optarg; break;
 		case '7': opt.ref17 = optarg; break;
 		case '8': opt.ref18 = optarg; break;
 		case 'p': opt.refpal = optarg; break;
@@ -1036,6 +1042,22 @@ int main(int argc, char **argv)
 	ca_store = X509_STORE_new();
 	if (!ca_store || X509_STORE_load_file(ca_store, opt.ek_ca) != 1)
 		die(EXIT_INPUT, "--ek-ca %s: no PEM certificates could be loaded", opt.ek_ca);
+	if (opt.ek_chain) {
+		STACK_OF(X509_INFO) *inf = NULL;
+		BIO *b = BIO_new_file(opt.ek_chain, "r");
+		chain = sk_X509_new_null();
+		if (b)
+			inf = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
+		BIO_free(b);
+		for (int i = 0; inf && i < sk_X509_INFO_num(inf); i++) {
+			X509_INFO *xi = sk_X509_INFO_value(inf, i);
+			if (xi->x509 && sk_X509_push(chain, xi->x509))
+				xi->x509 = NULL;
+		}
+		sk_X509_INFO_pop_free(inf, X509_INFO_free);
+		if (!chain || !sk_X509_num(chain))
+			die(EXIT_INPUT, "--ek-chain %s: no PEM certificates could be loaded", opt.ek_chain);
+	}
 	if (opt.ref17)
 		ref_value("--ref-pcr17", opt.ref17, ref17, 32);
 	if (opt.ref18)
@@ -1046,5 +1068,6 @@ int main(int argc, char **argv)
 		ref_value("--ak-name", opt.ak_name, trusted_ak, 34);
 	int rc = opt.agent ? online() : offline();
 	X509_STORE_free(ca_store);
+	sk_X509_pop_free(chain, X509_free);
 	return rc;
 }

@@ -2,7 +2,7 @@
  * Guest user space, on tpm2-tss ESAPI (dynamically linked: Debian ships
  * libtss2 as shared libraries only; guest/mkinitramfs copies them in).
  *
- * Usage: attest-agent [--port N] [--connections N] [--tcti-swtpm HOST:PORT]
+ * Usage: attest-agent [--port N] [--sessions N] [--tcti-swtpm HOST:PORT]
  *                     [--runner PATH] [--pal-variant]
  *
  * It listens on TCP (default port 7000, all addresses) and answers, one line
@@ -11,7 +11,8 @@
  *                                  "ek_cert":..,"ek_pub":..,"ak_pub":..}
  *   activate CREDBLOB SECRET   -> {"activated":"<hex>"}    (TPM2_ActivateCredential)
  *   quote NONCE                -> the evidence (format twoway-evidence, version 1)
- *   bye                        -> closes the connection
+ *   bye                        -> closes the connection; a session ends
+ * --sessions N: exit after N sessions that ended with bye (default: never).
  * Errors are {"error":"..."}. Nothing the agent says is trusted by the
  * verifier; it only gathers what the TPM and the uTPM signed.
  */
@@ -417,14 +418,17 @@ static void do_quote(struct out *o, const char *nonce_hex)
 	out_add(o, "}");
 }
 
-static void serve(int c)
+/* One connection; 1 when the verifier ended it with "bye". */
+static int serve(int c)
 {
 	static char line[LINE_MAX_BYTES + 2];
 	FILE *in = fdopen(c, "r");
 	struct out o = { 0 };
 
+	int done = 0;
+
 	if (!in)
-		return;
+		return 0;
 	while (fgets(line, sizeof(line), in)) {
 		char *w[3] = { 0 };
 		int nw = 0;
@@ -442,8 +446,10 @@ static void serve(int c)
 			do_activate(&o, w[1], w[2]);
 		else if (nw == 2 && !strcmp(w[0], "quote"))
 			do_quote(&o, w[1]);
-		else if (nw == 1 && !strcmp(w[0], "bye"))
+		else if (nw == 1 && !strcmp(w[0], "bye")) {
+			done = 1;
 			break;
+		}
 		else
 			answer_error(&o, "unknown request");
 		out_add(&o, "\n");
@@ -452,6 +458,7 @@ static void serve(int c)
 	}
 	free(o.s);
 	fclose(in);
+	return done;
 }
 
 int main(int argc, char **argv)
@@ -463,7 +470,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") && i + 1 < argc)
 			port = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--connections") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--sessions") && i + 1 < argc)
 			conns = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--tcti-swtpm") && i + 1 < argc)
 			swtpm = argv[++i];
@@ -472,7 +479,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--pal-variant"))
 			pal_variant = 1;
 		else {
-			fprintf(stderr, "usage: attest-agent [--port N] [--connections N] "
+			fprintf(stderr, "usage: attest-agent [--port N] [--sessions N] "
 				"[--tcti-swtpm HOST:PORT] [--runner PATH] [--pal-variant]\n");
 			return 2;
 		}
@@ -491,11 +498,13 @@ int main(int argc, char **argv)
 		die("cannot listen on port %d: %s", port, strerror(errno));
 	printf("attest-agent: listening on port %d\n", port);
 	fflush(stdout);
-	for (int served = 0; !conns || served < conns; served++) {
+	/* Only sessions the verifier ended count: QEMU's user-mode network may
+	 * hand us a connection whose host side already gave up. */
+	for (int served = 0; !conns || served < conns;) {
 		int c = accept(s, NULL, NULL);
 		if (c < 0)
 			continue;
-		serve(c);
+		served += serve(c);
 	}
 	Esys_FlushContext(ectx, ak);
 	Esys_Finalize(&ectx);
