@@ -31,7 +31,7 @@ const char *ev_field_name(enum ev_field f)
 	return f < EVF_N ? fields[f].key : "?";
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+static int ev_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,22 +85,22 @@ static int store(struct evidence *ev, const char *key, size_t klen, const char *
 #define KEY_IS(k) (klen == strlen(k) && !memcmp(key, k, klen))
 	if (KEY_IS("format")) {
 		if (!is_str || vlen >= sizeof(ev->format) || ev->format[0])
-			return fail(err, errlen, "bad or repeated \"format\"");
+			return ev_fail(err, errlen, "bad or repeated \"format\"");
 		memcpy(ev->format, v, vlen);
 		ev->format[vlen] = 0;
 		if (!vlen)
-			return fail(err, errlen, "empty \"format\"");
+			return ev_fail(err, errlen, "empty \"format\"");
 		return 0;
 	}
 	if (KEY_IS("version")) {
 		if (is_str || ev->version >= 0)
-			return fail(err, errlen, "bad or repeated \"version\"");
+			return ev_fail(err, errlen, "bad or repeated \"version\"");
 		ev->version = num;
 		return 0;
 	}
 	if (KEY_IS("error")) {
 		if (!is_str || ev->error[0])
-			return fail(err, errlen, "bad or repeated \"error\"");
+			return ev_fail(err, errlen, "bad or repeated \"error\"");
 		vlen = vlen < sizeof(ev->error) - 1 ? vlen : sizeof(ev->error) - 1;
 		memcpy(ev->error, v, vlen);
 		ev->error[vlen] = 0;
@@ -113,18 +113,18 @@ static int store(struct evidence *ev, const char *key, size_t klen, const char *
 			break;
 #undef KEY_IS
 	if (f == EVF_N)
-		return fail(err, errlen, "unknown key \"%.*s\"", (int)(klen > 40 ? 40 : klen), key);
+		return ev_fail(err, errlen, "unknown key \"%.*s\"", (int)(klen > 40 ? 40 : klen), key);
 	if (ev->have & (1u << f))
-		return fail(err, errlen, "repeated key \"%s\"", fields[f].key);
+		return ev_fail(err, errlen, "repeated key \"%s\"", fields[f].key);
 	if (!is_str || vlen % 2)
-		return fail(err, errlen, "\"%s\" is not a string of hex digit pairs", fields[f].key);
+		return ev_fail(err, errlen, "\"%s\" is not a string of hex digit pairs", fields[f].key);
 	if (vlen / 2 < fields[f].min || vlen / 2 > fields[f].max)
-		return fail(err, errlen, "\"%s\" has %zu bytes (allowed %zu..%zu)", fields[f].key,
+		return ev_fail(err, errlen, "\"%s\" has %zu bytes (allowed %zu..%zu)", fields[f].key,
 			    vlen / 2, fields[f].min, fields[f].max);
 	for (size_t j = 0; j < vlen / 2; j++) {
 		int a = hexval(v[2 * j]), b = hexval(v[2 * j + 1]);
 		if (a < 0 || b < 0)
-			return fail(err, errlen, "\"%s\": not hex at offset %zu", fields[f].key, 2 * j);
+			return ev_fail(err, errlen, "\"%s\": not hex at offset %zu", fields[f].key, 2 * j);
 		ev->f[f].b[j] = (uint8_t)(a << 4 | b);
 	}
 	ev->f[f].n = vlen / 2;
@@ -140,10 +140,10 @@ int ev_parse_json(const char *s, size_t len, struct evidence *ev, char *err, siz
 	memset(ev, 0, sizeof(*ev));
 	ev->version = -1;
 	if (len > EV_MAX_JSON)
-		return fail(err, errlen, "message longer than %d bytes", EV_MAX_JSON);
+		return ev_fail(err, errlen, "message longer than %d bytes", EV_MAX_JSON);
 	skip_ws(s, len, &i);
 	if (i >= len || s[i] != '{')
-		return fail(err, errlen, "not a JSON object (offset %zu)", i);
+		return ev_fail(err, errlen, "not a JSON object (offset %zu)", i);
 	i++;
 	for (;;) {
 		size_t ks, kl, vs = 0, vl = 0;
@@ -156,26 +156,26 @@ int ev_parse_json(const char *s, size_t len, struct evidence *ev, char *err, siz
 			break;
 		}
 		if (get_string(s, len, &i, &ks, &kl))
-			return fail(err, errlen, "expected a key string at offset %zu", i);
+			return ev_fail(err, errlen, "expected a key string at offset %zu", i);
 		skip_ws(s, len, &i);
 		if (i >= len || s[i] != ':')
-			return fail(err, errlen, "expected ':' at offset %zu", i);
+			return ev_fail(err, errlen, "expected ':' at offset %zu", i);
 		i++;
 		skip_ws(s, len, &i);
 		if (i < len && s[i] == '"') {
 			if (get_string(s, len, &i, &vs, &vl))
-				return fail(err, errlen, "bad string value at offset %zu", i);
+				return ev_fail(err, errlen, "bad string value at offset %zu", i);
 			is_str = 1;
 		} else if (i < len && s[i] >= '0' && s[i] <= '9') {
 			size_t d = 0;
 			while (i < len && s[i] >= '0' && s[i] <= '9') {
 				if (++d > 9)
-					return fail(err, errlen, "number too long at offset %zu", i);
+					return ev_fail(err, errlen, "number too long at offset %zu", i);
 				num = num * 10 + (s[i++] - '0');
 			}
 			is_str = 0;
 		} else {
-			return fail(err, errlen, "expected a string or a number at offset %zu", i);
+			return ev_fail(err, errlen, "expected a string or a number at offset %zu", i);
 		}
 		if (store(ev, s + ks, kl, s + vs, vl, is_str, num, err, errlen))
 			return -1;
@@ -189,11 +189,11 @@ int ev_parse_json(const char *s, size_t len, struct evidence *ev, char *err, siz
 			i++;
 			break;
 		}
-		return fail(err, errlen, "expected ',' or '}' at offset %zu", i);
+		return ev_fail(err, errlen, "expected ',' or '}' at offset %zu", i);
 	}
 	skip_ws(s, len, &i);
 	if (i != len)
-		return fail(err, errlen, "bytes after the object (offset %zu)", i);
+		return ev_fail(err, errlen, "bytes after the object (offset %zu)", i);
 	return 0;
 }
 
@@ -203,26 +203,26 @@ int ev_parse_message(const char *s, size_t len, const char *format, unsigned wan
 	if (ev_parse_json(s, len, ev, err, errlen))
 		goto bad;
 	if (ev->error[0]) {
-		fail(err, errlen, "the agent reports an error: %s", ev->error);
+		ev_fail(err, errlen, "the agent reports an error: %s", ev->error);
 		goto bad;
 	}
 	if (strcmp(ev->format, format)) {
-		fail(err, errlen, "format \"%s\", expected \"%s\"", ev->format, format);
+		ev_fail(err, errlen, "format \"%s\", expected \"%s\"", ev->format, format);
 		goto bad;
 	}
 	if (*format && ev->version != EV_VERSION) {
-		fail(err, errlen, "version %ld, this verifier reads version %d", ev->version,
+		ev_fail(err, errlen, "version %ld, this verifier reads version %d", ev->version,
 		     EV_VERSION);
 		goto bad;
 	}
 	if (!*format && ev->version != -1) {
-		fail(err, errlen, "unexpected \"version\"");
+		ev_fail(err, errlen, "unexpected \"version\"");
 		goto bad;
 	}
 	if (ev->have != want) {
 		for (int f = 0; f < EVF_N; f++)
 			if ((want ^ ev->have) & (1u << f)) {
-				fail(err, errlen, "field \"%s\" %s", fields[f].key,
+				ev_fail(err, errlen, "field \"%s\" %s", fields[f].key,
 				     want & (1u << f) ? "missing" : "not allowed here");
 				break;
 			}
@@ -284,7 +284,7 @@ int tpm_parse_public(const uint8_t *p, size_t n, struct tpm_public *pub, ev_sha2
 	memset(pub, 0, sizeof(*pub));
 	size = rd_n(&r, 2);
 	if (r.bad || size != n - 2)
-		return fail(err, errlen, "TPM2B_PUBLIC: size %zu, %zu bytes follow", size,
+		return ev_fail(err, errlen, "TPM2B_PUBLIC: size %zu, %zu bytes follow", size,
 			    n >= 2 ? n - 2 : 0);
 	start = r.i;
 	pub->type = (uint16_t)rd_n(&r, 2);
@@ -311,14 +311,14 @@ int tpm_parse_public(const uint8_t *p, size_t n, struct tpm_public *pub, ev_sha2
 		pub->unique_len = rd_2b(&r, pub->unique, sizeof(pub->y));
 		pub->y_len = rd_2b(&r, pub->y, sizeof(pub->y));
 	} else {
-		return fail(err, errlen, "TPMT_PUBLIC: type 0x%04x is neither RSA nor ECC", pub->type);
+		return ev_fail(err, errlen, "TPMT_PUBLIC: type 0x%04x is neither RSA nor ECC", pub->type);
 	}
 	if (r.bad)
-		return fail(err, errlen, "TPMT_PUBLIC: truncated or a length out of bounds");
+		return ev_fail(err, errlen, "TPMT_PUBLIC: truncated or a length out of bounds");
 	if (r.i != n)
-		return fail(err, errlen, "TPMT_PUBLIC: %zu bytes left over", n - r.i);
+		return ev_fail(err, errlen, "TPMT_PUBLIC: %zu bytes left over", n - r.i);
 	if (pub->name_alg != TPM_ALG_SHA256)
-		return fail(err, errlen, "TPMT_PUBLIC: nameAlg 0x%04x, only SHA-256 is accepted",
+		return ev_fail(err, errlen, "TPMT_PUBLIC: nameAlg 0x%04x, only SHA-256 is accepted",
 			    pub->name_alg);
 	pub->name[0] = 0;
 	pub->name[1] = TPM_ALG_SHA256;
@@ -334,7 +334,7 @@ int tpm_parse_attest(const uint8_t *p, size_t n, struct tpm_attest *a, char *err
 	a->magic = rd_n(&r, 4);
 	a->type = (uint16_t)rd_n(&r, 2);
 	if (!r.bad && a->type != TPM_ST_ATTEST_QUOTE)
-		return fail(err, errlen, "TPMS_ATTEST: type 0x%04x is not TPM_ST_ATTEST_QUOTE",
+		return ev_fail(err, errlen, "TPMS_ATTEST: type 0x%04x is not TPM_ST_ATTEST_QUOTE",
 			    a->type);
 	a->signer_len = rd_2b(&r, a->signer, sizeof(a->signer));
 	a->extra_len = rd_2b(&r, a->extra, sizeof(a->extra));
@@ -345,20 +345,20 @@ int tpm_parse_attest(const uint8_t *p, size_t n, struct tpm_attest *a, char *err
 	a->firmware = rd_u64(&r);
 	a->nsel = rd_n(&r, 4);
 	if (!r.bad && a->nsel > 4)
-		return fail(err, errlen, "TPMS_ATTEST: %u PCR selections", a->nsel);
+		return ev_fail(err, errlen, "TPMS_ATTEST: %u PCR selections", a->nsel);
 	for (uint32_t k = 0; k < a->nsel && !r.bad; k++) {
 		a->sel[k].hash = (uint16_t)rd_n(&r, 2);
 		a->sel[k].size = (uint8_t)rd_n(&r, 1);
 		if (a->sel[k].size > 4)
-			return fail(err, errlen, "TPMS_ATTEST: sizeofSelect %u", a->sel[k].size);
+			return ev_fail(err, errlen, "TPMS_ATTEST: sizeofSelect %u", a->sel[k].size);
 		for (unsigned b = 0; b < a->sel[k].size; b++)
 			a->sel[k].bits[b] = (uint8_t)rd_n(&r, 1);
 	}
 	a->digest_len = rd_2b(&r, a->digest, sizeof(a->digest));
 	if (r.bad)
-		return fail(err, errlen, "TPMS_ATTEST: truncated or a length out of bounds");
+		return ev_fail(err, errlen, "TPMS_ATTEST: truncated or a length out of bounds");
 	if (r.i != n)
-		return fail(err, errlen, "TPMS_ATTEST: %zu bytes left over", n - r.i);
+		return ev_fail(err, errlen, "TPMS_ATTEST: %zu bytes left over", n - r.i);
 	return 0;
 }
 
@@ -370,13 +370,13 @@ int tpm_parse_sig_ecdsa(const uint8_t *p, size_t n, struct tpm_sig_ecdsa *s, cha
 	memset(s, 0, sizeof(*s));
 	s->alg = (uint16_t)rd_n(&r, 2);
 	if (!r.bad && s->alg != TPM_ALG_ECDSA)
-		return fail(err, errlen, "TPMT_SIGNATURE: sigAlg 0x%04x is not ECDSA", s->alg);
+		return ev_fail(err, errlen, "TPMT_SIGNATURE: sigAlg 0x%04x is not ECDSA", s->alg);
 	s->hash = (uint16_t)rd_n(&r, 2);
 	s->r_len = rd_2b(&r, s->r, sizeof(s->r));
 	s->s_len = rd_2b(&r, s->s, sizeof(s->s));
 	if (r.bad)
-		return fail(err, errlen, "TPMT_SIGNATURE: truncated or a length out of bounds");
+		return ev_fail(err, errlen, "TPMT_SIGNATURE: truncated or a length out of bounds");
 	if (r.i != n)
-		return fail(err, errlen, "TPMT_SIGNATURE: %zu bytes left over", n - r.i);
+		return ev_fail(err, errlen, "TPMT_SIGNATURE: %zu bytes left over", n - r.i);
 	return 0;
 }

@@ -13,3 +13,7 @@ $(B)/attest/verify-san: $(VERIFY_SRCS) attest/evidence.h
 
 EXTRA_ALL += $(B)/attest/verify $(B)/attest/verify-san
 -include attest/fuzz.mk
+
+# tests/unit/test_evidence.c compiles evidence.c in (the unit rule's
+# dependency file records only the last source of its command line).
+$(B)/unit/test_evidence: attest/evidence.c attest/evidence.h
