@@ -136,6 +136,30 @@ expect "no DRTM (all-FF PCR 17)" 1 "no DRTM event" "$TMP/bad.json"
 grep -qF "FAIL  TPM quote pcrDigest" "$TMP/o.out" || fail "all-FF PCR 17 did not fail the pcrDigest too"
 edit pcr18 "b[:-1] + bytes([b[-1] ^ 1])" "$TMP/bad.json"
 expect "PCR 18 changed" 1 "FAIL  PCR 18 = the reference launch parameters" "$TMP/bad.json"
+
+# The clock: safe = 0 (byte 92 of the quote: after magic, type, the
+# 34-byte signer, the 32-byte extraData, clock, resetCount, restartCount),
+# and across two attestations (--previous) a reset in between.
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1])); q = bytearray.fromhex(d["quote"])
+assert q[92] == 1, q[92]
+q[92] = 0; d["quote"] = q.hex(); json.dump(d, open(sys.argv[2], "w"))
+d = json.load(open(sys.argv[1])); q = bytearray.fromhex(d["quote"])
+q[87] ^= 1; d["quote"] = q.hex(); json.dump(d, open(sys.argv[3], "w"))' \
+	"$TMP/e1.json" "$TMP/bad.json" "$TMP/reset.json" || fail "cannot edit the clock fields"
+expect "clockInfo.safe = 0" 1 "FAIL  TPM clock safe" "$TMP/bad.json"
+off "$TMP/e1.json" "$N1" --previous "$TMP/e1.json" >"$TMP/o.out" 2>&1 ||
+	{ cat "$TMP/o.out"; fail "the same evidence as --previous was refused"; }
+grep -q "^  ok    TPM clock: same boot" "$TMP/o.out" || { cat "$TMP/o.out"; fail "--previous: no clock check"; }
+echo "ok: --previous of the same boot: clock check ok"
+expect "a TPM reset between two attestations" 1 "FAIL  TPM clock: same boot" "$TMP/e1.json" "" \
+	--previous "$TMP/reset.json"
+
+# The AK's attributes: restricted cleared (bit 16 of objectAttributes, byte
+# 7 of the TPM2B_PUBLIC).
+edit ak_pub "b[:7] + bytes([b[7] ^ 0x01]) + b[8:]" "$TMP/bad.json"
+expect "an AK that is not restricted" 1 "FAIL  AK attributes" "$TMP/bad.json"
 cp "$BDIR/hv/hv.elf" "$TMP/hv2.elf"
 # One byte of the loaded image (the ELF's first page holds headers only).
 b=$(xxd -p -s 8192 -l 1 "$TMP/hv2.elf")
@@ -229,6 +253,54 @@ python3 -c "
 import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
 a['ek_cert']=b['ek_cert']; json.dump(a,open(sys.argv[3],'w'))" "$TMP/e1.json" "$TMP/eB.json" "$TMP/bad.json"
 expect "another TPM's EK certificate" 1 "FAIL  EK public key matches the certificate" "$TMP/bad.json"
+
+# A lying agent: a proxy in front of the host agent that swaps evidence 2's
+# AK for another one, or evidence 1's.
+proxy_session() {	# proxy_session WHICH(1|2) AKHEX
+	local ap pp
+	ap=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	pp=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$AGENT" --tcti-swtpm "127.0.0.1:$TPORT" --port "$ap" --sessions 1 --runner "$TMP/runner" >"$TMP/agent.out" 2>&1 &
+	python3 -c '
+import json, socket, sys
+ap, pp, which, ak = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", pp)); l.listen(1); c, _ = l.accept()
+a = socket.create_connection(("127.0.0.1", ap)); ci, ai = c.makefile("rb"), a.makefile("rb")
+n = 0
+for line in ci:
+    a.sendall(line)
+    if line.startswith(b"bye"): break
+    ans = ai.readline()
+    if line.startswith(b"quote"):
+        n += 1
+        if str(n) == which:
+            d = json.loads(ans); d["ak_pub"] = ak; ans = (json.dumps(d) + "\n").encode()
+    if line.startswith(b"hello") and which == "hello":
+        d = json.loads(ans); e = json.loads(ak)
+        d["ek_cert"], d["ek_pub"] = e["ek_cert"], e["ek_pub"]; ans = (json.dumps(d) + "\n").encode()
+    c.sendall(ans)' "$ap" "$pp" "$1" "$2" &
+	sleep 1
+	"$V" --agent "127.0.0.1:$pp" --timeout 30 "${REFS[@]}" >"$TMP/o.out" 2>&1
+	HRC=$?
+	wait
+}
+AK_A=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['ak_pub'])" "$TMP/e1.json")
+proxy_session 2 "$AK_A"
+[ $HRC = 1 ] && grep -qF "FAIL  second attestation (new nonce): every check" "$TMP/o.out" ||
+	{ cat "$TMP/o.out"; fail "another AK in evidence 2: status $HRC or no second-attestation FAIL"; }
+echo "ok: a lying agent, another AK in evidence 2: refused (second attestation)"
+proxy_session 1 "$AK_A"
+[ $HRC = 1 ] && grep -qF "FAIL  the quoting AK is the activated AK" "$TMP/o.out" ||
+	{ cat "$TMP/o.out"; fail "another AK in evidence 1: status $HRC or no activated-AK FAIL"; }
+echo "ok: a lying agent, another AK in evidence 1: refused (the quoting AK is the activated AK)"
+# Its hello claims our (certified) EK for its own AK: MakeCredential is
+# made for that EK, which this TPM does not hold.
+proxy_session hello "$(cat "$TMP/e1.json")"
+[ $HRC = 1 ] && grep -qF "FAIL  AK activated by the certified EK" "$TMP/o.out" &&
+	grep -q "^  ok    EK certificate chain" "$TMP/o.out" ||
+	{ cat "$TMP/o.out"; fail "another TPM's EK in the hello: status $HRC or no activation FAIL"; }
+echo "ok: a lying agent claiming a certified EK it does not hold: refused (activation)"
 
 other_tpm "$TMP/tpmC" "$TMP/otherca"
 host_session "$TPORT" "$TMP/eC.json"
