@@ -73,6 +73,7 @@ bench: deps $(BENCH_BINS)
 include hypervisor/build.mk
 include guest/build.mk
 -include $(wildcard hypervisor/efi/build.mk qemu-scripts/build.mk attest/build.mk)
+-include $(wildcard tools/attest-agent/build.mk attest/verify.mk)
 # Those fragments add their outputs to EXTRA_ALL.
 all: $(EXTRA_ALL)
 

@@ -102,6 +102,6 @@ $(foreach d,$(GUEST_KMOD_DIRS),$(eval $(call guest_kmod_rule,$(d))))
 $(GUEST_OUT)/initramfs.cpio.gz: $(GUEST_OUT)/manifest guest/init guest/run-all guest/miee-test-lib.sh guest/mkinitramfs \
 		$(GUEST_BINS) $(GUEST_TEST_BINS) $(GUEST_KMOD_STAMPS) $(GUEST_TEST_SRCS) /bin/busybox
 	@echo "  GEN     $@"
-	@GUEST_BINS='$(GUEST_BINS)' GUEST_TESTS='$(GUEST_TEST_BINS)' GUEST_TSRCS='$(GUEST_TEST_SRCS)' \
+	@GUEST_BINS='$(GUEST_BINS)' GUEST_DYNBINS='$(GUEST_DYNBINS)' GUEST_EXTRA_KOS='$(GUEST_EXTRA_KOS)' GUEST_TESTS='$(GUEST_TEST_BINS)' GUEST_TSRCS='$(GUEST_TEST_SRCS)' \
 	GUEST_KREL='$(GUEST_KREL)' GUEST_SYS_KMODS='$(GUEST_SYS_KMODS)' GUEST_KODIRS='$(patsubst %,$(GUEST_KSRC)/%,$(GUEST_KMOD_DIRS))' \
 	sh guest/mkinitramfs $@ $(GUEST_OUT)/root

@@ -1,0 +1,19 @@
+# The verifier CLI (docs/attestation.md): attest/verify, OpenSSL.
+VERIFY_SRCS := attest/verify.c attest/evidence.c
+$(B)/attest/verify: $(VERIFY_SRCS) attest/evidence.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $(VERIFY_SRCS) -lcrypto -o $@
+
+# The same, with ASan and UBSan, for the harness tests.
+$(B)/attest/verify-san: $(VERIFY_SRCS) attest/evidence.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) $(VERIFY_SRCS) -lcrypto -o $@
+
+EXTRA_ALL += $(B)/attest/verify $(B)/attest/verify-san
+-include attest/fuzz.mk
+
+# tests/unit/test_evidence.c compiles evidence.c in (the unit rule's
+# dependency file records only the last source of its command line).
+$(B)/unit/test_evidence: attest/evidence.c attest/evidence.h
