@@ -88,7 +88,7 @@ static int svm_probe(void)
 		return -ENOSYS;
 	}
 	cpuid(0x80000008, 0, &a, &b, &c, &d);
-	svm.rdpru = b & BIT(4);
+	svm.rdpru = b & CPUID_80000008_EBX_RDPRU;
 	if (max >= 0x80000021) {
 		cpuid(0x80000021, 0, &a, &b, &c, &d);
 		if (a & BIT(8))
@@ -411,7 +411,7 @@ static void svm_cpuid_adjust(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 	if (leaf == 0x8000001b || leaf == 0x80000022)
 		*a = *b = *c = *d = 0;		/* IBS features, PerfMonV2 */
 	if (leaf == 0x80000008 && svm.rdpru)
-		*b &= ~(u32)BIT(4);		/* RDPRU: #UD here */
+		*b &= ~(u32)CPUID_80000008_EBX_RDPRU;	/* #UD here */
 	if (leaf == 0x8000000a)
 		*a = *b = *c = *d = 0;		/* SVM features: no SVM */
 }

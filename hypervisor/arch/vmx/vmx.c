@@ -434,23 +434,23 @@ static void vmx_cpuid_adjust(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 		*b &= ~(u32)CPUID_7_EBX_PT;
 		*d &= ~(u32)CPUID_7_EDX_ARCH_LBR;
 		if (!(vmx.proc2 & PROC2_INVPCID))
-			*b &= ~(u32)BIT(10);
-		*c &= ~(u32)BIT(5);			/* WAITPKG: not enabled */
+			*b &= ~(u32)CPUID_7_EBX_INVPCID;
+		*c &= ~(u32)CPUID_7_ECX_WAITPKG;	/* not enabled */
 		if (!(vmx.cr4_fixed1 & CR4_UMIP))
-			*c &= ~(u32)BIT(2);
+			*c &= ~(u32)CPUID_7_ECX_UMIP;
 		if (!(vmx.cr4_fixed1 & CR4_PKE))
-			*c &= ~(u32)BIT(3);
+			*c &= ~(u32)CPUID_7_ECX_PKU;
 		if (!(vmx.cr4_fixed1 & CR4_LA57))
-			*c &= ~(u32)BIT(16);
+			*c &= ~(u32)CPUID_7_ECX_LA57;
 		if (!(vmx.cr4_fixed1 & CR4_CET)) {
-			*c &= ~(u32)BIT(7);		/* CET shadow stacks */
-			*d &= ~(u32)BIT(20);		/* CET IBT */
+			*c &= ~(u32)CPUID_7_ECX_CET_SS;
+			*d &= ~(u32)CPUID_7_EDX_CET_IBT;
 		}
 	}
 	if (leaf == 0xd && sub == 1 && !(vmx.proc2 & PROC2_XSAVES))
-		*a &= ~(u32)BIT(3);
+		*a &= ~(u32)CPUID_D1_EAX_XSAVES;
 	if (leaf == 0x80000001 && !(vmx.proc2 & PROC2_RDTSCP))
-		*d &= ~(u32)BIT(27);
+		*d &= ~(u32)CPUID_80000001_EDX_RDTSCP;
 }
 
 /* SDM Table 28-3: GPR numbering in exit qualifications. */
