@@ -11,11 +11,13 @@
  *          value works. IA32_MISC_ENABLE: setting XD disable faults,
  *          rewriting the current value works. x2APIC ICR: a write with
  *          reserved bits faults.
- * MSRs the table does not name must fault too (default deny). PASS and
+ * MSRs the table does not name must fault too (default deny), and RDPMC
+ * must exit and fault (the OS has no counters). PASS and
  * BACKEND rows are not touched. Loading succeeds only if every check holds.
  */
 #include <linux/module.h>
 #include <linux/irqflags.h>
+#include <asm/asm.h>
 #include <asm/msr.h>
 
 #include "hv/hvcall.h"
@@ -151,6 +153,39 @@ static void check_write(const struct row *r, u32 msr, bool read_ok, u64 v)
 	}
 }
 
+static u64 hv_exits(void)
+{
+	struct hvcall h;
+
+	memset(&h, 0, sizeof(h));
+	h.rax = HC_STATS;
+	h.rbx = HV_STAT_EXITS;
+	hvc_call(kind, &h);
+	return h.rbx;
+}
+
+/* RDPMC must exit and fault (#GP from the hypervisor; TCG alone raises
+ * #UD, a CPU with counters returns one): the exit count between two
+ * HC_STATS calls is the second call's exit plus RDPMC's. */
+static void check_rdpmc(void)
+{
+	unsigned long flags;
+	u32 lo, hi;
+	int fault = 1;
+	u64 e0, e1;
+
+	local_irq_save(flags);
+	e0 = hv_exits();
+	asm volatile("1: rdpmc\n\tmovl $0, %[f]\n2:\n" _ASM_EXTABLE(1b, 2b)
+		     : [f] "+r"(fault), "=a"(lo), "=d"(hi) : "c"(0));
+	e1 = hv_exits();
+	local_irq_restore(flags);
+	if (!fault || e1 - e0 != 2)
+		FAIL("RDPMC %s with %llu exits (expected a fault and 2 exits)",
+		     fault ? "faulted" : "returned", e1 - e0);
+	checked++;
+}
+
 static void check_rows(const struct row *rows, int n)
 {
 	unsigned long flags;
@@ -214,6 +249,7 @@ static int __init msrpolicy_init(void)
 		rows == vmx_rows ? "vmx" : "svm", n, pool_base);
 
 	check_rows(rows, n);
+	check_rdpmc();
 	for (i = 0; i < ARRAY_SIZE(unlisted); i++) {
 		u32 msr = unlisted[i];
 		u64 v = 0;
