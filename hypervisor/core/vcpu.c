@@ -1,5 +1,6 @@
-/* Vendor-neutral exit handling for the OS's vCPU: CPUID, MSRs, XSETBV,
- * nested page faults. The backend decodes its exit and calls these. */
+/* Vendor-neutral exit handling for the OS's vCPU: CPUID, XSETBV, nested
+ * page faults, port I/O, refused instructions (MSRs: msr.c). The backend
+ * decodes its exit and calls these. */
 #include "hv.h"
 #include "console.h"
 #include "vcpu.h"
@@ -27,19 +28,18 @@ int vcpu_cpuid(struct vcpu *v)
 	} else {
 		cpuid(leaf, sub, &a, &b, &c, &d);
 		if (leaf == 1) {
-			c |= BIT(31);		/* hypervisor present */
-			c &= ~(u32)BIT(5);	/* no VMX for the guest */
+			c |= CPUID_1_ECX_HYPERVISOR;
 			/* CPUID ran with our CR4: OSXSAVE must be the guest's. */
-			c &= ~(u32)BIT(27);
+			c &= ~(u32)CPUID_1_ECX_OSXSAVE;
 			if (v->ops->guest_cr4(v) & CR4_OSXSAVE)
-				c |= BIT(27);
+				c |= CPUID_1_ECX_OSXSAVE;
 		} else if (leaf == 7 && sub == 0) {
-			c &= ~(u32)BIT(4);	/* OSPKE, likewise */
+			c &= ~(u32)CPUID_7_ECX_OSPKE;	/* likewise */
 			if (v->ops->guest_cr4(v) & CR4_PKE)
-				c |= BIT(4);
-		} else if (leaf == 0x80000001) {
-			c &= ~(u32)BIT(2);	/* no SVM for the guest */
+				c |= CPUID_7_ECX_OSPKE;
 		}
+		/* What the vendor's virtualization cannot give the guest
+		 * (VMX/SVM themselves, the PMU, ...). */
 		v->ops->cpuid_adjust(leaf, sub, &a, &b, &c, &d);
 	}
 	v->regs->rax = a;
@@ -51,36 +51,21 @@ int vcpu_cpuid(struct vcpu *v)
 
 extern struct frame_table hv_frames;
 
+/* A virtualization instruction (VMX's or SVM's) or another one the
+ * backend refuses: the OS gets the exception the CPU would raise with the
+ * feature hidden; an MIEE is ended. */
+int vcpu_refused_insn(struct vcpu *v, u8 vector, u64 info)
+{
+	if (v->miee)
+		return vcpu_fatal(v, "refused instruction in an isolated context", info);
+	v->ops->inject_exception(v, vector, vector == EXC_GP, 0);
+	return VCPU_INJECTED;
+}
+
 static int inject_gp(struct vcpu *v)
 {
 	v->ops->inject_exception(v, EXC_GP, true, 0);
 	return VCPU_INJECTED;
-}
-
-/* Only MSRs the backend chose to intercept arrive here. */
-int vcpu_rdmsr(struct vcpu *v, u32 msr)
-{
-	u64 val;
-
-	if (v->miee)	/* an MIEE may not touch machine state */
-		return miee_fault(v, MIEE_F_INSN, msr);
-	switch (msr) {
-	case MSR_FEATURE_CONTROL:
-		val = 1;	/* locked, VMX off: the guest cannot turn it on */
-		break;
-	default:
-		return inject_gp(v);
-	}
-	v->regs->rax = (u32)val;
-	v->regs->rdx = val >> 32;
-	return 0;
-}
-
-int vcpu_wrmsr(struct vcpu *v, u32 msr)
-{
-	if (v->miee)
-		return miee_fault(v, MIEE_F_INSN, msr);
-	return inject_gp(v);
 }
 
 /* SDM Vol. 1 13.3: XCR0 bit 0 set, AVX needs SSE, AVX-512 state needs AVX

@@ -30,6 +30,7 @@ struct vcpu_init_state {
 };
 
 struct vcpu;
+struct msr_policy;
 
 /* Intercepted events, decoded by the backend and handled by the core. */
 struct vendor_ops {
@@ -49,8 +50,12 @@ struct vendor_ops {
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
 	void (*flush_npt)(struct vcpu *v);
 	void (*dump)(struct vcpu *v);
-	/* Vendor-specific CPUID masking (features we cannot virtualize). */
+	/* Vendor-specific CPUID masking (features we cannot virtualize:
+	 * VMX or SVM itself, the PMU, instructions left off). */
 	void (*cpuid_adjust)(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d);
+	/* The OS's MSR table (include/hv/msr-policy.h): the backend's bitmap
+	 * is built from it and the core's MSR exits follow it (core/msr.c). */
+	const struct msr_policy *msr_policy;
 	/* CR4 as the guest set it (CPUID bits such as OSXSAVE mirror it). */
 	u64 (*guest_cr4)(struct vcpu *v);
 
@@ -108,6 +113,10 @@ int vcpu_hypercall(struct vcpu *v);
 int vcpu_rdmsr(struct vcpu *v, u32 msr);
 int vcpu_wrmsr(struct vcpu *v, u32 msr);
 int vcpu_xsetbv(struct vcpu *v);
+/* A virtualization instruction (or RDPMC) the backend intercepted: the OS
+ * gets `vector` (#UD as with the feature absent, #GP for RDPMC), an MIEE
+ * is ended (vcpu_fatal with info). */
+int vcpu_refused_insn(struct vcpu *v, u8 vector, u64 info);
 /* Nested page fault on gpa; access is NPT_R/W/X of the attempt. */
 int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access);
 /* Port I/O the backend intercepted for the OS: only ports the hypervisor

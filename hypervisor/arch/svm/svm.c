@@ -7,6 +7,7 @@
 #include "vcpu.h"
 #include "x86.h"
 #include "arch/svm/vmcb.h"
+#include "msr_policy.h"
 
 #define EFER_FFXSR BIT(14)
 #define EFER_TCE BIT(15)
@@ -18,7 +19,7 @@ static struct {
 	bool rdpru;
 	bool clear_svmdis;	/* VM_CR.SVMDIS set but not locked */
 	u64 guest_efer_bits;	/* EFER bits a guest WRMSR may set */
-	u8 *msrpm;		/* the OS's: a few MSRs exit */
+	u8 *msrpm;		/* the OS's: from svm_msr_policy */
 	u8 *msrpm_all;		/* isolated contexts: every MSR exits */
 	u8 *iopm_all;		/* isolated contexts: every port exits */
 	u8 *iopm_os;		/* the OS: only the hidden ports exit */
@@ -50,7 +51,7 @@ static int svm_probe(void)
 
 	cpuid(0x80000000, 0, &max, &b, &c, &d);
 	cpuid(0x80000001, 0, &a, &b, &c, &d);
-	if (max < 0x8000000a || !(c & BIT(2))) {
+	if (max < 0x8000000a || !(c & CPUID_80000001_ECX_SVM)) {
 		hv_printf("SVM: CPUID 0x80000001:ECX.SVM is clear: no AMD-V on this CPU (or it is hidden)\n");
 		return -ENOSYS;
 	}
@@ -87,7 +88,7 @@ static int svm_probe(void)
 		return -ENOSYS;
 	}
 	cpuid(0x80000008, 0, &a, &b, &c, &d);
-	svm.rdpru = b & BIT(4);
+	svm.rdpru = b & CPUID_80000008_EBX_RDPRU;
 	if (max >= 0x80000021) {
 		cpuid(0x80000021, 0, &a, &b, &c, &d);
 		if (a & BIT(8))
@@ -99,27 +100,27 @@ static int svm_probe(void)
 	return 0;
 }
 
-/* Intercept reads and writes of one MSR (APM Vol. 2 15.11, Table 15-8):
- * vectors at 0x000, 0x800, 0x1000 for the ranges 0, 0xc0000000 and
- * 0xc0010000; bit 2n is the read, bit 2n+1 the write of MSR n. */
-static void msrpm_intercept(u32 msr)
+/* Counters that could watch an MIEE start off: the OS cannot turn them on
+ * (its MSR table refuses every PMU and IBS MSR, and RDPMC exits). Only
+ * MSRs CPUID says exist are written (APM Vol. 2 13.3). */
+static void svm_pmu_off(void)
 {
-	static const u32 range[3] = { 0, 0xc0000000, 0xc0010000 };
+	u32 a, b, c, d;
 
-	for (int i = 0; i < 3; i++) {
-		if (msr - range[i] < 0x2000) {
-			u32 bit = (msr - range[i]) * 2;
-
-			svm.msrpm[i * 0x800 + bit / 8] |= 3 << (bit % 8);
-			return;
-		}
+	cpuid(0x80000001, 0, &a, &b, &c, &d);
+	if (c & CPUID_80000001_ECX_PERFCTR_CORE)
+		for (u32 msr = MSR_AMD_PERF_CTL0; msr < MSR_AMD_PERF_CTL0 + 12; msr += 2)
+			wrmsr(msr, 0);
+	if (c & CPUID_80000001_ECX_IBS) {
+		wrmsr(MSR_AMD_IBS_FETCH_CTL, 0);
+		wrmsr(MSR_AMD_IBS_OP_CTL, 0);
 	}
-	/* MSRs outside the ranges always exit (APM Vol. 2 15.11). */
 }
 
 static int svm_cpu_enable(void)
 {
 	void *hsave = page_alloc(), *host_state = page_alloc();
+	u32 bad;
 
 	svm.msrpm = palloc_contig(MSRPM_PAGES);
 	svm.msrpm_all = palloc_contig(MSRPM_PAGES);
@@ -128,6 +129,10 @@ static int svm_cpu_enable(void)
 	if (!hsave || !host_state || !svm.msrpm || !svm.msrpm_all || !svm.iopm_all ||
 	    !svm.iopm_os)
 		return -ENOMEM;
+	if (msr_policy_validate(&svm_msr_policy, &bad)) {
+		hv_printf("SVM: the MSR table is malformed at MSR %x\n", bad);
+		return -EINVAL;
+	}
 	/* IOPM (APM Vol. 2 15.10.1): one bit per port. */
 	for (u32 p = HV_HIDDEN_PORT_BASE; p < HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT; p++)
 		svm.iopm_os[p / 8] |= 1 << (p % 8);
@@ -147,13 +152,13 @@ static int svm_cpu_enable(void)
 	svm_host_state_pa = virt_to_phys(host_state);
 	__asm__ __volatile__("vmsave %%rax" : : "a"(svm_host_state_pa) : "memory");
 
-	/* MSR permission map: everything passes through except EFER, which
-	 * we own (the guest's must keep SVME, APM 15.5.1, yet the guest must
-	 * see SVM off), and the SVM control MSRs, which get #GP from the core:
-	 * a guest that moved VM_HSAVE_PA could make VMRUN write over us. */
-	msrpm_intercept(MSR_EFER);
-	for (u32 msr = MSR_VM_CR; msr <= MSR_SVM_KEY; msr++)
-		msrpm_intercept(msr);
+	/* MSR permission map: every MSR exits but the table's PASS
+	 * directions (include/hv/msr-policy.h). EFER exits to svm_efer():
+	 * the guest's must keep SVME (APM 15.5.1), yet the guest must see
+	 * SVM off; the SVM control MSRs get #GP (a guest that moved
+	 * VM_HSAVE_PA could make VMRUN write over us). */
+	svm_msrpm_fill(svm.msrpm);
+	svm_pmu_off();
 	return 0;
 }
 
@@ -219,7 +224,7 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	 * (15.5.1); the other SVM instructions give #UD as if EFER.SVME were
 	 * clear, which is what the guest sees. */
 	c->intercept1 = INTERCEPT1_CPUID | INTERCEPT1_INVD | INTERCEPT1_INVLPGA |
-			INTERCEPT1_MSR_PROT | INTERCEPT1_SHUTDOWN;
+			INTERCEPT1_MSR_PROT | INTERCEPT1_SHUTDOWN | INTERCEPT1_RDPMC;
 	c->intercept2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
 			INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI |
 			INTERCEPT2_SKINIT | (svm.rdpru ? INTERCEPT2_RDPRU : 0);
@@ -396,10 +401,17 @@ static void svm_dump(struct vcpu *v)
 static void svm_cpuid_adjust(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
 	(void)sub;
-	if (leaf == 0x80000001)
-		*c &= ~(u32)BIT(12);		/* SKINIT/STGI: #UD here */
+	if (leaf == 0x80000001) {
+		/* SVM and SKINIT/STGI: #UD here. No PMU for the OS
+		 * (include/hv/msr-policy.h): no extended counters, no IBS. */
+		*c &= ~(u32)(CPUID_80000001_ECX_SVM | CPUID_80000001_ECX_SKINIT |
+			     CPUID_80000001_ECX_IBS | CPUID_80000001_ECX_PERFCTR_CORE |
+			     CPUID_80000001_ECX_PERFCTR_NB | CPUID_80000001_ECX_PERFCTR_LLC);
+	}
+	if (leaf == 0x8000001b || leaf == 0x80000022)
+		*a = *b = *c = *d = 0;		/* IBS features, PerfMonV2 */
 	if (leaf == 0x80000008 && svm.rdpru)
-		*b &= ~(u32)BIT(4);		/* RDPRU: #UD here */
+		*b &= ~(u32)CPUID_80000008_EBX_RDPRU;	/* #UD here */
 	if (leaf == 0x8000000a)
 		*a = *b = *c = *d = 0;		/* SVM features: no SVM */
 }
@@ -567,12 +579,11 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	case SVM_EXIT_INVLPGA: case SVM_EXIT_RDPRU:
 		/* SVM is not exposed to the OS: #UD, as with EFER.SVME
 		 * clear. An MIEE executing one is ended. */
-		if (v->miee) {
-			ret = svm_fatal(v, "SVM instruction in an isolated context", code);
-			break;
-		}
-		svm_inject(v, EXC_UD, false, 0);
-		ret = VCPU_INJECTED;
+		ret = vcpu_refused_insn(v, EXC_UD, code);
+		break;
+	case SVM_EXIT_RDPMC:
+		/* No counters for the OS: #GP, as for a counter that is absent. */
+		ret = vcpu_refused_insn(v, EXC_GP, code);
 		break;
 	default:
 		ret = svm_fatal(v, "unhandled VM exit", code);
@@ -609,6 +620,7 @@ const struct vendor_ops svm_ops = {
 	.dump = svm_dump,
 	.cpuid_adjust = svm_cpuid_adjust,
 	.guest_cr4 = svm_guest_cr4,
+	.msr_policy = &svm_msr_policy,
 	.ctx_switch = svm_ctx_switch,
 	.ctx_free = svm_ctx_free,
 	.inject_nmi = svm_inject_nmi,

@@ -11,6 +11,10 @@
 #define MSR_SMM_CTL 0xc0010116
 #define MSR_VM_HSAVE_PA 0xc0010117
 #define MSR_SVM_KEY 0xc0010118
+/* Performance counters and IBS (APM Vol. 2 13.3), switched off at start. */
+#define MSR_AMD_PERF_CTL0 0xc0010200
+#define MSR_AMD_IBS_FETCH_CTL 0xc0011030
+#define MSR_AMD_IBS_OP_CTL 0xc0011033
 #define VM_CR_LOCK BIT(3)
 #define VM_CR_SVMDIS BIT(4)
 
@@ -174,6 +178,7 @@ _Static_assert(VMCB_SAVE(dbgctl) == 0x670, "VMCB dbgctl");
 /* Intercept vector 3, VMCB offset 0x00c (APM Vol. 2 Table B-1). */
 #define INTERCEPT1_INTR BIT(0)
 #define INTERCEPT1_NMI BIT(1)
+#define INTERCEPT1_RDPMC BIT(15)
 #define INTERCEPT1_CPUID BIT(18)
 #define INTERCEPT1_INVD BIT(22)
 #define INTERCEPT1_HLT BIT(24)
@@ -225,6 +230,7 @@ enum svm_exit {
 	SVM_EXIT_EXCP_BASE = 0x040,
 	SVM_EXIT_INTR = 0x060,
 	SVM_EXIT_NMI = 0x061,
+	SVM_EXIT_RDPMC = 0x06f,
 	SVM_EXIT_CPUID = 0x072,
 	SVM_EXIT_INVD = 0x076,
 	SVM_EXIT_HLT = 0x078,
@@ -249,6 +255,8 @@ enum svm_exit {
  * three 2 KiB vectors covering three ranges of 8 K MSRs. */
 #define MSRPM_SIZE 8192
 #define MSRPM_PAGES 2
+/* Filled from the policy in include/hv/msr-policy.h (arch/svm/msr_policy.c). */
+void svm_msrpm_fill(u8 *msrpm);
 /* I/O permission map (APM Vol. 2 15.10.1): one bit per port, 12 KiB (the
  * bits past port 0xffff catch multi-byte accesses that wrap). */
 #define IOPM_SIZE 12288

@@ -64,7 +64,7 @@ enum vmcs_field {
 enum vmx_exit {
 	EXIT_EXCEPTION = 0, EXIT_EXT_INTR = 1, EXIT_TRIPLE_FAULT = 2, EXIT_INIT = 3,
 	EXIT_SIPI = 4, EXIT_CPUID = 10, EXIT_GETSEC = 11, EXIT_HLT = 12,
-	EXIT_INVD = 13, EXIT_VMCALL = 18, EXIT_VMCLEAR = 19, EXIT_VMLAUNCH = 20,
+	EXIT_INVD = 13, EXIT_RDPMC = 15, EXIT_VMCALL = 18, EXIT_VMCLEAR = 19, EXIT_VMLAUNCH = 20,
 	EXIT_VMPTRLD = 21, EXIT_VMPTRST = 22, EXIT_VMREAD = 23, EXIT_VMRESUME = 24,
 	EXIT_VMWRITE = 25, EXIT_VMXOFF = 26, EXIT_VMXON = 27, EXIT_CR_ACCESS = 28,
 	EXIT_IO = 30, EXIT_RDMSR = 31, EXIT_WRMSR = 32, EXIT_BAD_GUEST = 33,
@@ -90,6 +90,11 @@ enum vmx_exit {
 #define MSR_VMX_TRUE_EXIT 0x48f
 #define MSR_VMX_TRUE_ENTRY 0x490
 #define MSR_VMX_LAST 0x491
+
+/* MSR bitmaps (SDM Vol. 3C 25.6.9): one page, filled from the policy in
+ * include/hv/msr-policy.h (arch/vmx/msr_policy.c). */
+#define VMX_MSR_BITMAP_SIZE 4096
+void vmx_msr_bitmap_fill(u8 *bitmap);
 #define VMX_BASIC_TRUE_CTLS BIT(55)
 
 #define FEATURE_CONTROL_LOCK BIT(0)
@@ -100,6 +105,7 @@ enum vmx_exit {
 #define PIN_NMI BIT(3)
 
 /* Primary processor-based controls (SDM Vol. 3C 25.6.2). */
+#define PROC_RDPMC_EXITING BIT(11)
 #define PROC_UNCOND_IO BIT(24)
 #define PROC_USE_IO_BITMAPS BIT(25)
 #define PROC_USE_MSR_BITMAPS BIT(28)

@@ -7,6 +7,7 @@
 #include "x86.h"
 #include "arch/vmx/vmcs.h"
 #include "hv/miee.h"
+#include "msr_policy.h"
 
 struct vmx_vcpu {
 	u64 vmcs_pa;
@@ -22,7 +23,7 @@ static struct {
 	u32 proc2;		/* secondary controls in use */
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u64 vmxon_pa;
-	u8 *msr_bitmap;		/* the OS's: a few MSRs intercepted */
+	u8 *msr_bitmap;		/* the OS's: from vmx_msr_policy */
 	u8 *msr_bitmap_all;	/* isolated contexts: every MSR exits */
 	u8 *io_bitmap;		/* the OS's: A at +0, B at +4096 (hidden ports) */
 	bool next_launch;	/* the context switched to was never entered */
@@ -76,7 +77,7 @@ static int vmx_probe(void)
 	u64 basic;
 
 	cpuid(1, 0, &a, &b, &c, &d);
-	if (!(c & BIT(5))) {
+	if (!(c & CPUID_1_ECX_VMX)) {
 		hv_printf("VMX: CPUID.1:ECX.VMX is clear: no VT-x on this CPU (or it is hidden)\n");
 		return -ENOSYS;
 	}
@@ -111,8 +112,30 @@ static int vmx_probe(void)
 	return 0;
 }
 
+/* Counters and tracing that could watch an MIEE start off: the OS cannot
+ * turn them on (its MSR table refuses every PMU, PT, LBR and DS MSR, and
+ * RDPMC exits), so nothing counts while an MIEE runs. Only MSRs CPUID
+ * says exist are written (SDM Vol. 3B 20.2.2, 33.2.8). */
+static void vmx_pmu_off(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(0, 0, &a, &b, &c, &d);
+	if (a >= 0xa) {
+		u32 max = a;
+
+		cpuid(0xa, 0, &a, &b, &c, &d);
+		if ((a & 0xff) >= 2)
+			wrmsr(MSR_PERF_GLOBAL_CTRL, 0);
+		cpuid(7, 0, &a, &b, &c, &d);
+		if (max >= 0x14 && (b & CPUID_7_EBX_PT))
+			wrmsr(MSR_RTIT_CTL, 0);
+	}
+}
+
 static int vmx_cpu_enable(void)
 {
+	u32 bad;
 	u64 fc = rdmsr(MSR_FEATURE_CONTROL);
 	u32 *region;
 	u8 fail;
@@ -124,6 +147,10 @@ static int vmx_cpu_enable(void)
 	if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
 		hv_printf("VMX: disabled by the firmware (IA32_FEATURE_CONTROL %lx)\n", fc);
 		return -EPERM;
+	}
+	if (msr_policy_validate(&vmx_msr_policy, &bad)) {
+		hv_printf("VMX: the MSR table is malformed at MSR %x\n", bad);
+		return -EINVAL;
 	}
 	write_cr0((read_cr0() | vmx.cr0_fixed0) & vmx.cr0_fixed1);
 	write_cr4((read_cr4() | vmx.cr4_fixed0 | CR4_VMXE) & vmx.cr4_fixed1);
@@ -145,14 +172,10 @@ static int vmx_cpu_enable(void)
 		return -EIO;
 	}
 
-	/* MSR bitmap (SDM 25.6.9): the guest may not see or change VMX
-	 * configuration; everything else runs without exits. */
-	for (u32 msr = MSR_VMX_BASIC; msr <= MSR_VMX_LAST; msr++) {
-		vmx.msr_bitmap[msr / 8] |= 1 << (msr % 8);
-		vmx.msr_bitmap[2048 + msr / 8] |= 1 << (msr % 8);
-	}
-	vmx.msr_bitmap[MSR_FEATURE_CONTROL / 8] |= 1 << (MSR_FEATURE_CONTROL % 8);
-	vmx.msr_bitmap[2048 + MSR_FEATURE_CONTROL / 8] |= 1 << (MSR_FEATURE_CONTROL % 8);
+	/* MSR bitmap (SDM 25.6.9): every MSR exits but the table's PASS
+	 * directions (include/hv/msr-policy.h). */
+	vmx_msr_bitmap_fill(vmx.msr_bitmap);
+	vmx_pmu_off();
 	return 0;
 }
 
@@ -215,7 +238,7 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	if (vmx_ctls(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED,
 		     iso ? PIN_EXT_INTR | PIN_NMI : 0, 0, &pin, "pin-based") ||
 	    vmx_ctls(MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED,
-		     PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
+		     PROC_USE_MSR_BITMAPS | PROC_SECONDARY | PROC_RDPMC_EXITING |
 		     (iso ? PROC_UNCOND_IO : PROC_USE_IO_BITMAPS), 0,
 		     &proc, "processor-based") ||
 	    vmx_ctls(MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT,
@@ -418,27 +441,36 @@ static u64 vmx_guest_cr4(struct vcpu *v)
  * whose secondary control is off. */
 static void vmx_cpuid_adjust(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
-	if (leaf == 1)
-		*c &= ~(u32)BIT(6);			/* SMX: GETSEC is refused */
+	if (leaf == 1) {
+		*c &= ~(u32)(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX);	/* #UD here */
+		/* No PMU for the OS (include/hv/msr-policy.h): no debug
+		 * store, no PERF_CAPABILITIES. */
+		*c &= ~(u32)(CPUID_1_ECX_DTES64 | CPUID_1_ECX_DSCPL | CPUID_1_ECX_PDCM);
+		*d &= ~(u32)CPUID_1_EDX_DS;
+	}
+	if (leaf == 0xa || leaf == 0x14 || leaf == 0x1c)
+		*a = *b = *c = *d = 0;	/* architectural PMU, PT, arch LBR */
 	if (leaf == 7 && sub == 0) {
+		*b &= ~(u32)CPUID_7_EBX_PT;
+		*d &= ~(u32)CPUID_7_EDX_ARCH_LBR;
 		if (!(vmx.proc2 & PROC2_INVPCID))
-			*b &= ~(u32)BIT(10);
-		*c &= ~(u32)BIT(5);			/* WAITPKG: not enabled */
+			*b &= ~(u32)CPUID_7_EBX_INVPCID;
+		*c &= ~(u32)CPUID_7_ECX_WAITPKG;	/* not enabled */
 		if (!(vmx.cr4_fixed1 & CR4_UMIP))
-			*c &= ~(u32)BIT(2);
+			*c &= ~(u32)CPUID_7_ECX_UMIP;
 		if (!(vmx.cr4_fixed1 & CR4_PKE))
-			*c &= ~(u32)BIT(3);
+			*c &= ~(u32)CPUID_7_ECX_PKU;
 		if (!(vmx.cr4_fixed1 & CR4_LA57))
-			*c &= ~(u32)BIT(16);
+			*c &= ~(u32)CPUID_7_ECX_LA57;
 		if (!(vmx.cr4_fixed1 & CR4_CET)) {
-			*c &= ~(u32)BIT(7);		/* CET shadow stacks */
-			*d &= ~(u32)BIT(20);		/* CET IBT */
+			*c &= ~(u32)CPUID_7_ECX_CET_SS;
+			*d &= ~(u32)CPUID_7_EDX_CET_IBT;
 		}
 	}
 	if (leaf == 0xd && sub == 1 && !(vmx.proc2 & PROC2_XSAVES))
-		*a &= ~(u32)BIT(3);
+		*a &= ~(u32)CPUID_D1_EAX_XSAVES;
 	if (leaf == 0x80000001 && !(vmx.proc2 & PROC2_RDTSCP))
-		*d &= ~(u32)BIT(27);
+		*d &= ~(u32)CPUID_80000001_EDX_RDTSCP;
 }
 
 /* SDM Table 28-3: GPR numbering in exit qualifications. */
@@ -585,13 +617,12 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST:
 	case EXIT_VMREAD: case EXIT_VMRESUME: case EXIT_VMWRITE: case EXIT_VMXOFF:
 	case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_VMFUNC:
-		/* VMX is not exposed to the guest. */
-		if (v->miee) {
-			r = vcpu_fatal(v, "VMX instruction in an isolated context", reason);
-			break;
-		}
-		vmx_inject(v, EXC_UD, false, 0);
-		r = VCPU_INJECTED;
+		/* VMX is not exposed to the guest: #UD. */
+		r = vcpu_refused_insn(v, EXC_UD, reason);
+		break;
+	case EXIT_RDPMC:
+		/* No counters for the OS: #GP, as for a counter that is absent. */
+		r = vcpu_refused_insn(v, EXC_GP, reason);
 		break;
 	default:
 		r = vcpu_fatal(v, "unhandled VM exit", reason);
@@ -654,6 +685,7 @@ const struct vendor_ops vmx_ops = {
 	.dump = vmx_dump,
 	.cpuid_adjust = vmx_cpuid_adjust,
 	.guest_cr4 = vmx_guest_cr4,
+	.msr_policy = &vmx_msr_policy,
 	.ctx_switch = vmx_ctx_switch,
 	.ctx_free = vmx_ctx_free,
 	.inject_nmi = vmx_inject_nmi,
