@@ -36,6 +36,10 @@ static int os_hpa_allowed(u64 hpa, u64 size)
 {
 	if (hpa == hv_sink_page && size == PAGE_SIZE)
 		return 1;
+	/* Above the table there is no RAM, only 64-bit BARs (the modern
+	 * virtio disks' are at 0xe000000000 under OVMF): vcpu_npf maps them. */
+	if (hpa >= hv_layout.phys_top)
+		return 1;
 	return frames_hpa_mappable_by_os(&hv_frames, hpa, size);
 }
 

@@ -143,7 +143,14 @@ static unsigned vtd_poll_faults(void *hw)
 					  (unsigned)(hi >> 32) & 0xff);
 			wr32(u, off + 12, 1u << 31);	/* F is write-1-to-clear */
 		}
-		wr32(u, VTD_FSTS, FSTS_PFO);
+		if (rd32(u, VTD_FSTS) & FSTS_PFO) {
+			/* The records were full: at least one fault went
+			 * unrecorded (11.4.9). */
+			found++;
+			if (logged++ < 32)
+				hv_printf("iommu: DMA fault records overflowed: faults lost\n");
+			wr32(u, VTD_FSTS, FSTS_PFO);
+		}
 	}
 	return found;
 }
