@@ -99,7 +99,7 @@ $(GUEST_KSRC)/$(1)/.built: $(shell find $(1) -type f 2>/dev/null) $(shell find i
 endef
 $(foreach d,$(GUEST_KMOD_DIRS),$(eval $(call guest_kmod_rule,$(d))))
 
-$(GUEST_OUT)/initramfs.cpio.gz: $(GUEST_OUT)/manifest guest/init guest/run-all guest/miee-test-lib.sh guest/mkinitramfs \
+$(GUEST_OUT)/initramfs.cpio.gz: $(GUEST_OUT)/manifest guest/init guest/run-all guest/miee-test-lib.sh guest/scratch-disk.sh guest/mkinitramfs \
 		$(GUEST_BINS) $(GUEST_TEST_BINS) $(GUEST_KMOD_STAMPS) $(GUEST_TEST_SRCS) /bin/busybox
 	@echo "  GEN     $@"
 	@GUEST_BINS='$(GUEST_BINS)' GUEST_DYNBINS='$(GUEST_DYNBINS)' GUEST_EXTRA_KOS='$(GUEST_EXTRA_KOS)' GUEST_TESTS='$(GUEST_TEST_BINS)' GUEST_TSRCS='$(GUEST_TEST_SRCS)' \

@@ -53,10 +53,11 @@ int main(int argc, char **argv)
 		r = hvc_call(kind, &h);
 		if (r)
 			goto fail;
-		printf("launch flags 0x%llx: tpm %s, drtm %s, parameters %s: %s\n",
+		printf("launch flags 0x%llx: tpm %s, drtm %s, parameters %s, dma protection %s: %s\n",
 		       (unsigned long long)h.rbx, h.rbx & HV_LAUNCH_TPM ? "yes" : "no",
 		       h.rbx & HV_LAUNCH_DRTM ? "yes" : "no",
 		       h.rbx & HV_LAUNCH_PARAMS ? "measured" : "not measured",
+		       h.rbx & HV_LAUNCH_DMA ? "on" : "NONE",
 		       h.rbx & HV_LAUNCH_ATTESTABLE ? "attestable" : "NOT attestable");
 		return 0;
 	}

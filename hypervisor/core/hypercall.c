@@ -6,6 +6,7 @@
 #include "miee.h"
 #include "core/frames.h"
 #include "utpm/utpm.h"
+#include "iommu/iommu.h"
 
 extern struct frame_table hv_frames;
 #include "vcpu.h"
@@ -66,6 +67,16 @@ static int hc_utpm_root_pubkey(struct vcpu *v)
 	return copy_to_os(v->regs->rbx, pub, sizeof(pub));
 }
 
+static int hc_iommu_info(struct vcpu *v)
+{
+	v->regs->rcx = iommu_poll_faults();
+	v->regs->rbx = hv_iommu.active;
+	v->regs->rdx = hv_iommu.active ? hv_iommu.ops->root_pa(hv_iommu.hw) : 0;
+	v->regs->rsi = hv_iommu.active ? dmapt_root_pa(&hv_iommu.pt) : 0;
+	v->regs->rdi = hv_iommu.flushes;
+	return HVE_OK;
+}
+
 typedef int (*hc_fn)(struct vcpu *v);
 
 static const hc_fn hc_table[] = {
@@ -75,6 +86,7 @@ static const hc_fn hc_table[] = {
 	[HC_MEMINFO] = hc_meminfo,
 	[HC_LAUNCH_INFO] = hc_launch_info,
 	[HC_UTPM_ROOT_PUBKEY] = hc_utpm_root_pubkey,
+	[HC_IOMMU_INFO] = hc_iommu_info,
 };
 
 int vcpu_hypercall(struct vcpu *v)

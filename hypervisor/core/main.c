@@ -7,6 +7,7 @@
 #include "measure.h"
 #include "miee.h"
 #include "fpu.h"
+#include "iommu/iommu.h"
 #include "vcpu.h"
 #include "x86.h"
 
@@ -117,6 +118,7 @@ static void setup_frames(const struct bootinfo *bi)
 	/* TPM TIS localities 1-4 (PTP 6.5.2) are the hypervisor's and the
 	 * DRTM's: the OS keeps locality 0 only, TPM present or not. */
 	frames_set_range(&hv_frames, TPM_TIS_BASE + PAGE_SIZE, 4 * PAGE_SIZE, FRAME_HV);
+	iommu_hide_mmio(&hv_frames);	/* the IOMMU's registers */
 	/* Above the table (all RAM, the image, the pool and every MMIO range
 	 * the hypervisor hides lie below phys_top) up to the physical address
 	 * width, there is only MMIO: the OS's 64-bit BARs. */
@@ -212,11 +214,13 @@ void hv_main(struct bootinfo *bi)
 		panic("this CPU cannot run the %s backend (%d); see the messages above",
 		      ops->name, err);
 
+	iommu_probe(bi);	/* finds the DMAR and hides it from the OS */
 	setup_frames(bi);
 	hv_sink_page = (u64)page_alloc();
 	if (!hv_sink_page)
 		panic("no memory for the sink page");
 	build_os_npt(ops);
+	iommu_enable();		/* DMA remapping on before the OS runs */
 	/* Before the modules move: their digests go into PCR 18. */
 	measure_launch(bi);
 	linux_prepare(bi, &init);

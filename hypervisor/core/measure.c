@@ -159,6 +159,21 @@ void measure_launch(const struct bootinfo *bi)
 			  PCR_PARAMS, err, rc);
 		goto out;
 	}
+	/* The DMA protection of this launch, a second PCR 18 event, so a
+	 * verifier can refuse a launch without it (docs/drtm.md). */
+	{
+		const char *dma = hv_launch_flags & HV_LAUNCH_DMA ? "hv-dma-protection: iommu" :
+				  "hv-dma-protection: none";
+
+		sha256(dma, strlen(dma) + 1, params);
+		print_digest("measure: DMA protection event", params);
+		err = tpm_pcr_extend_sha256(&hv_tpm, PCR_PARAMS, params, &rc);
+	}
+	if (err) {
+		hv_printf("measure: extending PCR %d failed (%d, rc %x): unattestable\n",
+			  PCR_PARAMS, err, rc);
+		goto out;
+	}
 	hv_launch_flags |= HV_LAUNCH_PARAMS;
 	if (measure_root_key(true))
 		goto out;

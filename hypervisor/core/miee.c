@@ -8,6 +8,7 @@
 #include "crypto/sha256.h"
 #include "crypto/drbg.h"
 #include "crypto/util.h"
+#include "iommu/iommu.h"
 #include "utpm/utpm.h"
 #include "measure.h"
 #include "fpu.h"
@@ -178,11 +179,15 @@ static void add_rollback(struct miee *m, u32 n)
 
 		npt_unmap(&m->npt, p->offset, PAGE_SIZE);
 		frames_reclaim(&hv_frames, p->frame >> PAGE_SHIFT, m->id);
-		if (!(p->flags & MIEE_P_SHARED))
+		if (!(p->flags & MIEE_P_SHARED)) {
 			npt_map(hv_os_npt, p->frame, p->frame, PAGE_SIZE,
 				NPT_R | NPT_W | NPT_X, NPT_MT_WB);
+			iommu_frame_restore(p->frame >> PAGE_SHIFT);
+		}
 	}
 	os_vcpu->ops->flush_npt(os_vcpu);
+	if (iommu_sync())
+		panic("miee %u: IOMMU flush failed", m->id);
 }
 
 /* W^X: a private page is writable and executable at once only when it is
@@ -245,6 +250,8 @@ static int miee_add(struct vcpu *v)
 				  shared ? FRAME_SHARED : FRAME_MIEE, m->id);
 		if (!err && !shared)
 			err = npt_unmap(hv_os_npt, p->frame, PAGE_SIZE);
+		if (!err && !shared)	/* and from devices (docs/iommu.md) */
+			iommu_frame_remove(p->frame >> PAGE_SHIFT);
 		if (!err)
 			err = npt_map(&m->npt, p->offset, p->frame, PAGE_SIZE,
 				      perms_of(p->flags) & (shared ? (NPT_R | NPT_W) : ~0u),
@@ -258,6 +265,10 @@ static int miee_add(struct vcpu *v)
 		}
 	}
 	os_vcpu->ops->flush_npt(os_vcpu);
+	/* No device may write a frame after it is measured: IOTLB and
+	 * context caches are flushed before the contents are read. */
+	if (iommu_sync())
+		panic("miee %u: IOMMU flush failed", m->id);
 	meas = m->meas;
 	for (i = 0; i < n; i++) {
 		const struct miee_page *p = &add_buf[i];
@@ -383,8 +394,12 @@ static int miee_destroy(struct vcpu *v)
 		    npt_map(hv_os_npt, p->frame, p->frame, PAGE_SIZE, NPT_R | NPT_W | NPT_X,
 			    NPT_MT_WB))
 			panic("miee %u: cannot give frame %lx back to the OS", m->id, p->frame);
+		if (!(p->flags & MIEE_P_SHARED))	/* scrubbed: devices may have it */
+			iommu_frame_restore(p->frame >> PAGE_SHIFT);
 	}
 	os_vcpu->ops->flush_npt(os_vcpu);
+	if (iommu_sync())
+		panic("miee %u: IOMMU flush failed", m->id);
 	free_miee(m);
 	return 0;
 }

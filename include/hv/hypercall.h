@@ -30,6 +30,12 @@
 
 #define HC_LAUNCH_INFO 0x04	/* out: RBX = HV_LAUNCH_* flags */
 
+/* CPL 0: polls the IOMMU's fault records (the hypervisor logs each).  Out:
+ * RBX = 1 if DMA remapping is on, RCX = DMA faults seen so far, RDX = the
+ * unit's root table, RSI = the DMA page tables' top level (physical; for
+ * the attack tests, docs/iommu.md), RDI = IOTLB flushes so far. */
+#define HC_IOMMU_INFO 0x40
+
 #define HC_USER_ALLOWED(nr) ((nr) == HC_VERSION || (nr) == HC_PING || (nr) == HC_LAUNCH_INFO)
 
 /* HC_LAUNCH_INFO flags: what this launch can prove (docs/drtm.md). */
@@ -38,6 +44,7 @@
 #define HV_LAUNCH_PARAMS (1u << 2)	/* launch parameters extended into PCR 18 */
 #define HV_LAUNCH_ATTESTABLE (1u << 3)	/* all the others: attestation may proceed */
 #define HV_LAUNCH_KEYBOUND (1u << 4)	/* uTPM root key hash extended into PCR 19 */
+#define HV_LAUNCH_DMA (1u << 5)		/* IOMMU on: devices cannot reach HV/MIEE memory */
 
 #define HV_BACKEND_VMX 1
 #define HV_BACKEND_SVM 2

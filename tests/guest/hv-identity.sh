@@ -21,9 +21,10 @@ esac
 hvctl detect
 # Bochs has no TPM: the launch must say it is not attestable (fail closed).
 if [ "$1" = bochs ]; then
-	hvctl launch | grep -q 'tpm no, .*NOT attestable'
+	# and no IOMMU (i440fx, no DMAR): no DMA protection, said so.
+	hvctl launch | grep -q 'tpm no, .*dma protection NONE: NOT attestable'
 fi
 # QEMU boots through the measured launch: it must say attestable.
 if [ "$1" = qemu ]; then
-	hvctl launch | grep -q 'tpm yes, drtm yes, parameters measured: attestable$'
+	hvctl launch | grep -q 'tpm yes, drtm yes, parameters measured, dma protection on: attestable$'
 fi

@@ -51,8 +51,13 @@ uefi_parts() {
 	has_out "-tpmdev emulator,id=tpm0"
 	has_out "-device tpm-tis,tpmdev=tpm0"
 	has_out "/esp.img"
-	has_out "-device virtio-blk-pci,drive=esp,bootindex=1"
+	has_out "-device virtio-blk-pci,drive=esp,bootindex=1,disable-legacy=on,iommu_platform=on"
 	lacks_out "-cdrom"
+	# The IOMMU, first of the PCI devices, and the DMA tests' scratch disk.
+	has_out "-machine q35 "
+	grep -qE -- '-machine q35 .*-device intel-iommu,intremap=off .*-device virtio-blk-pci' "$TMP/out" ||
+		fail "$CASE: intel-iommu missing or not before the virtio disks"
+	has_out "serial=hvscratch,disable-legacy=on,iommu_platform=on"
 }
 tcg_svm() {
 	has_out "-accel tcg -cpu qemu64,+svm,+npt"
@@ -65,6 +70,8 @@ CASE="no /dev/kvm"
 fake_host "$H" AuthenticAMD
 dry "$H"; want_rc 0; decision tcg 'no /dev/kvm' svm; tcg_svm; uefi_parts
 dry "$H" --no-hypervisor; want_rc 0; decision tcg 'no /dev/kvm' none; has_out "-kernel "
+# The positive control of the DMA tests: the same scratch disk, no IOMMU.
+lacks_out "intel-iommu"; has_out "serial=hvscratch"
 dry "$H" --emulator kvm; want_rc 2; has_err 'no /dev/kvm'
 [ ! -s "$TMP/out" ] || fail "$CASE: --emulator kvm printed a command line"
 

@@ -19,7 +19,7 @@ pcr_of_boot() {
 
 pcr_of_boot
 [ "$PCR" = "$want" ] || fail "PCR 17 in the guest is $PCR, the build expects $want"
-grep -q 'drtm yes, parameters measured: attestable' "$TMP/out" ||
+grep -q 'drtm yes, parameters measured, dma protection on: attestable' "$TMP/out" ||
 	fail "the hypervisor does not report an attestable launch"
 echo "ok: PCR 17 = reference $want"
 
