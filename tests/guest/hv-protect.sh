@@ -5,6 +5,8 @@
 # log the blocked accesses and keep answering, and the guest keeps running.
 # The ranges it attacks come from HC_MEMINFO, the code under test: they are
 # cross-checked with the memory map Linux was given (both reserved there).
+# The hypervisor's own log of the blocked reads is on the serial console,
+# out of the guest's reach: tests/harness/hv-blocked-log.sh checks it.
 # in_reserved BASE SIZE (hex without 0x): [BASE, BASE+SIZE) lies inside one
 # "Reserved" entry of the firmware memory map the kernel was given
 # (/sys/firmware/memmap: the e820 the hypervisor built, its memory reserved).
