@@ -7,14 +7,15 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) -DHV_HOST_TEST \
 	-Ihypervisor/include -Ihypervisor -Iinclude
 
-.PHONY: all help deps unit unit-build test guest-tests run bench clean guest hv
-all: hv guest unit-build
+.PHONY: all help deps unit unit-build test guest-tests run bench clean guest hv fuzz
+all: hv guest unit-build fuzz-build
 
 help:
 	@echo "make            build the hypervisor, the guest image and the unit tests"
 	@echo "make run        boot the hypervisor with the Linux guest, run and attest a PAL"
 	@echo "make test       host unit tests and in-guest tests; ends with 'N passed, N failed'"
 	@echo "make unit       host unit tests only (cmocka, ASan+UBSan)"
+	@echo "make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 60) each"
 	@echo "make guest-tests  in-guest tests only (boots the emulators)"
 	@echo "make bench      benchmarks that print figures"
 	@echo "make deps       install the Debian packages the project needs"
@@ -76,6 +77,7 @@ include hypervisor/build.mk
 include guest/build.mk
 -include $(wildcard hypervisor/efi/build.mk qemu-scripts/build.mk attest/build.mk)
 -include $(wildcard tools/attest-agent/build.mk attest/verify.mk)
+include tests/fuzz/build.mk
 # Those fragments add their outputs to EXTRA_ALL.
 all: $(EXTRA_ALL)
 

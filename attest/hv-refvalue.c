@@ -7,7 +7,8 @@
  *
  * The measured image is what the loader places in memory: every PT_LOAD
  * segment at its physical address, .bss zeroed, from the image header's
- * image_start to image_end (include/hv/bootinfo.h). */
+ * image_start to image_end (include/hv/bootinfo.h), which must reach the
+ * last loaded byte. */
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -49,7 +50,7 @@ static unsigned char *read_file(const char *path, size_t *len)
 /* Lay out the PT_LOAD segments as the loader does; NULL with *err set on a
  * malformed file. */
 static unsigned char *load_image(const unsigned char *f, size_t flen, uint64_t *base,
-				 uint64_t *size, const char **err)
+				 uint64_t *size, uint64_t *loaded_end, const char **err)
 {
 	const Elf64_Ehdr *eh = (const void *)f;
 	uint64_t lo = UINT64_MAX, hi = 0;
@@ -87,6 +88,7 @@ static unsigned char *load_image(const unsigned char *f, size_t flen, uint64_t *
 			*err = "no loadable segment, or the image is too large";
 			if (lo >= hi || hi - lo > MAX_IMAGE)
 				return NULL;
+			*loaded_end = hi;
 			/* The image ends page-aligned after .bss (hv.ld). */
 			hi = lo + ((hi - lo + 4095) & ~4095ull);
 			img = calloc(1, hi - lo);
@@ -104,7 +106,7 @@ int main(int argc, char **argv)
 {
 	unsigned char *file, *img, digest[32], pcr[32], buf[64] = { 0 };
 	const struct hv_image_header *hdr = NULL;
-	uint64_t base, size, off;
+	uint64_t base, size, off, loaded_end = 0;
 	const char *err;
 	size_t flen;
 
@@ -113,7 +115,7 @@ int main(int argc, char **argv)
 	file = read_file(argv[2], &flen);
 	if (!file)
 		return die(argv[2], "cannot read (missing, empty or over 64 MiB)");
-	img = load_image(file, flen, &base, &size, &err);
+	img = load_image(file, flen, &base, &size, &loaded_end, &err);
 	if (!img)
 		return die(argv[2], err);
 	for (off = 0; off + sizeof(*hdr) <= size && off < 32768; off += 8) {
@@ -127,6 +129,10 @@ int main(int argc, char **argv)
 	if (!hdr || hdr->image_start != base || hdr->image_end <= hdr->image_start ||
 	    hdr->image_end - hdr->image_start > size)
 		return die(argv[2], "no valid hypervisor image header in the first 32 KiB");
+	/* What is measured must hold every byte the loader places: a header
+	 * whose range stops short would leave code or data unmeasured. */
+	if (hdr->image_end < loaded_end)
+		return die(argv[2], "the image header's range ends before the last loaded byte");
 	SHA256(img, hdr->image_end - hdr->image_start, digest);
 	memcpy(buf + 32, digest, 32);
 	SHA256(buf, sizeof(buf), pcr);

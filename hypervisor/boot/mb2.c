@@ -2,34 +2,9 @@
  * struct bootinfo (multiboot2 spec 3.6) and enter hv_main(). 64-bit, early. */
 #include "hv.h"
 #include "console.h"
+#include "mb2.h"
 
 #define MB2_BOOT_MAGIC 0x36d76289
-#define MB2_TAG_END 0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_MODULE 3
-#define MB2_TAG_MMAP 6
-
-struct mb2_tag {
-	u32 type;
-	u32 size;
-};
-
-struct mb2_module {
-	struct mb2_tag tag;
-	u32 start, end;
-	char string[];
-};
-
-struct mb2_mmap {
-	struct mb2_tag tag;
-	u32 entry_size, entry_version;
-	u8 entries[];
-};
-
-struct mb2_mmap_entry {
-	u64 base, len;
-	u32 type, reserved;
-};
 
 static struct bootinfo mb2_bootinfo;
 
@@ -64,7 +39,7 @@ void mb2_main(u32 magic, u32 info)
 {
 	struct bootinfo *bi = &mb2_bootinfo;
 	const u8 *p = (const u8 *)(u64)info;
-	u32 total;
+	const char *why;
 
 	console_init();
 	if (magic != MB2_BOOT_MAGIC)
@@ -74,40 +49,9 @@ void mb2_main(u32 magic, u32 info)
 	bi->image_base = (u64)__hv_start;
 	bi->image_size = (u64)__hv_end - (u64)__hv_start;
 
-	total = *(const u32 *)p;
-	for (u32 off = 8; off + 8 <= total;) {
-		const struct mb2_tag *t = (const void *)(p + off);
-
-		if (t->type == MB2_TAG_END || t->size < 8)
-			break;
-		if (t->type == MB2_TAG_CMDLINE) {
-			strlcpy(bi->cmdline, (const char *)(t + 1), sizeof(bi->cmdline));
-		} else if (t->type == MB2_TAG_MODULE) {
-			const struct mb2_module *m = (const void *)t;
-			struct bootinfo_mod *bm;
-
-			if (bi->n_mods >= BOOTINFO_MAX_MODS)
-				panic("more than %d multiboot2 modules", BOOTINFO_MAX_MODS);
-			bm = &bi->mods[bi->n_mods++];
-			bm->base = m->start;
-			bm->len = m->end - m->start;
-			strlcpy(bm->string, m->string, sizeof(bm->string));
-		} else if (t->type == MB2_TAG_MMAP) {
-			const struct mb2_mmap *m = (const void *)t;
-
-			for (u32 e = 16; e + m->entry_size <= t->size; e += m->entry_size) {
-				const struct mb2_mmap_entry *me = (const void *)((const u8 *)m + e);
-
-				if (bi->n_mem >= BOOTINFO_MAX_MEM)
-					panic("memory map has more than %d entries", BOOTINFO_MAX_MEM);
-				bi->mem[bi->n_mem].base = me->base;
-				bi->mem[bi->n_mem].len = me->len;
-				bi->mem[bi->n_mem].type = me->type;
-				bi->n_mem++;
-			}
-		}
-		off += (t->size + 7) & ~7u;
-	}
+	/* GRUB gives no bound but total_size itself. */
+	if (mb2_parse(p, *(const u32 *)p, bi, &why))
+		panic("multiboot2 information: %s", why);
 	bi->rsdp = find_rsdp();
 	hv_main(bi);
 }

@@ -23,37 +23,19 @@
 #define BP_EXT_CMD_LINE_PTR 0x0c8
 #define BP_E820_ENTRIES 0x1e8
 #define HDR_SETUP_SECTS 0x1f1
-#define HDR_BOOT_FLAG 0x1fe
-#define HDR_JUMP 0x200
-#define HDR_MAGIC 0x202
-#define HDR_VERSION 0x206
 #define HDR_TYPE_OF_LOADER 0x210
 #define HDR_LOADFLAGS 0x211
 #define HDR_RAMDISK_IMAGE 0x218
 #define HDR_RAMDISK_SIZE 0x21c
 #define HDR_CMD_LINE_PTR 0x228
-#define HDR_INITRD_ADDR_MAX 0x22c
-#define HDR_KERNEL_ALIGNMENT 0x230
-#define HDR_RELOCATABLE 0x234
-#define HDR_XLOADFLAGS 0x236
-#define HDR_CMDLINE_SIZE 0x238
-#define HDR_PREF_ADDRESS 0x258
-#define HDR_INIT_SIZE 0x260
 #define BP_E820_TABLE 0x2d0
 #define BP_E820_MAX 128
-
-#define XLF_KERNEL_64 BIT(0)
 
 struct e820_entry {
 	u64 addr, size;
 	u32 type;
 } __attribute__((packed));
 _Static_assert(sizeof(struct e820_entry) == 20, "boot_params e820 entry");
-
-#define RD8(p, o) (*(const u8 *)((p) + (o)))
-#define RD16(p, o) (*(const u16 *)((p) + (o)))
-#define RD32(p, o) (*(const u32 *)((p) + (o)))
-#define RD64(p, o) (*(const u64 *)((p) + (o)))
 
 static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
 {
@@ -138,23 +120,16 @@ int linux_prepare(const struct bootinfo *bi, struct vcpu_init_state *s)
 	const struct bootinfo_mod *km = &bi->mods[BOOTINFO_MOD_KERNEL];
 	const u8 *k = (const u8 *)km->base;
 	u8 *bp = (u8 *)GUEST_BOOT_PARAMS;
-	u64 setup_size, load, init_size, initrd = 0, initrd_len = 0, pml4;
-	const char *cmd;
-	u32 hdr_end;
+	struct linux_kernel lk;
+	u64 load, init_size, initrd = 0, initrd_len = 0, pml4;
+	const char *cmd, *why;
 
 	if (bi->n_mods < 1)
 		panic("no guest kernel: give it as the first module");
-	if (km->len < 0x1000 || RD16(k, HDR_BOOT_FLAG) != 0xaa55 ||
-	    RD32(k, HDR_MAGIC) != 0x53726448 /* "HdrS" */)
-		panic("module 0 is not a Linux bzImage");
-	if (RD16(k, HDR_VERSION) < 0x020c || !(RD16(k, HDR_XLOADFLAGS) & XLF_KERNEL_64))
-		panic("the kernel lacks the 64-bit boot protocol (version %x)",
-		      RD16(k, HDR_VERSION));
-	setup_size = ((u64)(RD8(k, HDR_SETUP_SECTS) ? RD8(k, HDR_SETUP_SECTS) : 4) + 1) * 512;
-	load = RD64(k, HDR_PREF_ADDRESS);
-	init_size = RD32(k, HDR_INIT_SIZE);
-	if (load & (RD32(k, HDR_KERNEL_ALIGNMENT) - 1) || setup_size >= km->len)
-		panic("bad kernel header (pref_address %lx)", load);
+	if (linux_parse_header(k, km->len, &lk, &why))
+		panic("module 0: %s", why);
+	load = lk.load;
+	init_size = lk.init_size;
 	if (hv_owns(load, init_size) || !bootinfo_is_ram(bi, load, init_size))
 		panic("kernel load range %lx+%lx is not free RAM", load, init_size);
 
@@ -162,7 +137,7 @@ int linux_prepare(const struct bootinfo *bi, struct vcpu_init_state *s)
 	if (bi->n_mods > BOOTINFO_MOD_INITRD) {
 		const struct bootinfo_mod *im = &bi->mods[BOOTINFO_MOD_INITRD];
 		const u64 avoid[2][2] = { { load, init_size }, { km->base, km->len } };
-		u64 limit = (u64)RD32(k, HDR_INITRD_ADDR_MAX) + 1;
+		u64 limit = lk.initrd_limit;
 
 		initrd_len = im->len;
 		initrd = find_high(bi, initrd_len, limit, avoid, 2);
@@ -170,12 +145,11 @@ int linux_prepare(const struct bootinfo *bi, struct vcpu_init_state *s)
 			panic("no room below %lx for a %lx-byte initrd", limit, initrd_len);
 		memmove((void *)initrd, (const void *)im->base, initrd_len);
 	}
-	memmove((void *)load, k + setup_size, km->len - setup_size);
+	memmove((void *)load, k + lk.setup_size, lk.code_size);
 
 	/* boot_params: zeroed, then the kernel's own setup header. */
-	hdr_end = 0x202 + RD8(k, HDR_JUMP + 1);
 	memset(bp, 0, PAGE_SIZE);
-	memcpy(bp + HDR_SETUP_SECTS, k + HDR_SETUP_SECTS, hdr_end - HDR_SETUP_SECTS);
+	memcpy(bp + HDR_SETUP_SECTS, k + HDR_SETUP_SECTS, lk.hdr_end - HDR_SETUP_SECTS);
 	*(u8 *)(bp + HDR_TYPE_OF_LOADER) = 0xff;
 	*(u8 *)(bp + HDR_LOADFLAGS) |= 0x01;	/* LOADED_HIGH */
 	cmd = km->string;
@@ -183,7 +157,7 @@ int linux_prepare(const struct bootinfo *bi, struct vcpu_init_state *s)
 		cmd++;
 	while (*cmd == ' ')
 		cmd++;
-	if (strlen(cmd) >= GUEST_CMDLINE_MAX || strlen(cmd) > RD32(k, HDR_CMDLINE_SIZE))
+	if (strlen(cmd) >= GUEST_CMDLINE_MAX || strlen(cmd) > lk.cmdline_max)
 		panic("guest command line too long");
 	strlcpy((char *)GUEST_CMDLINE, cmd, GUEST_CMDLINE_MAX);
 	*(u32 *)(bp + HDR_CMD_LINE_PTR) = GUEST_CMDLINE;

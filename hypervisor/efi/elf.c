@@ -37,6 +37,8 @@ static const struct elf64_phdr *phdr(const void *file, unsigned i)
  * x86-64 ET_EXEC whose PT_LOAD segments run where they are loaded
  * (p_vaddr == p_paddr, identity-mapped), lie inside the file, do not
  * overlap, and fit in [LDR_HV_MIN, LDR_HV_MAX) within LDR_HV_MAX_SIZE.
+ * The program header table must be 8-byte aligned in the file (its fields
+ * are read in place; the file buffer is 8-byte aligned).
  * Prints what is wrong; returns 0 or -1.
  */
 int elf_check(const void *file, u64 size, struct ldr_elf *out)
@@ -60,15 +62,23 @@ int elf_check(const void *file, u64 size, struct ldr_elf *out)
 		return -1;
 	}
 	if (eh->phentsize != sizeof(struct elf64_phdr) || !eh->phnum ||
-	    eh->phoff > size || (size - eh->phoff) / sizeof(struct elf64_phdr) < eh->phnum) {
+	    (eh->phoff & 7) || eh->phoff > size || (size - eh->phoff) / sizeof(struct elf64_phdr) < eh->phnum) {
 		lprintf("hypervisor: bad program header table\n");
 		return -1;
 	}
 	for (unsigned i = 0; i < eh->phnum; i++) {
 		const struct elf64_phdr *ph = phdr(file, i);
 
-		if (ph->type != PT_LOAD || !ph->memsz)
+		if (ph->type != PT_LOAD)
 			continue;
+		if (!ph->memsz) {
+			/* Nothing to load, but file bytes for nowhere: malformed. */
+			if (ph->filesz) {
+				lprintf("hypervisor: segment %u has file bytes but no memory size\n", i);
+				return -1;
+			}
+			continue;
+		}
 		nload++;
 		if (ph->filesz > ph->memsz || ph->offset > size || size - ph->offset < ph->filesz) {
 			lprintf("hypervisor: segment %u lies outside the file\n", i);
@@ -123,7 +133,8 @@ void elf_copy(const void *file, const struct ldr_elf *e)
 	for (unsigned i = 0; i < eh->phnum; i++) {
 		const struct elf64_phdr *ph = phdr(file, i);
 
-		if (ph->type == PT_LOAD && ph->filesz)
+		/* Exactly the segments elf_check() checked. */
+		if (ph->type == PT_LOAD && ph->memsz && ph->filesz)
 			memcpy((void *)ph->paddr, (const u8 *)file + ph->offset, ph->filesz);
 	}
 }

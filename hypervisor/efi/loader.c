@@ -5,7 +5,6 @@
 #include "drtm.h"
 #include "memmap.h"
 
-#define CFG_PATH "\\hv\\loader.cfg"
 #define CFG_MAX (64 * 1024)
 #define FILE_MAX (1ul << 30)		/* no single file above 1 GiB */
 #define READ_CHUNK (4 * LDR_MIB)
@@ -70,32 +69,7 @@ static EFI_GUID acpi10_guid = ACPI_TABLE_GUID;
 
 /* ---- configuration (\hv\loader.cfg) */
 
-struct ldr_cfg {
-	char hv[BOOTINFO_CMDLINE];
-	char kernel[BOOTINFO_CMDLINE];
-	char initrd[BOOTINFO_CMDLINE];
-	char cmdline[BOOTINFO_CMDLINE];
-	char hv_cmdline[BOOTINFO_CMDLINE];
-};
-
 static struct ldr_cfg cfg;
-
-static const struct cfg_key {
-	const char *name;
-	char *dst;
-	int required;
-	int path;
-} cfg_keys[] = {
-	{ "hypervisor", cfg.hv, 1, 1 },
-	{ "kernel", cfg.kernel, 1, 1 },
-	{ "initrd", cfg.initrd, 0, 1 },
-	{ "cmdline", cfg.cmdline, 0, 0 },
-	{ "hv_cmdline", cfg.hv_cmdline, 0, 0 },
-};
-#define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
-
-/* Module 0's string is "vmlinuz <cmdline>"; the hypervisor skips the word. */
-#define KERNEL_WORD "vmlinuz"
 
 /* ---- allocations, undone when the loader returns to the firmware */
 
@@ -300,99 +274,6 @@ out:
 	return st;
 }
 
-/* ---- configuration parsing */
-
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* Lines "key=value"; blank lines and lines starting with '#' are skipped;
- * spaces around keys and values are dropped. Unknown keys are errors. */
-static EFI_STATUS cfg_parse(char *text, u64 size)
-{
-	unsigned line = 0, seen = 0;
-	char *p = text, *end = text + size;
-
-	memset(&cfg, 0, sizeof(cfg));
-	while (p < end) {
-		char *eol = p, *key, *val, *e;
-		const struct cfg_key *k = NULL;
-		UINTN vlen;
-
-		line++;
-		while (eol < end && *eol != '\n')
-			eol++;
-		e = eol;
-		if (e > p && e[-1] == '\r')
-			e--;
-		while (p < e && is_space(*p))
-			p++;
-		while (e > p && is_space(e[-1]))
-			e--;
-		key = p;
-		if (p == e || *p == '#')
-			goto next;
-		for (char *c = p; c < e; c++) {
-			if ((u8)*c < 0x20 && *c != '\t') {
-				lerror(EFI_INVALID_PARAMETER, CFG_PATH " line %u: control character", line);
-				return EFI_INVALID_PARAMETER;
-			}
-		}
-		while (p < e && *p != '=')
-			p++;
-		if (p == e) {
-			lerror(EFI_INVALID_PARAMETER, CFG_PATH " line %u: no '=' (want key=value)", line);
-			return EFI_INVALID_PARAMETER;
-		}
-		val = p + 1;
-		while (p > key && is_space(p[-1]))
-			p--;
-		*p = 0;
-		while (val < e && is_space(*val))
-			val++;
-		vlen = (UINTN)(e - val);
-		for (unsigned i = 0; i < NKEYS; i++)
-			if (!memcmp(key, cfg_keys[i].name, strlen(cfg_keys[i].name) + 1))
-				k = &cfg_keys[i];
-		if (!k) {
-			lerror(EFI_INVALID_PARAMETER, CFG_PATH " line %u: unknown key '%s'", line, key);
-			return EFI_INVALID_PARAMETER;
-		}
-		if (seen & (1u << (k - cfg_keys))) {
-			lerror(EFI_INVALID_PARAMETER, CFG_PATH " line %u: '%s' given twice", line, key);
-			return EFI_INVALID_PARAMETER;
-		}
-		if (vlen >= BOOTINFO_CMDLINE) {
-			lerror(EFI_INVALID_PARAMETER, CFG_PATH " line %u: '%s' longer than %u bytes",
-			       line, key, BOOTINFO_CMDLINE - 1);
-			return EFI_INVALID_PARAMETER;
-		}
-		if (k->path && (vlen < 2 || (val[0] != '\\' && val[0] != '/'))) {
-			lerror(EFI_INVALID_PARAMETER, CFG_PATH " line %u: '%s' wants an absolute "
-			       "path on this volume, like \\hv\\file", line, key);
-			return EFI_INVALID_PARAMETER;
-		}
-		memcpy(k->dst, val, vlen);
-		k->dst[vlen] = 0;
-		seen |= 1u << (k - cfg_keys);
-next:
-		p = eol + 1;
-	}
-	for (unsigned i = 0; i < NKEYS; i++) {
-		if (cfg_keys[i].required && !(seen & (1u << i))) {
-			lerror(EFI_NOT_FOUND, CFG_PATH ": no '%s=' line", cfg_keys[i].name);
-			return EFI_NOT_FOUND;
-		}
-	}
-	if (strlen(KERNEL_WORD) + 1 + strlen(cfg.cmdline) >= BOOTINFO_CMDLINE) {
-		lerror(EFI_INVALID_PARAMETER, CFG_PATH ": cmdline longer than %u bytes",
-		       (unsigned)(BOOTINFO_CMDLINE - 2 - strlen(KERNEL_WORD)));
-		return EFI_INVALID_PARAMETER;
-	}
-	return EFI_SUCCESS;
-}
-
 static EFI_STATUS read_config(void)
 {
 	void *text;
@@ -407,7 +288,7 @@ static EFI_STATUS read_config(void)
 		lerror(EFI_INVALID_PARAMETER, CFG_PATH " is not a text file");
 		return EFI_INVALID_PARAMETER;
 	}
-	st = cfg_parse(text, size);
+	st = cfg_parse(text, size, &cfg);
 	free_pool(text);
 	return st;
 }

@@ -32,6 +32,23 @@ void *memcpy(void *d, const void *s, UINTN n);
 int memcmp(const void *a, const void *b, UINTN n);
 UINTN strlen(const char *s);
 
+/* cfg.c: \hv\loader.cfg, lines "key=value" (docs/boot-uefi.md). */
+#define CFG_PATH "\\hv\\loader.cfg"
+/* Module 0's string is "vmlinuz <cmdline>"; the hypervisor skips the word. */
+#define KERNEL_WORD "vmlinuz"
+
+struct ldr_cfg {
+	char hv[BOOTINFO_CMDLINE];
+	char kernel[BOOTINFO_CMDLINE];
+	char initrd[BOOTINFO_CMDLINE];
+	char cmdline[BOOTINFO_CMDLINE];
+	char hv_cmdline[BOOTINFO_CMDLINE];
+};
+
+/* Fill *cfg from size bytes of text (modified in place); EFI_SUCCESS, or an
+ * error after lerror() named the line and what is wrong with it. */
+EFI_STATUS cfg_parse(char *text, u64 size, struct ldr_cfg *cfg);
+
 /* elf.c: the hypervisor image (ELF64, ET_EXEC, run at its physical address). */
 #define LDR_HV_MIN (1 * LDR_MIB)	/* image must lie in [1 MiB, 4 GiB) */
 #define LDR_HV_MAX (4 * LDR_GIB)

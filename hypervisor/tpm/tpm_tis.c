@@ -2,7 +2,7 @@
  * (TCG PC Client Platform TPM Profile, "FIFO Interface"). Root mode, polled,
  * every wait bounded by the TSC. */
 #include "platform.h"
-#include "x86.h"
+#include "tpm/tis_io.h"
 #include "tpm/tpm.h"
 #include "tpm/tpm_tis.h"
 
@@ -19,29 +19,29 @@ static volatile u8 *tpm_reg(const struct tpm *t, unsigned int loc, u32 off)
 
 static u8 tpm_rd8(const struct tpm *t, unsigned int loc, u32 off)
 {
-	return *tpm_reg(t, loc, off);
+	return tis_io_rd8(tpm_reg(t, loc, off));
 }
 
 static u32 tpm_rd32(const struct tpm *t, unsigned int loc, u32 off)
 {
-	return *(volatile u32 *)tpm_reg(t, loc, off);
+	return tis_io_rd32(tpm_reg(t, loc, off));
 }
 
 static void tpm_wr8(const struct tpm *t, unsigned int loc, u32 off, u8 v)
 {
-	*tpm_reg(t, loc, off) = v;
+	tis_io_wr8(tpm_reg(t, loc, off), v);
 }
 
 /* ---- time */
 
 static u64 tpm_deadline(const struct tpm *t, u32 ms)
 {
-	return rdtsc() + (u64)ms * t->tsc_khz;
+	return tis_io_tsc() + (u64)ms * t->tsc_khz;
 }
 
 static bool tpm_expired(u64 deadline)
 {
-	return (s64)(rdtsc() - deadline) > 0;
+	return (s64)(tis_io_tsc() - deadline) > 0;
 }
 
 static void tpm_delay_ms(const struct tpm *t, u32 ms)

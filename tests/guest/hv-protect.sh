@@ -3,6 +3,24 @@
 # Attack test: a kernel module reads and overwrites every frame of the
 # hypervisor (image and pool). It must see none of it, the hypervisor must
 # log the blocked accesses and keep answering, and the guest keeps running.
+# The ranges it attacks come from HC_MEMINFO, the code under test: they are
+# cross-checked with the memory map Linux was given (both reserved there).
+# The hypervisor's own log of the blocked reads is on the serial console,
+# out of the guest's reach: tests/harness/hv-blocked-log.sh checks it.
+# in_reserved BASE SIZE (hex without 0x): [BASE, BASE+SIZE) lies inside one
+# "Reserved" entry of the firmware memory map the kernel was given
+# (/sys/firmware/memmap: the e820 the hypervisor built, its memory reserved).
+in_reserved() {
+	b=$((0x$1))
+	e=$((0x$1 + 0x$2 - 1))
+	for d in /sys/firmware/memmap/*; do
+		[ "$(cat "$d/type")" = Reserved ] || continue
+		s=$(($(cat "$d/start")))
+		t=$(($(cat "$d/end")))
+		[ $s -le $b ] && [ $e -le $t ] && return 0
+	done
+	return 1
+}
 if ! insmod /lib/modules/extra/hvprobe.ko; then
 	dmesg | grep hvprobe
 	echo "hvprobe refused to load: the attack saw or broke the hypervisor"
@@ -10,5 +28,11 @@ if ! insmod /lib/modules/extra/hvprobe.ko; then
 fi
 dmesg | grep hvprobe
 dmesg | grep -q 'hvprobe: PASS' || exit 1
+ranges=$(dmesg | sed -n 's/.*hvprobe: attacking image \([0-9a-f]*\)+\([0-9a-f]*\) and pool \([0-9a-f]*\)+\([0-9a-f]*\).*/\1 \2 \3 \4/p' | tail -n 1)
+[ -n "$ranges" ] || { echo "hv-protect: hvprobe did not report its ranges"; exit 1; }
+set -- $ranges
+in_reserved "$1" "$2" || { echo "hv-protect: image $1+$2 is not reserved in /sys/firmware/memmap"; exit 1; }
+in_reserved "$3" "$4" || { echo "hv-protect: pool $3+$4 is not reserved in /sys/firmware/memmap"; exit 1; }
+echo "hv-protect: image $1+$2 and pool $3+$4 are reserved in the firmware memory map"
 rmmod hvprobe
 hvctl ping 7 >/dev/null

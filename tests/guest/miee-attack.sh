@@ -2,8 +2,9 @@
 # emulators: bochs qemu
 # Attack test: while a PAL keeps a secret in its private page (miee-run
 # secret), a kernel module reads and overwrites every frame the OS gave
-# that MIEE. The module must see no secret word, and the PAL, which checks
-# its page after the attack, must find it unchanged.
+# that MIEE. The module must see no secret word and find the MIEE alive
+# (READY, HC_MIEE_INFO) before and after its attack, and the PAL, which
+# checks its page after the attack, must find it unchanged.
 log=/tmp/miee-attack.log
 miee-run secret 6 >"$log" 2>&1 &
 pid=$!
@@ -25,6 +26,8 @@ rmmod mieeattack 2>/dev/null
 wait $pid
 rrc=$?
 cat "$log"
-[ $mrc -eq 0 ] || { echo "miee-attack: FAIL: the OS saw the PAL's secret"; exit 1; }
+[ $mrc -eq 0 ] || { echo "miee-attack: FAIL: the OS saw the PAL's secret, or the MIEE was not alive across the attack"; exit 1; }
+dmesg | grep -q 'mieeattack: after the attack MIEE [0-9]* is alive' ||
+	{ echo "miee-attack: FAIL: no liveness report after the attack"; exit 1; }
 [ $rrc -eq 0 ] || { echo "miee-attack: FAIL: the PAL's memory changed or the run failed ($rrc)"; exit 1; }
 echo "miee-attack: the OS saw nothing and changed nothing"

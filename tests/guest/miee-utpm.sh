@@ -8,7 +8,8 @@
 # measurement, the attest carries the nonce and the pcrDigest of the values
 # read, extending uPCR 0 and bad buffers / index / mask are refused without
 # ending the MIEE. The quote's signature is checked on the host by
-# tests/harness/utpm-quote.sh (tpm2_checkquote). Bochs has no TPM; its uTPM
+# tests/harness/utpm-quote.sh (tpm2_checkquote), the seal blob's header by
+# tests/harness/utpm-seal.sh (OpenSSL). Bochs has no TPM; its uTPM
 # key comes from RDRAND alone.
 set -u
 

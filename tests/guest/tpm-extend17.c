@@ -1,13 +1,17 @@
 /* emulators: qemu */
 /* tpm-extend17.c: in-guest test (runs in the Linux guest) that the OS cannot set the DRTM PCR
- * (17) nor the hypervisor's PCR (18, launch parameters / key binding): TPM2_PCR_Extend and
- * TPM2_PCR_Reset of each via /dev/tpm0 (locality 0) must be refused. */
+ * (17), the hypervisor's PCR (18, launch parameters) nor the uTPM root-key PCR (19):
+ * TPM2_PCR_Extend and TPM2_PCR_Reset of each via /dev/tpm0 (locality 0) must be refused
+ * with exactly TPM_RC_LOCALITY. */
 /*
- * Exit status: 0 all refused and PCRs 17, 18 unchanged, 1 the TPM accepted one
- * of them (or a PCR changed, or there is no /dev/tpm0), 2 I/O error.
+ * Exit status: 0 all refused with TPM_RC_LOCALITY and PCRs 17-19 unchanged, 1 the
+ * TPM accepted one of them or refused it for another reason (a malformed command
+ * is no proof of the locality rule), a PCR changed, or there is no /dev/tpm0;
+ * 2 I/O error.
  * PC Client PCR rules (TCG PC Client Platform TPM Profile, PCR attributes):
- * PCRs 17/18 reset only from locality 4 and extend from localities 2-4, so
- * libtpms answers TPM_RC_LOCALITY (0x907) at locality 0. Command layouts:
+ * PCRs 17/18 reset only from locality 4 and extend from localities 2-4, PCR 19
+ * extends from 2-3 and resets from 4, so libtpms answers TPM_RC_LOCALITY (0x907)
+ * at locality 0 to all six commands. Command layouts:
  * TPM 2.0 Part 3, TPM2_PCR_Extend (22.2) and TPM2_PCR_Reset (22.8).
  */
 #include <errno.h>
@@ -133,8 +137,11 @@ static int check_pcr(unsigned int pcr)
 
 	if (rc_ext < 0 || rc_reset < 0)
 		return 2;
-	if (rc_ext == 0 || rc_reset == 0)
+	if (rc_ext != TPM_RC_LOCALITY || rc_reset != TPM_RC_LOCALITY) {
+		printf("tpm-extend17: PCR %u: want rc 0x%x (TPM_RC_LOCALITY) for both\n", pcr,
+		       TPM_RC_LOCALITY);
 		fail = 1;
+	}
 	if (read_pcr17(after, sizeof(after)) == 0) {
 		printf("tpm-extend17: PCR %u before %.64s, after %.64s\n", pcr, before, after);
 		if (strcmp(before, after))
@@ -142,13 +149,14 @@ static int check_pcr(unsigned int pcr)
 	} else {
 		fail = 1;
 	}
-	printf("tpm-extend17: PCR %u: %s\n", pcr, fail ? "FAIL: the OS changed it" : "refused, as required");
+	printf("tpm-extend17: PCR %u: %s\n", pcr, fail ? "FAIL: not refused for its locality, or changed" :
+	       "refused with TPM_RC_LOCALITY, as required");
 	return fail;
 }
 
 int main(void)
 {
-	int r17, r18;
+	int r17, r18, r19;
 
 	/* This test only runs where the platform has a TPM (QEMU + swtpm). */
 	if (access("/dev/tpm0", F_OK) != 0) {
@@ -157,5 +165,6 @@ int main(void)
 	}
 	r17 = check_pcr(17);
 	r18 = check_pcr(18);
-	return r17 ? r17 : r18;
+	r19 = check_pcr(19);
+	return r17 ? r17 : r18 ? r18 : r19;
 }

@@ -439,8 +439,14 @@ static void test_add_nomem_rollback(void **state)
 	u64 id = create(4);
 	unsigned failed = 0;
 
+	unsigned scrubbed = 0;
+
 	(void)state;
 	for (unsigned nth = 1; nth < 12; nth++) {
+		bool zero[2];
+
+		data_frame(0, 1);	/* refill: the last round may have scrubbed */
+		data_frame(1, 2);
 		fake_fail_alloc(nth, false);
 		s64 r = call(HC_MIEE_ADD, id, put_list(p, 2), 2);
 
@@ -451,11 +457,25 @@ static void test_add_nomem_rollback(void **state)
 		failed++;
 		assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
 		for (int i = 0; i < 2; i++) {
+			const u8 *b = fake_mem(p[i].frame);
+			size_t k;
+
 			assert_int_equal(npt_lookup(hv_os_npt, p[i].frame, &hpa, &perms, NULL, NULL), 0);
 			assert_int_equal(hpa, p[i].frame);
+			/* A frame the MIEE held comes back zeroed; one it never got
+			 * keeps the OS's bytes. Nothing in between. */
+			for (k = 0; k < PAGE_SIZE && b[k] == b[0]; k++)
+				;
+			assert_int_equal(k, PAGE_SIZE);
+			zero[i] = b[0] == 0;
+			if (!zero[i])
+				assert_int_equal(b[0], i + 1);
 		}
+		assert_true(zero[0] || !zero[1]);	/* given in list order */
+		scrubbed += zero[0];
 	}
 	assert_true(failed > 0);	/* the injection did hit the add */
+	assert_true(scrubbed > 0);	/* and some rounds failed after a frame was given */
 	assert_int_equal(frames_count_miee(&hv_frames, (u16)id), 2);
 	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
 	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);

@@ -58,9 +58,15 @@ static int __init mieeforge_init(void)
 	kind = hvc_detect();
 	if (!kind)
 		return -ENODEV;
-	hvc_call(kind, &h);
+	if (hvc_call(kind, &h)) {
+		pr_err("mieeforge: FAIL: HC_MEMINFO refused at CPL0: %lld\n", (long long)h.rax);
+		return -EIO;
+	}
 	img = h.rbx;
 	pool = h.rsi;
+	/* miee-forge.sh checks these against /sys/firmware/memmap. */
+	pr_info("mieeforge: hypervisor image %llx+%llx and pool %llx+%llx\n",
+		h.rbx, h.rcx, h.rsi, h.rdi);
 	list = (struct miee_page *)get_zeroed_page(GFP_KERNEL);
 	pg = alloc_page(GFP_KERNEL);
 	pg2 = alloc_page(GFP_KERNEL);
