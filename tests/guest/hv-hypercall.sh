@@ -15,6 +15,7 @@ while [ $nr -le 72 ]; do
 	0 | 1 | 4) want=0 ;;				# user-allowed
 	2 | 3 | 16 | 17 | 18 | 19 | 20 | 21 | 32 | 33) want=-2 ;;	# 0x02-0x03, 0x10-0x15, 0x20-0x21
 	48 | 49 | 50 | 51 | 52 | 53 | 54 | 55) want=-2 ;;	# 0x30-0x37 uTPM
+	64) want=-2 ;;					# 0x40 HC_IOMMU_INFO
 	*) want=-1 ;;
 	esac
 	got=$(hvctl raw $nr 0)
