@@ -71,6 +71,7 @@ static const struct miee_hv_error miee_hv_errors[] = {
 	{ MIEE_EFLAGS, -EINVAL, "MIEE_EFLAGS", "bad page flags" },
 	{ MIEE_ENOMEM, -ENOMEM, "MIEE_ENOMEM", "hypervisor out of memory" },
 	{ MIEE_EARG, -EINVAL, "MIEE_EARG", "bad pointer or initial state" },
+	{ MIEE_EBUSY, -EBUSY, "MIEE_EBUSY", "the MIEE runs on another CPU" },
 };
 
 static long miee_hc(struct hvcall *h)

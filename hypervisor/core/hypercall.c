@@ -9,6 +9,7 @@
 
 extern struct frame_table hv_frames;
 #include "vcpu.h"
+#include "smp.h"
 
 static int hc_version(struct vcpu *v)
 {
@@ -33,6 +34,12 @@ static int hc_stats(struct vcpu *v)
 		v->stats[which] = palloc_free_pages();
 	if (which == HV_STAT_OS_FRAMES)
 		v->stats[which] = frames_count(&hv_frames, FRAME_OS);
+	if (which == HV_STAT_SHOOTDOWNS)
+		v->stats[which] = hv_shootdowns;
+	if (which == HV_STAT_SHOOTDOWN_TSC)
+		v->stats[which] = hv_shootdown_tsc;
+	if (which == HV_STAT_CPUS)
+		v->stats[which] = hv_ncpus;
 	if (which == HV_STAT_MIEE_FRAMES)
 		v->stats[which] = frames_count(&hv_frames, FRAME_MIEE) +
 				  frames_count(&hv_frames, FRAME_SHARED);

@@ -5,7 +5,10 @@
 #include "vcpu.h"
 #include "miee.h"
 #include "core/frames.h"
+#include "smp.h"
 #include "x86.h"
+
+u64 hv_lapic_trap;	/* the OS's xAPIC page, write-trapped (0: none) */
 
 u64 hv_sink_page;	/* stands in for any frame the OS may not touch */
 
@@ -68,6 +71,14 @@ int vcpu_rdmsr(struct vcpu *v, u32 msr)
 	case MSR_FEATURE_CONTROL:
 		val = 1;	/* locked, VMX off: the guest cannot turn it on */
 		break;
+	case MSR_APIC_BASE:
+		val = rdmsr(msr);
+		break;
+	case MSR_X2APIC_ICR:
+		if (!(rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC))
+			return inject_gp(v);	/* xAPIC mode: no such MSR */
+		val = rdmsr(msr);
+		break;
 	default:
 		return inject_gp(v);
 	}
@@ -76,10 +87,23 @@ int vcpu_rdmsr(struct vcpu *v, u32 msr)
 	return 0;
 }
 
+/* IA32_APIC_BASE: the base may not move, or the OS's LAPIC stores would
+ * escape the write trap on its page (docs/smp.md). The x2APIC ICR: INIT
+ * and SIPI are emulated (smp_icr_write), never sent. */
 int vcpu_wrmsr(struct vcpu *v, u32 msr)
 {
+	u64 val = (v->regs->rdx << 32) | (u32)v->regs->rax;
+
 	if (v->miee)
 		return miee_fault(v, MIEE_F_INSN, msr);
+	if (msr == MSR_APIC_BASE && !((val ^ rdmsr(msr)) & ~(u64)(APIC_BASE_X2APIC | 0xfff))) {
+		wrmsr(msr, val);
+		return 0;
+	}
+	if (msr == MSR_X2APIC_ICR && (rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC)) {
+		smp_icr_write(v, (u32)val, (u32)(val >> 32), true);
+		return 0;
+	}
 	return inject_gp(v);
 }
 
@@ -111,6 +135,8 @@ int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 
 	if (v->miee)	/* outside its memory, or a right it does not have */
 		return miee_fault(v, MIEE_F_NPF, gpa);
+	if (hv_lapic_trap && page == hv_lapic_trap && (access & NPT_W))
+		return lapic_write_trap(v, gpa);
 	if (gpa < hv_layout.phys_top && k != FRAME_OS && k != FRAME_MMIO) {
 		/* The OS touched memory it does not own (the hypervisor's, an
 		 * MIEE's): it gets the sink page, never the frame
@@ -119,13 +145,17 @@ int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 			hv_printf("blocked guest %s of %s memory at %lx (rip %lx)\n",
 				  access & NPT_W ? "write" : access & NPT_X ? "fetch" : "read",
 				  k == FRAME_HV ? "hypervisor" : "MIEE", gpa, v->ops->guest_rip(v));
+		miee_lock();	/* the OS's table is every CPU's */
 		err = npt_map(v->npt, page, hv_sink_page, PAGE_SIZE, NPT_R | NPT_W, NPT_MT_WB);
+		miee_unlock();
 	} else if (gpa >= hv_layout.phys_top && gpa < BIT(46)) {
 		/* MMIO above what was mapped up front (64-bit BARs): pass it
 		 * through, uncached. */
+		miee_lock();
 		err = npt_map(v->npt, ALIGN_DOWN(gpa, LARGE_PAGE_SIZE),
 			      ALIGN_DOWN(gpa, LARGE_PAGE_SIZE), LARGE_PAGE_SIZE,
 			      NPT_R | NPT_W | NPT_X, NPT_MT_UC);
+		miee_unlock();
 	} else {
 		return vcpu_fatal(v, "nested page fault on a guest-physical address", gpa);
 	}

@@ -142,6 +142,8 @@ struct miee_info {
 #define MIEE_EARG (-18)		/* bad pointer or initial state */
 #define MIEE_EUTPM (-19)	/* the uTPM refused: bad index, size, mask, or an
 				 * unseal that does not authenticate / match */
+#define MIEE_EBUSY (-20)	/* the MIEE's thread slot runs on another CPU
+				 * (enter, or destroy while it runs) */
 
 /* ---- /dev/miee: one MIEE per open file; closing it destroys the MIEE. */
 struct miee_ioc_create {

@@ -114,8 +114,9 @@ has_out "bochs -q -f "; has_out "# bochsrc: cpu: model=corei7_skylake_x"
 
 CASE="--smp"
 fake_host "$H" AuthenticAMD
-dry "$H"; want_rc 0; has_out "-smp 1 "
-dry "$H" --smp 4; want_rc 0; has_out "-smp 4 "; lacks_out "-smp 1 "
+dry "$H"; want_rc 0; has_out "-smp 2 "
+dry "$H" --smp 1; want_rc 0; has_out "-smp 1 "
+dry "$H" --smp 4; want_rc 0; has_out "-smp 4 "; lacks_out "-smp 2 "
 dry "$H" --smp=2 --firmware bios; want_rc 0; has_out "-smp 2 "
 dry "$H" --emulator bochs --smp 2; want_rc 0; has_out "# bochsrc: cpu: model=corei7_skylake_x, count=2,"
 dry "$H" --emulator bochs; want_rc 0; has_out "# bochsrc: cpu: model=corei7_skylake_x, count=1,"

@@ -76,6 +76,18 @@ static void fake_flush(struct vcpu *v)
 	flushes++;
 }
 
+/* core/smp.c is bare metal; here there is one CPU, so a shootdown is
+ * the caller's own flush and no request is ever pending. */
+void smp_flush_os_npt(struct vcpu *self)
+{
+	self->ops->flush_npt(self);
+}
+
+bool smp_flush_poll(void)
+{
+	return false;
+}
+
 static unsigned fake_cpl(struct vcpu *v)
 {
 	(void)v;

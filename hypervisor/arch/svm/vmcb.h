@@ -174,6 +174,7 @@ _Static_assert(VMCB_SAVE(dbgctl) == 0x670, "VMCB dbgctl");
 /* Intercept vector 3, VMCB offset 0x00c (APM Vol. 2 Table B-1). */
 #define INTERCEPT1_INTR BIT(0)
 #define INTERCEPT1_NMI BIT(1)
+#define INTERCEPT1_INIT BIT(3)
 #define INTERCEPT1_CPUID BIT(18)
 #define INTERCEPT1_INVD BIT(22)
 #define INTERCEPT1_HLT BIT(24)
@@ -225,6 +226,7 @@ enum svm_exit {
 	SVM_EXIT_EXCP_BASE = 0x040,
 	SVM_EXIT_INTR = 0x060,
 	SVM_EXIT_NMI = 0x061,
+	SVM_EXIT_INIT = 0x063,
 	SVM_EXIT_CPUID = 0x072,
 	SVM_EXIT_INVD = 0x076,
 	SVM_EXIT_HLT = 0x078,
