@@ -25,7 +25,8 @@ deps:
 
 # ---- host-side library: the hypervisor's pure-logic parts, built with sanitizers
 HOST_SRCS := $(wildcard hypervisor/crypto/*.c hypervisor/mm/*.c hypervisor/core/frames.c \
-	hypervisor/tpm/tpm_cmd.c hypervisor/utpm/*.c hypervisor/core/miee.c hypervisor/core/fpu.c)
+	hypervisor/tpm/tpm_cmd.c hypervisor/utpm/*.c hypervisor/core/miee.c hypervisor/core/fpu.c \
+	hypervisor/core/madt.c)
 HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(HOST_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))

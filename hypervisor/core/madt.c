@@ -23,10 +23,13 @@ static u64 rd64(const u8 *p)
 /* Length of the table at pa if its signature is sig, else 0. */
 static u32 sdt_len(u64 pa, const char *sig)
 {
-	const u8 *t = phys_to_virt(pa);
+	const u8 *t;
 	u32 len;
 
-	if (!pa || memcmp(t, sig, 4))
+	if (!pa)
+		return 0;
+	t = phys_to_virt(pa);
+	if (memcmp(t, sig, 4))
 		return 0;
 	len = rd32(t + 4);
 	return len >= SDT_HDR && len < (1u << 20) ? len : 0;
@@ -53,12 +56,13 @@ int madt_apic_ids(u64 rsdp_pa, u32 *ids, u32 max, u32 *n)
 {
 	u64 madt = rsdp_pa && !memcmp(phys_to_virt(rsdp_pa), "RSD PTR ", 8) ?
 		   find_madt(rsdp_pa) : 0;
-	const u8 *t = phys_to_virt(madt);
 	u32 len = madt ? sdt_len(madt, "APIC") : 0;
+	const u8 *t;
 
 	*n = 0;
 	if (!len)
 		return -ENOENT;
+	t = phys_to_virt(madt);
 	for (u32 off = MADT_ENTRIES; off + 2 <= len;) {
 		const u8 *e = t + off;
 		u32 id = ~0u;

@@ -20,6 +20,8 @@ if ! insmod /lib/modules/extra/hvprobe.ko each_cpu=1; then
 	exit 1
 fi
 dmesg | grep hvprobe
+# busybox insmod retries a failed load once: any FAIL line fails the test.
+if dmesg | grep -q 'hvprobe: FAIL'; then exit 1; fi
 dmesg | grep -q 'hvprobe: PASS on [0-9]* CPUs' || exit 1
 rmmod hvprobe
 hvctl ping 7 >/dev/null
