@@ -339,8 +339,12 @@ static void svm_ctx_switch(struct vcpu *from, struct vcpu *to)
 	if (!exit_stack_top || !vmcb)
 		panic("SVM: context switch outside an exit or to a context without a VMCB");
 	*(u64 *)(exit_stack_top - 16) = virt_to_phys(vmcb);
-	/* A shared ASID may hold another context's translations. */
-	if (vmcb->ctl.asid < ASID_POOL && asid_users[vmcb->ctl.asid] > 1)
+	/* A shared ASID may hold another context's translations. So may this
+	 * CPU's TLB, with several CPUs, for an ASID that an earlier MIEE used
+	 * here: a new context flushes its ASID only on the CPU it first runs
+	 * on, and an MIEE may run on any CPU (docs/smp.md). */
+	if ((vmcb->ctl.asid < ASID_POOL && asid_users[vmcb->ctl.asid] > 1) ||
+	    (to->miee && hv_ncpus > 1))
 		vmcb->ctl.tlb_control = tlb_flush_code();
 }
 
