@@ -76,6 +76,7 @@ static const struct miee_hv_error miee_hv_errors[] = {
 	{ MIEE_EWX, -EPERM, "MIEE_EWX",
 	  "a private page writable and executable, not measured with MIEE_P_WX (W^X)" },
 	{ MIEE_ECPU, -EIO, "MIEE_ECPU", "the CPU refused the MIEE's context" },
+	{ MIEE_EBUSY, -EBUSY, "MIEE_EBUSY", "the MIEE runs on another CPU" },
 };
 
 static long miee_hc(struct hvcall *h)

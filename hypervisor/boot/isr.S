@@ -16,6 +16,13 @@
 	jmp exc_common
 .endm
 
+/* NMI in host mode: only ever taken in svm_take_nmi()'s GIF window, to
+ * consume an NMI that made a guest exit (docs/smp.md). Nothing to do. */
+	.global nmi_stub
+	.align 16
+nmi_stub:
+	iretq
+
 	.global exc_stubs
 	.align 16
 exc_stubs:

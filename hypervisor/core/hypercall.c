@@ -10,6 +10,7 @@
 
 extern struct frame_table hv_frames;
 #include "vcpu.h"
+#include "smp.h"
 
 static int hc_version(struct vcpu *v)
 {
@@ -34,6 +35,23 @@ static int hc_stats(struct vcpu *v)
 		v->stats[which] = palloc_free_pages();
 	if (which == HV_STAT_OS_FRAMES)
 		v->stats[which] = frames_count(&hv_frames, FRAME_OS);
+	if (which == HV_STAT_SHOOTDOWNS)
+		v->stats[which] = hv_shootdowns;
+	if (which == HV_STAT_SHOOTDOWN_TSC)
+		v->stats[which] = hv_shootdown_tsc;
+	if (which == HV_STAT_CPUS)
+		v->stats[which] = hv_ncpus;
+	/* Blocked OS accesses: the whole machine's, whichever CPU took them
+	 * (an attack loop may migrate between CPUs; hvprobe counts them). */
+	if (which == HV_STAT_BLOCKED && !v->miee) {
+		u64 sum = 0;
+
+		for (u32 i = 0; i < HV_MAX_CPUS; i++)
+			if (hv_cpus[i])
+				sum += hv_cpus[i]->os.stats[HV_STAT_BLOCKED];
+		v->regs->rbx = sum;
+		return HVE_OK;
+	}
 	if (which == HV_STAT_MIEE_FRAMES)
 		v->stats[which] = frames_count(&hv_frames, FRAME_MIEE) +
 				  frames_count(&hv_frames, FRAME_SHARED);

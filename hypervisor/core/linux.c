@@ -5,6 +5,7 @@
 #include "hv.h"
 #include "console.h"
 #include "linux.h"
+#include "smp.h"
 #include "x86.h"
 
 /* Low guest memory used only until the kernel sets up its own tables. */
@@ -85,7 +86,8 @@ static u64 find_high(const struct bootinfo *bi, u64 len, u64 limit,
 /* The guest's e820: the firmware's map with hypervisor memory reserved. */
 static u32 build_e820(const struct bootinfo *bi, struct e820_entry *e)
 {
-	const u64 hv[2][2] = {
+	const u64 hv[3][2] = {
+		{ AP_TRAMPOLINE_PA, AP_TRAMPOLINE_PA + PAGE_SIZE },
 		{ hv_layout.image_base, hv_layout.image_end },
 		{ hv_layout.pool_base, hv_layout.pool_end },
 	};
@@ -100,7 +102,7 @@ static u32 build_e820(const struct bootinfo *bi, struct e820_entry *e)
 			continue;
 		}
 		/* Cut the (sorted, disjoint) hypervisor ranges out of RAM. */
-		for (int k = 0; k < 2 && base < end; k++) {
+		for (int k = 0; k < 3 && base < end; k++) {
 			if (hv[k][1] <= base || hv[k][0] >= end)
 				continue;
 			if (hv[k][0] > base)
@@ -110,7 +112,7 @@ static u32 build_e820(const struct bootinfo *bi, struct e820_entry *e)
 		if (base < end)
 			e[n++] = (struct e820_entry){ base, end - base, E820_RAM };
 	}
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 3; k++)
 		e[n++] = (struct e820_entry){ hv[k][0], hv[k][1] - hv[k][0], E820_RESERVED };
 	return n;
 }

@@ -9,11 +9,11 @@
 #include "fpu.h"
 #include "iommu/iommu.h"
 #include "vcpu.h"
+#include "smp.h"
 #include "x86.h"
 
 #define POOL_MIN (16ull << 20)
 #define POOL_MAX (64ull << 20)
-#define HOST_STACK_PAGES 4
 
 struct hv_layout hv_layout;
 struct frame_table hv_frames;
@@ -21,7 +21,7 @@ extern u64 hv_sink_page;
 
 static struct npt os_npt;
 struct npt *hv_os_npt = &os_npt;
-static struct vcpu os_vcpu;
+extern u64 hv_lapic_trap;
 
 /* Image or pool: used while placing the guest's kernel and initrd. */
 bool hv_owns(u64 pa, u64 size)
@@ -126,6 +126,9 @@ static void setup_frames(const struct bootinfo *bi)
 	if (frames_set_mmio_top(&hv_frames, hv_layout.phys_limit >> PAGE_SHIFT))
 		panic("physical address width %lx is below the frame table's end %lx",
 		      hv_layout.phys_limit, hv_layout.phys_top);
+	/* The APs' start page (docs/smp.md): the OS must not write the code
+	 * another CPU is about to run in the hypervisor. */
+	frames_set_range(&hv_frames, AP_TRAMPOLINE_PA, PAGE_SIZE, FRAME_HV);
 	frames_seal(&hv_frames);
 }
 
@@ -177,8 +180,9 @@ void hv_main(struct bootinfo *bi)
 {
 	const struct vendor_ops *ops;
 	struct vcpu_init_state init;
+	struct percpu *bsp;
+	struct vcpu *os;
 	u32 a, b, c, d;
-	u8 *stack;
 	int err;
 
 	console_init();
@@ -225,24 +229,31 @@ void hv_main(struct bootinfo *bi)
 	measure_launch(bi);
 	linux_prepare(bi, &init);
 
+	/* This CPU's host stack, percpu structure and OS vCPU. */
+	bsp = percpu_alloc(0);
+	if (!bsp)
+		panic("no memory for the boot CPU's host stack and vCPU");
+	os = &bsp->os;
+	os->ops = ops;
 	err = ops->cpu_enable();
 	if (err)
 		panic("cannot enable %s on this CPU (%d)", ops->name, err);
-	stack = palloc_contig(HOST_STACK_PAGES);
-	if (!stack)
-		panic("no memory for the host stack");
 	fpu_setup();
-	os_vcpu.fpu = page_alloc();
-	if (!os_vcpu.fpu)
-		panic("no memory for the OS's vector-register area");
-	miee_setup(&os_vcpu);
-	os_vcpu.ops = ops;
-	os_vcpu.npt = &os_npt;
-	os_vcpu.host_stack_top = (u64)stack + HOST_STACK_PAGES * PAGE_SIZE;
-	err = ops->vcpu_setup(&os_vcpu, &init);
+	miee_setup(os);
+	smp_boot(bi, ops);
+	if (hv_ncpus > 1) {
+		/* The OS's INIT/SIPI go through its LAPIC's ICR: stores to the
+		 * xAPIC page exit (core/lapic.c); reads do not. */
+		hv_lapic_trap = rdmsr(MSR_APIC_BASE) & ~0xfffull & (BIT(52) - 1);
+		if (frames_kind(&hv_frames, hv_lapic_trap >> PAGE_SHIFT) != FRAME_MMIO ||
+		    npt_map(&os_npt, hv_lapic_trap, hv_lapic_trap, PAGE_SIZE, NPT_R | NPT_X,
+			    NPT_MT_UC))
+			panic("cannot write-protect the xAPIC page at %lx", hv_lapic_trap);
+	}
+	err = ops->vcpu_setup(os, &init);
 	if (err)
 		panic("cannot set up the OS vCPU (%d)", err);
 	hv_printf("entering the guest at %lx\n", init.rip);
-	err = ops->vcpu_run(&os_vcpu);
+	err = ops->vcpu_run(os);
 	panic("guest entry failed (%d)", err);
 }

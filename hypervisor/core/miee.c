@@ -3,6 +3,8 @@
  * the OS's context and an MIEE's. Vendor-neutral; root / host mode, one
  * CPU. docs/miee.md. */
 #include "hv.h"
+#include "spinlock.h"
+#include "smp.h"
 #include "console.h"
 #include "core/frames.h"
 #include "crypto/sha256.h"
@@ -30,11 +32,31 @@ struct miee {
 	struct vcpu ctx;		/* its one thread slot */
 	struct utpm utpm;		/* its micro-TPM; uPCR 0 = measurement */
 	bool in_hostcall;
+	struct vcpu *os;		/* the OS vCPU it runs for, NULL if not running */
 	u64 enters, exits;
 };
 
 static struct miee miees[MIEE_MAX + 1];	/* index = id; 0 unused */
-static struct vcpu *os_vcpu;
+static struct vcpu *os_vcpu;		/* the boot CPU's, for unit tests */
+/* One lock for the MIEE table, the frame table, the OS's EPT/NPT and the
+ * uTPMs: every MIEE hypercall (from the OS or from an MIEE) holds it
+ * from start to end, never across a guest entry (docs/smp.md). */
+static struct spinlock hv_miee_lock;
+
+/* A CPU waiting here may be the target of a shootdown that the holder
+ * waits for: answer it while spinning (docs/smp.md). */
+void miee_lock(void)
+{
+	while (!spin_trylock(&hv_miee_lock)) {
+		smp_flush_poll();
+		__asm__ __volatile__("pause" ::: "memory");
+	}
+}
+
+void miee_unlock(void)
+{
+	spin_unlock(&hv_miee_lock);
+}
 /* Copies of hypercall arguments: read once from OS memory, then checked. */
 static struct miee_page add_buf[MIEE_ADD_MAX];
 
@@ -172,7 +194,7 @@ nomem:
 }
 
 /* Undo entries [0, n) of add_buf that were already committed. */
-static void add_rollback(struct miee *m, u32 n)
+static void add_rollback(struct vcpu *v, struct miee *m, u32 n)
 {
 	for (u32 i = 0; i < n; i++) {
 		const struct miee_page *p = &add_buf[i];
@@ -185,7 +207,7 @@ static void add_rollback(struct miee *m, u32 n)
 			iommu_frame_restore(p->frame >> PAGE_SHIFT);
 		}
 	}
-	os_vcpu->ops->flush_npt(os_vcpu);
+	smp_flush_os_npt(v);
 	if (iommu_sync())
 		panic("miee %u: IOMMU flush failed", m->id);
 }
@@ -260,11 +282,11 @@ static int miee_add(struct vcpu *v)
 			hv_printf("miee %u: add failed at entry %u (%d); undone\n", m->id, i, err);
 			if (frames_kind(&hv_frames, p->frame >> PAGE_SHIFT) != FRAME_OS)
 				i++;	/* this one was given: undo it too */
-			add_rollback(m, i);
+			add_rollback(v, m, i);
 			return miee_errno(err);
 		}
 	}
-	os_vcpu->ops->flush_npt(os_vcpu);
+	smp_flush_os_npt(v);
 	/* No device may write a frame after it is measured: IOTLB and
 	 * context caches are flushed before the contents are read. */
 	if (iommu_sync())
@@ -372,6 +394,11 @@ static int miee_enter(struct vcpu *v)
 		m->ctx.saved.rax = v->regs->rcx;
 		m->in_hostcall = false;
 	}
+	if (m->os)
+		return MIEE_EBUSY;	/* one CPU at a time per thread slot */
+	m->os = v;
+	/* It runs on the caller's CPU: that CPU's host stack. */
+	m->ctx.host_stack_top = v->host_stack_top;
 	m->enters++;
 	vcpu_switch(v, &m->ctx);
 	return VCPU_SWITCHED;
@@ -383,6 +410,8 @@ static int miee_destroy(struct vcpu *v)
 
 	if (!m)
 		return MIEE_ENOENT;
+	if (m->os)
+		return MIEE_EBUSY;
 	if (m->npt.root)
 		npt_destroy(&m->npt);	/* the MIEE cannot reach a frame now */
 	for (u32 i = 0; i < m->npages; i++) {
@@ -397,7 +426,7 @@ static int miee_destroy(struct vcpu *v)
 		if (!(p->flags & MIEE_P_SHARED))	/* scrubbed: devices may have it */
 			iommu_frame_restore(p->frame >> PAGE_SHIFT);
 	}
-	os_vcpu->ops->flush_npt(os_vcpu);
+	smp_flush_os_npt(v);
 	if (iommu_sync())
 		panic("miee %u: IOMMU flush failed", m->id);
 	free_miee(m);
@@ -425,11 +454,13 @@ static int miee_info(struct vcpu *v)
 /* Back to the OS, which sees its HC_MIEE_ENTER return with the reason. */
 static int leave(struct miee *m, u64 reason, u64 info, u64 info2)
 {
+	struct vcpu *os = m->os;
 	struct guest_regs *r;
 
 	m->exits++;
-	vcpu_switch(&m->ctx, os_vcpu);
-	r = os_vcpu->regs;
+	m->os = NULL;
+	vcpu_switch(&m->ctx, os);
+	r = os->regs;
 	r->rax = 0;
 	r->rbx = reason;
 	r->rcx = info;
@@ -437,7 +468,7 @@ static int leave(struct miee *m, u64 reason, u64 info, u64 info2)
 	return VCPU_SWITCHED;
 }
 
-int miee_fault(struct vcpu *v, u32 reason, u64 addr)
+static int fault(struct vcpu *v, u32 reason, u64 addr)
 {
 	struct miee *m = &miees[v->miee];
 
@@ -447,12 +478,26 @@ int miee_fault(struct vcpu *v, u32 reason, u64 addr)
 	return leave(m, MIEE_EXIT_FAULT, reason, addr);
 }
 
+int miee_fault(struct vcpu *v, u32 reason, u64 addr)
+{
+	int r;
+
+	miee_lock();
+	r = fault(v, reason, addr);
+	miee_unlock();
+	return r;
+}
+
 int miee_interrupted(struct vcpu *v, bool nmi)
 {
-	int r = leave(&miees[v->miee], MIEE_EXIT_INTERRUPTED, 0, 0);
+	struct vcpu *os = miees[v->miee].os;
+	int r;
 
+	miee_lock();
+	r = leave(&miees[v->miee], MIEE_EXIT_INTERRUPTED, 0, 0);
+	miee_unlock();
 	if (nmi)
-		os_vcpu->ops->inject_nmi(os_vcpu);
+		os->ops->inject_nmi(os);
 	return r;
 }
 
@@ -582,7 +627,7 @@ static s64 utpm_call(struct miee *m, struct guest_regs *r)
 }
 
 /* Hypercalls that arrive from an MIEE context. */
-int miee_hypercall(struct vcpu *v)
+static int mhypercall(struct vcpu *v)
 {
 	struct miee *m = &miees[v->miee];
 	u64 nr = v->regs->rax;
@@ -599,13 +644,23 @@ int miee_hypercall(struct vcpu *v)
 		m->in_hostcall = true;
 		return leave(m, MIEE_EXIT_HOSTCALL, v->regs->rbx, 0);
 	default:
-		return miee_fault(v, MIEE_F_BADCALL, nr);
+		return fault(v, MIEE_F_BADCALL, nr);
 	}
+}
+
+int miee_hypercall(struct vcpu *v)
+{
+	int r;
+
+	miee_lock();
+	r = mhypercall(v);
+	miee_unlock();
+	return r;
 }
 
 /* Lifecycle hypercalls from the OS kernel. 0 or an error in RAX, unless
  * the CPU switched to the MIEE (VCPU_SWITCHED). */
-int miee_os_hypercall(struct vcpu *v, u64 nr, s64 *ret)
+static int os_hypercall(struct vcpu *v, u64 nr, s64 *ret)
 {
 	int r;
 
@@ -622,6 +677,16 @@ int miee_os_hypercall(struct vcpu *v, u64 nr, s64 *ret)
 		return VCPU_SWITCHED;
 	*ret = r;
 	return 1;
+}
+
+int miee_os_hypercall(struct vcpu *v, u64 nr, s64 *ret)
+{
+	int r;
+
+	miee_lock();
+	r = os_hypercall(v, nr, ret);
+	miee_unlock();
+	return r;
 }
 
 /* DR0-DR3 are not switched by VM entry or exit (DR7, and DR6 on SVM, are

@@ -5,6 +5,7 @@
 #include "console.h"
 #include "vcpu.h"
 #include "miee.h"
+#include "smp.h"
 #include "msr_policy.h"
 #include "x86.h"
 
@@ -67,7 +68,8 @@ static int msr_x2apic_icr_write(struct vcpu *v, u64 val)
 {
 	if (!(rdmsr(MSR_APIC_BASE) & HV_APIC_BASE_EXTD) || (val & X2APIC_ICR_RESERVED))
 		return msr_refuse(v, MSR_X2APIC_ICR, true, val);
-	wrmsr(MSR_X2APIC_ICR, val);
+	/* INIT and SIPI are emulated, other IPIs sent (docs/smp.md). */
+	smp_icr_write(v, (u32)val, (u32)(val >> 32), true);
 	return VCPU_SKIP;
 }
 

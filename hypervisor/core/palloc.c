@@ -1,9 +1,13 @@
 /* Physical page allocator over the pool the hypervisor reserved at boot:
  * a bump pointer for boot-time contiguous allocations and a free list.
  * A freed page (VMCS/VMCB, XSAVE area, MIEE tables) is scrubbed at once,
- * so no secret waits in the free list, and checked when it is reused. */
+ * so no secret waits in the free list, and checked when it is reused.
+ * One lock: every CPU's exit handlers allocate (docs/smp.md). */
 #include "hv.h"
 #include "console.h"
+#include "spinlock.h"
+
+static struct spinlock palloc_lock;
 
 static u64 pool_next, pool_end;
 static u64 *free_list;
@@ -15,21 +19,34 @@ void palloc_init(u64 base, u64 end)
 	pool_end = end;
 }
 
-void *palloc_contig(u64 npages)
+static void *bump(u64 npages)
 {
 	u64 pa = pool_next;
 
 	if (npages > (pool_end - pool_next) / PAGE_SIZE)
 		return NULL;
 	pool_next += npages * PAGE_SIZE;
-	memset((void *)pa, 0, npages * PAGE_SIZE);
 	return (void *)pa;
+}
+
+void *palloc_contig(u64 npages)
+{
+	void *p;
+
+	spin_lock(&palloc_lock);
+	p = bump(npages);
+	spin_unlock(&palloc_lock);
+	if (p)
+		memset(p, 0, npages * PAGE_SIZE);
+	return p;
 }
 
 void *page_alloc(void)
 {
-	u64 *p = free_list;
+	u64 *p;
 
+	spin_lock(&palloc_lock);
+	p = free_list;
 	if (p) {
 		/* page_free() zeroed all but the link word: anything else
 		 * means a scrub was skipped or a freed page was written. */
@@ -40,9 +57,15 @@ void *page_alloc(void)
 		free_list = (u64 *)*p;
 		free_count--;
 		p[0] = 0;
+		spin_unlock(&palloc_lock);
 		return p;
+	} else {
+		p = bump(1);
 	}
-	return palloc_contig(1);
+	spin_unlock(&palloc_lock);
+	if (p)
+		memset(p, 0, PAGE_SIZE);
+	return p;
 }
 
 void page_free(void *page)
@@ -54,9 +77,11 @@ void page_free(void *page)
 	if (pa & (PAGE_SIZE - 1) || pa < hv_layout.pool_base || pa >= pool_next)
 		panic("page_free of %p: not a pool page", page);
 	memset(page, 0, PAGE_SIZE);
+	spin_lock(&palloc_lock);
 	*(u64 *)page = (u64)free_list;
 	free_list = page;
 	free_count++;
+	spin_unlock(&palloc_lock);
 }
 
 u64 palloc_free_pages(void)

@@ -6,7 +6,10 @@
 #include "vcpu.h"
 #include "miee.h"
 #include "core/frames.h"
+#include "smp.h"
 #include "x86.h"
+
+u64 hv_lapic_trap;	/* the OS's xAPIC page, write-trapped (0: none) */
 
 u64 hv_sink_page;	/* stands in for any frame the OS may not touch */
 
@@ -96,6 +99,8 @@ int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 
 	if (v->miee)	/* outside its memory, or a right it does not have */
 		return miee_fault(v, MIEE_F_NPF, gpa);
+	if (hv_lapic_trap && page == hv_lapic_trap && (access & NPT_W))
+		return lapic_write_trap(v, gpa);
 	if (gpa < hv_layout.phys_top && k != FRAME_OS && k != FRAME_MMIO) {
 		/* The OS touched memory it does not own (the hypervisor's, an
 		 * MIEE's): it gets the sink page, never the frame
@@ -104,15 +109,19 @@ int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 			hv_printf("blocked guest %s of %s memory at %lx (rip %lx)\n",
 				  access & NPT_W ? "write" : access & NPT_X ? "fetch" : "read",
 				  k == FRAME_HV ? "hypervisor" : "MIEE", gpa, v->ops->guest_rip(v));
+		miee_lock();	/* the OS's table is every CPU's */
 		err = npt_map(v->npt, page, hv_sink_page, PAGE_SIZE, NPT_R | NPT_W, NPT_MT_WB);
+		miee_unlock();
 	} else if (gpa >= hv_layout.phys_top && k == FRAME_MMIO) {
 		/* The OS's MMIO above what was mapped up front (64-bit BARs),
 		 * up to the physical address width: pass it through, uncached.
 		 * Nothing of ours is there, so an unbacked address reads what
 		 * the platform returns (all ones on a real chipset). */
+		miee_lock();
 		err = npt_map(v->npt, ALIGN_DOWN(gpa, LARGE_PAGE_SIZE),
 			      ALIGN_DOWN(gpa, LARGE_PAGE_SIZE), LARGE_PAGE_SIZE,
 			      NPT_R | NPT_W | NPT_X, NPT_MT_UC);
+		miee_unlock();
 	} else {
 		return vcpu_fatal(v, "nested page fault on a guest-physical address", gpa);
 	}

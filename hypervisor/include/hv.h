@@ -34,8 +34,9 @@ void *palloc_contig(u64 npages);	/* boot time only */
 u64 palloc_free_pages(void);
 
 /* cpu.c: GDT, TSS and IDT of the hypervisor. */
-void cpu_tables_init(void);
-u64 cpu_tss_base(void);
+void cpu_tables_init(void);		/* boot CPU: fill, then load */
+void cpu_tables_load(u32 index);	/* CPU `index`: GDT, IDT, its TSS */
+u64 cpu_tss_base(void);			/* this CPU's TSS */
 #define HV_CS 0x08
 #define HV_DS 0x10
 #define HV_TR 0x18

@@ -6,6 +6,10 @@
 #include "hv/miee.h"
 
 void miee_setup(struct vcpu *os);
+/* The lock of the MIEE table, the frame table, the OS's EPT/NPT and the
+ * uTPMs (docs/smp.md, "Locking rules"). */
+void miee_lock(void);
+void miee_unlock(void);
 /* From core/hypercall.c: 0 = not an MIEE call; 1 = done, *ret set;
  * VCPU_SWITCHED = the CPU now runs the MIEE. */
 int miee_os_hypercall(struct vcpu *v, u64 nr, s64 *ret);

@@ -80,6 +80,17 @@ struct vendor_ops {
 	void (*ctx_free)(struct vcpu *v);
 	/* An NMI arrived while an isolated context ran: deliver it to v. */
 	void (*inject_nmi)(struct vcpu *v);
+
+	/*
+	 * SMP (docs/smp.md). vcpu_sipi: build the OS vCPU of this AP in the
+	 * state INIT then SIPI leave (real mode at CS = vector << 8, IP 0),
+	 * on this CPU's host stack; NULL if the backend cannot start APs.
+	 * guest_paging: the guest's CR0, CR4, EFER and CR3, to read its code.
+	 * skip_insn: advance the guest's RIP past an emulated instruction.
+	 */
+	int (*vcpu_sipi)(struct vcpu *v, u8 vector);
+	void (*guest_paging)(struct vcpu *v, u64 *cr0, u64 *cr4, u64 *efer, u64 *cr3);
+	void (*skip_insn)(struct vcpu *v, unsigned len);
 };
 
 extern const struct vendor_ops vmx_ops, svm_ops;

@@ -72,6 +72,7 @@
 #define RFLAGS_ZF BIT(6)
 #define RFLAGS_IF BIT(9)
 
+#define EXC_NMI 2
 #define EXC_UD 6
 #define EXC_GP 13
 #define EXC_PF 14

@@ -56,7 +56,10 @@
 #define HV_STAT_FREE_PAGES 3	/* pages left in the hypervisor pool */
 #define HV_STAT_OS_FRAMES 4	/* frames the OS owns (frame table) */
 #define HV_STAT_MIEE_FRAMES 5	/* frames MIEEs own, shared ones included */
-#define HV_STAT_MAX 6
+#define HV_STAT_SHOOTDOWNS 6	/* cross-CPU TLB shootdowns of the OS's EPT/NPT */
+#define HV_STAT_SHOOTDOWN_TSC 7	/* TSC ticks the initiators waited for them, total */
+#define HV_STAT_CPUS 8		/* CPUs under the hypervisor */
+#define HV_STAT_MAX 9
 
 /* Errors (RAX). Each has a name in hypervisor/core/hypercall.c. */
 #define HVE_OK 0

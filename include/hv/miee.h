@@ -166,6 +166,8 @@ struct miee_info {
 				 * MIEE_P_WX on a page that is not both (W^X) */
 #define MIEE_ECPU (-21)		/* the CPU refused the MIEE's context (VMCS/VMCB
 				 * setup failed); nothing changed */
+#define MIEE_EBUSY (-22)	/* the MIEE's thread slot runs on another CPU
+				 * (enter, or destroy while it runs) */
 
 /* ---- /dev/miee: one MIEE per open file; closing it destroys the MIEE. */
 struct miee_ioc_create {

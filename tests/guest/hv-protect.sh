@@ -3,6 +3,8 @@
 # Attack test: a kernel module reads and overwrites every frame of the
 # hypervisor (image and pool). It must see none of it, the hypervisor must
 # log the blocked accesses and keep answering, and the guest keeps running.
+# Then the same from every online CPU, which must also be under the
+# hypervisor and see nothing of the uTPM root key (hvprobe each_cpu=1).
 # The ranges it attacks come from HC_MEMINFO, the code under test: they are
 # cross-checked with the memory map Linux was given (both reserved there).
 # The hypervisor's own log of the blocked reads is on the serial console,
@@ -34,5 +36,16 @@ set -- $ranges
 in_reserved "$1" "$2" || { echo "hv-protect: image $1+$2 is not reserved in /sys/firmware/memmap"; exit 1; }
 in_reserved "$3" "$4" || { echo "hv-protect: pool $3+$4 is not reserved in /sys/firmware/memmap"; exit 1; }
 echo "hv-protect: image $1+$2 and pool $3+$4 are reserved in the firmware memory map"
+rmmod hvprobe
+dmesg -c >/dev/null
+if ! insmod /lib/modules/extra/hvprobe.ko each_cpu=1; then
+	dmesg | grep hvprobe
+	echo "hvprobe each_cpu=1 refused to load: a CPU saw the hypervisor or the uTPM key"
+	exit 1
+fi
+dmesg | grep hvprobe
+# busybox insmod retries a failed load once: any FAIL line fails the test.
+if dmesg | grep -q 'hvprobe: FAIL'; then exit 1; fi
+dmesg | grep -q 'hvprobe: PASS on [0-9]* CPUs' || exit 1
 rmmod hvprobe
 hvctl ping 7 >/dev/null

@@ -6,7 +6,11 @@
 # (READY, HC_MIEE_INFO) before and after its attack, and the PAL, which
 # checks its page after the attack, must find it unchanged.
 log=/tmp/miee-attack.log
-miee-run secret 6 >"$log" 2>&1 &
+# With several CPUs the PAL runs on CPU 0 and the attack on CPU 1: the
+# frames must be gone from every CPU's view, not only the caller's.
+pin0="" pin1=""
+if [ "$(nproc)" -ge 2 ]; then pin0="taskset -c 0" pin1="taskset -c 1"; fi
+$pin0 miee-run secret 6 >"$log" 2>&1 &
 pid=$!
 i=0
 until grep -q 'attack-params' "$log"; do
@@ -19,7 +23,7 @@ until grep -q 'attack-params' "$log"; do
 	sleep 0.5
 done
 params=$(sed -n 's/.*attack-params //p' "$log" | head -n 1)
-insmod /lib/modules/extra/mieeattack.ko $params
+$pin1 insmod /lib/modules/extra/mieeattack.ko $params
 mrc=$?
 dmesg | grep mieeattack
 rmmod mieeattack 2>/dev/null

@@ -119,6 +119,18 @@ dry "$H" --emulator bochs; want_rc 0
 grep -qx 'boot: bochs: CPU corei7_skylake_x, backend expected: vmx' "$TMP/err" || fail "$CASE: no bochs decision line"
 has_out "bochs -q -f "; has_out "# bochsrc: cpu: model=corei7_skylake_x"
 
+CASE="--smp"
+fake_host "$H" AuthenticAMD
+dry "$H"; want_rc 0; has_out "-smp 2 "
+dry "$H" --smp 1; want_rc 0; has_out "-smp 1 "
+dry "$H" --smp 4; want_rc 0; has_out "-smp 4 "; lacks_out "-smp 2 "
+dry "$H" --smp=2 --firmware bios; want_rc 0; has_out "-smp 2 "
+dry "$H" --emulator bochs --smp 2; want_rc 0; has_out "# bochsrc: cpu: model=corei7_skylake_x, count=2,"
+dry "$H" --emulator bochs; want_rc 0; has_out "# bochsrc: cpu: model=corei7_skylake_x, count=1,"
+for bad in 0 17 two -1 ""; do
+	dry "$H" --smp "$bad"; want_rc 2; has_err "--smp wants a number of CPUs from 1 to 16"
+done
+
 CASE="this machine"
 run_boot --dry-run -- true; want_rc 0
 grep -c '^boot: accelerator: ' "$TMP/err" | grep -qx 1 || fail "$CASE: no single decision line"

@@ -427,6 +427,69 @@ static void test_init_backend_errors(void **state)
 	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
 }
 
+/* SMP (docs/smp.md): a thread slot runs on one CPU at a time. While it
+ * runs for `os` (CPU 0), the OS vCPU of another CPU gets MIEE_EBUSY for
+ * enter and destroy; after it left, that CPU may enter it, the MIEE then
+ * runs on that CPU's host stack and returns to that CPU's OS vCPU. */
+static u8 host_stack2[4096] __attribute__((aligned(16)));
+
+static s64 call_on(struct vcpu *v, struct guest_regs *f, u64 nr, u64 rbx)
+{
+	s64 ret = 0;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	f->rax = nr;
+	f->rbx = rbx;
+	v->regs = f;
+	r = miee_os_hypercall(v, nr, &ret);
+	return r == VCPU_SWITCHED ? 1000 : ret;
+}
+
+static void test_enter_busy(void **state)
+{
+	struct miee_page p[2] = {
+		{ data_frame(0, 0xaa), 0x0000, MIEE_P_R | MIEE_P_W | MIEE_P_MEASURED, 0 },
+		{ data_frame(1, 0xbb), 0x1000, MIEE_P_R | MIEE_P_X | MIEE_P_MEASURED, 0 },
+	};
+	struct miee_init in = { .rip = 0x1000, .rsp = 0x1000, .gdt_base = 0x100,
+				.gdt_limit = 0x17, .cs = 8, .ds = 0x10 };
+	struct guest_regs frame2;
+	struct vcpu os2, *m;
+	u64 id = create(2);
+
+	(void)state;
+	os2 = os;
+	os2.host_stack_top = (u64)host_stack2 + sizeof(host_stack2);
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(p, 2), 2), 0);
+	assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), 0);
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);		/* runs for os */
+	m = (struct vcpu *)*(u64 *)(os.host_stack_top - 8);
+	assert_int_equal(m->host_stack_top, os.host_stack_top);
+	assert_int_equal(call_on(&os2, &frame2, HC_MIEE_ENTER, id), MIEE_EBUSY);
+	assert_int_equal(call_on(&os2, &frame2, HC_MIEE_DESTROY, id), MIEE_EBUSY);
+	/* A host call: back to os, whose stack now names it again. */
+	frame.rax = HC_MIEE_HOSTCALL;
+	frame.rbx = 41;
+	m->regs = &frame;
+	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	assert_ptr_equal((void *)*(u64 *)(os.host_stack_top - 8), &os);
+	assert_int_equal(frame.rbx, MIEE_EXIT_HOSTCALL);
+	assert_int_equal(frame.rcx, 41);
+	/* Now the other CPU resumes it: its stack, and back to it. */
+	assert_int_equal(call_on(&os2, &frame2, HC_MIEE_ENTER, id), 1000);
+	assert_int_equal(m->host_stack_top, os2.host_stack_top);
+	assert_ptr_equal((void *)*(u64 *)(os2.host_stack_top - 8), m);
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), MIEE_EBUSY);
+	frame2.rax = HC_MIEE_EXIT;
+	frame2.rbx = 3;
+	m->regs = &frame2;
+	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	assert_ptr_equal((void *)*(u64 *)(os2.host_stack_top - 8), &os2);
+	assert_int_equal(frame2.rbx, MIEE_EXIT_DONE);
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+}
+
 /* Out of memory half-way through an add: everything is undone. */
 static void test_add_nomem_rollback(void **state)
 {
@@ -786,6 +849,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_measurement_binds_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runner_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enter_busy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("miee", tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include "console.h"
 #include "vcpu.h"
 #include "x86.h"
+#include "smp.h"
 #include "arch/svm/vmcb.h"
 #include "msr_policy.h"
 
@@ -33,13 +34,12 @@ static struct {
 #define ASID_POOL 256
 static u8 asid_users[ASID_POOL];
 
-/* Host stack top of the exit being handled (the frame sits at a fixed
- * place below it, svm_entry.S); ctx_switch writes the next VMCB there. */
-static u64 exit_stack_top;
-
-/* VMSAVE area holding the host's FS/GS/TR/LDTR and syscall MSRs, reloaded
- * by svm_entry.S after every exit. */
-u64 svm_host_state_pa;
+/* Host stack top of the exit being handled on this CPU (the frame sits
+ * at a fixed place below it, svm_entry.S); ctx_switch writes the next
+ * VMCB there. Per CPU: struct percpu's exit_stack_top. The VMSAVE area
+ * holding each CPU's FS/GS/TR/LDTR and syscall MSRs, which svm_entry.S
+ * reloads after every exit, is named by its percpu vendor_host word. */
+#define exit_stack_top (cpu_this()->exit_stack_top)
 
 void svm_launch(struct guest_regs *regs) __attribute__((noreturn));
 void svm_exit_handler(struct guest_regs *regs, struct vcpu *v);
@@ -117,17 +117,16 @@ static void svm_pmu_off(void)
 	}
 }
 
-static int svm_cpu_enable(void)
+/* The permission maps every CPU shares; built by the boot CPU. */
+static int svm_maps_init(void)
 {
-	void *hsave = page_alloc(), *host_state = page_alloc();
 	u32 bad;
 
 	svm.msrpm = palloc_contig(MSRPM_PAGES);
 	svm.msrpm_all = palloc_contig(MSRPM_PAGES);
 	svm.iopm_all = palloc_contig(IOPM_PAGES);
 	svm.iopm_os = palloc_contig(IOPM_PAGES);
-	if (!hsave || !host_state || !svm.msrpm || !svm.msrpm_all || !svm.iopm_all ||
-	    !svm.iopm_os)
+	if (!svm.msrpm || !svm.msrpm_all || !svm.iopm_all || !svm.iopm_os)
 		return -ENOMEM;
 	if (msr_policy_validate(&svm_msr_policy, &bad)) {
 		hv_printf("SVM: the MSR table is malformed at MSR %x\n", bad);
@@ -138,6 +137,24 @@ static int svm_cpu_enable(void)
 		svm.iopm_os[p / 8] |= 1 << (p % 8);
 	memset(svm.msrpm_all, 0xff, MSRPM_SIZE);
 	memset(svm.iopm_all, 0xff, IOPM_SIZE);
+	/* MSR permission map: every MSR exits but the table's PASS
+	 * directions (include/hv/msr-policy.h). EFER exits to svm_efer():
+	 * the guest's must keep SVME (APM 15.5.1), yet the guest must see
+	 * SVM off; the SVM control MSRs get #GP (a guest that moved
+	 * VM_HSAVE_PA could make VMRUN write over us); the APIC base and the
+	 * x2APIC ICR are checked by the core (INIT/SIPI, docs/smp.md). */
+	svm_msrpm_fill(svm.msrpm);
+	return 0;
+}
+
+/* Per CPU (the boot CPU first, then each AP in ap_main). */
+static int svm_cpu_enable(void)
+{
+	void *hsave = page_alloc(), *host_state = page_alloc();
+	u64 host_state_pa;
+
+	if (!hsave || !host_state || (!svm.msrpm && svm_maps_init()))
+		return -ENOMEM;
 	if (svm.clear_svmdis) {
 		hv_printf("SVM: VM_CR.SVMDIS set but not locked; clearing it\n");
 		wrmsr(MSR_VM_CR, rdmsr(MSR_VM_CR) & ~VM_CR_SVMDIS);
@@ -149,15 +166,13 @@ static int svm_cpu_enable(void)
 	}
 	/* APM Vol. 2 15.30.4: VMRUN keeps host state in this page. */
 	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(hsave));
-	svm_host_state_pa = virt_to_phys(host_state);
-	__asm__ __volatile__("vmsave %%rax" : : "a"(svm_host_state_pa) : "memory");
-
-	/* MSR permission map: every MSR exits but the table's PASS
-	 * directions (include/hv/msr-policy.h). EFER exits to svm_efer():
-	 * the guest's must keep SVME (APM 15.5.1), yet the guest must see
-	 * SVM off; the SVM control MSRs get #GP (a guest that moved
-	 * VM_HSAVE_PA could make VMRUN write over us). */
-	svm_msrpm_fill(svm.msrpm);
+	host_state_pa = virt_to_phys(host_state);
+	__asm__ __volatile__("vmsave %%rax" : : "a"(host_state_pa) : "memory");
+	cpu_this()->vendor_host = host_state_pa;
+	/* GIF = 0 from here on in host mode: an INIT that reaches this CPU
+	 * outside a guest stays pending instead of resetting it out of the
+	 * hypervisor (APM Vol. 2 15.17); in a guest it is intercepted. */
+	__asm__ __volatile__("clgi" ::: "memory");
 	svm_pmu_off();
 	return 0;
 }
@@ -224,7 +239,7 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	 * (15.5.1); the other SVM instructions give #UD as if EFER.SVME were
 	 * clear, which is what the guest sees. */
 	c->intercept1 = INTERCEPT1_CPUID | INTERCEPT1_INVD | INTERCEPT1_INVLPGA |
-			INTERCEPT1_MSR_PROT | INTERCEPT1_SHUTDOWN | INTERCEPT1_RDPMC;
+			INTERCEPT1_MSR_PROT | INTERCEPT1_SHUTDOWN | INTERCEPT1_RDPMC | INTERCEPT1_INIT;
 	c->intercept2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
 			INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI |
 			INTERCEPT2_SKINIT | (svm.rdpru ? INTERCEPT2_RDPRU : 0);
@@ -236,6 +251,10 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 		 * host uses no XSAVE state. IOIO_PROT with an IOPM that
 		 * names only the hidden ports (COM2). */
 		c->intercept1 |= INTERCEPT1_IOIO_PROT;
+		/* SMP: NMIs exit, for the TLB shootdown (docs/smp.md); the
+		 * OS's own are handed back to it by the exit handler. */
+		if (hv_ncpus > 1)
+			c->intercept1 |= INTERCEPT1_NMI;
 		c->iopm_base_pa = virt_to_phys(svm.iopm_os);
 		c->msrpm_base_pa = virt_to_phys(svm.msrpm);
 		c->asid = ASID_OS;
@@ -324,8 +343,12 @@ static void svm_ctx_switch(struct vcpu *from, struct vcpu *to)
 	if (!exit_stack_top || !vmcb)
 		panic("SVM: context switch outside an exit or to a context without a VMCB");
 	*(u64 *)(exit_stack_top - 16) = virt_to_phys(vmcb);
-	/* A shared ASID may hold another context's translations. */
-	if (vmcb->ctl.asid < ASID_POOL && asid_users[vmcb->ctl.asid] > 1)
+	/* A shared ASID may hold another context's translations. So may this
+	 * CPU's TLB, with several CPUs, for an ASID that an earlier MIEE used
+	 * here: a new context flushes its ASID only on the CPU it first runs
+	 * on, and an MIEE may run on any CPU (docs/smp.md). */
+	if ((vmcb->ctl.asid < ASID_POOL && asid_users[vmcb->ctl.asid] > 1) ||
+	    (to->miee && hv_ncpus > 1))
 		vmcb->ctl.tlb_control = tlb_flush_code();
 }
 
@@ -396,6 +419,58 @@ static void svm_dump(struct vcpu *v)
 	if (r)
 		hv_printf("rax %lx rbx %lx rcx %lx rdx %lx rsi %lx rdi %lx rbp %lx r8 %lx\n",
 			  r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp, r->r8);
+}
+
+/* The state INIT then SIPI leave (APM Vol. 2 14.1.3, Table 14-1): real
+ * mode, CS = vector << 8 with base vector << 12, IP 0, caches as after
+ * INIT; nested paging on the OS's table, ASID 1, as for the boot CPU. */
+static int svm_vcpu_sipi(struct vcpu *v, u8 vector)
+{
+	struct vcpu_init_state s;
+	struct vmcb_save *g;
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	err = svm_vcpu_setup(v, &s);
+	if (err)
+		return err;
+	g = &vmcb_of(v)->save;
+	svm_seg(&g->cs, (u16)vector << 8, 0x09b, 0xffff, (u64)vector << 12);
+	svm_seg(&g->ss, 0, 0x093, 0xffff, 0);
+	svm_seg(&g->ds, 0, 0x093, 0xffff, 0);
+	svm_seg(&g->es, 0, 0x093, 0xffff, 0);
+	svm_seg(&g->fs, 0, 0x093, 0xffff, 0);
+	svm_seg(&g->gs, 0, 0x093, 0xffff, 0);
+	svm_seg(&g->ldtr, 0, 0x082, 0xffff, 0);
+	svm_seg(&g->tr, 0, 0x08b, 0xffff, 0);
+	svm_seg(&g->gdtr, 0, 0, 0xffff, 0);
+	svm_seg(&g->idtr, 0, 0, 0xffff, 0);
+	g->cr0 = CR0_ET | BIT(29) | BIT(30);	/* ET, NW, CD */
+	g->cr3 = 0;
+	g->cr4 = 0;
+	g->efer = EFER_SVME;
+	g->rflags = 2;
+	g->rip = 0;
+	g->rsp = 0;
+	return 0;
+}
+
+static void svm_guest_paging(struct vcpu *v, u64 *cr0, u64 *cr4, u64 *efer, u64 *cr3)
+{
+	struct vmcb_save *g = &vmcb_of(v)->save;
+
+	*cr0 = g->cr0;
+	*cr4 = g->cr4;
+	*efer = g->efer;
+	*cr3 = g->cr3;
+}
+
+static void svm_skip_insn(struct vcpu *v, unsigned len)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+
+	vmcb->save.rip += len;		/* nRIP does not cover NPF exits */
+	vmcb->ctl.int_state &= ~INT_STATE_SHADOW;
 }
 
 static void svm_cpuid_adjust(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
@@ -545,8 +620,20 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	case SVM_EXIT_INTR:		/* isolated contexts only */
 		ret = vcpu_interrupted(v, false);
 		break;
-	case SVM_EXIT_NMI:		/* isolated contexts only */
-		ret = vcpu_interrupted(v, true);
+	case SVM_EXIT_NMI:
+		if (v->miee) {
+			ret = vcpu_interrupted(v, true);
+			break;
+		}
+		/* The OS's (SMP only): the NMI is still pending (it was
+		 * intercepted, not taken). Take it in the host, in a GIF
+		 * window with interrupts off (nmi_stub, core/cpu.c), so the
+		 * next VMRUN does not exit again; then a shootdown request
+		 * is answered, or the NMI was the OS's and goes to it. */
+		__asm__ __volatile__("cli; stgi; nop; clgi; sti" ::: "memory");
+		if (!smp_flush_poll() && !(vmcb->ctl.event_inj & EVENT_VALID))
+			vmcb->ctl.event_inj = EXC_NMI | EVENT_TYPE_NMI | EVENT_VALID;
+		ret = VCPU_RETRY;
 		break;
 	case SVM_EXIT_INVD:
 		/* Dropping dirty lines could lose hypervisor writes. */
@@ -566,6 +653,11 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		if (ret == VCPU_SKIP)
 			ret = VCPU_RETRY;	/* never skip a faulting access */
 		break;
+	case SVM_EXIT_INIT:
+		/* The hypervisor sends no INIT once the OS runs and emulates
+		 * the OS's (docs/smp.md): this one came from elsewhere. */
+		svm_dump(v);
+		panic("SVM: INIT signal on CPU %u while a guest ran", cpu_index());
 	case SVM_EXIT_SHUTDOWN:
 		ret = vcpu_shutdown(v);
 		if (ret != VCPU_SWITCHED)
@@ -624,4 +716,7 @@ const struct vendor_ops svm_ops = {
 	.ctx_switch = svm_ctx_switch,
 	.ctx_free = svm_ctx_free,
 	.inject_nmi = svm_inject_nmi,
+	.vcpu_sipi = svm_vcpu_sipi,
+	.guest_paging = svm_guest_paging,
+	.skip_insn = svm_skip_insn,
 };

@@ -11,6 +11,7 @@
 
 #define REGS_VMCB 120		/* sizeof(struct guest_regs) */
 #define REGS_VCPU 128
+#define REGS_PERCPU 136		/* the stack top: struct percpu, vendor_host first */
 
 /* void svm_launch(struct guest_regs *regs): regs sit at top - 16 - 120. */
 	.global svm_launch
@@ -71,7 +72,7 @@ svm_run:
 	 * (the TSS with the exception stack, core/cpu.c) must be its own
 	 * before anything can fault here. */
 	vmsave %rax
-	movq svm_host_state_pa(%rip), %rax
+	movq REGS_PERCPU(%rsp), %rax	/* this CPU's host-state area */
 	vmload %rax
 	movq %rsp, %rdi
 	movq REGS_VCPU(%rsp), %rsi

@@ -9,15 +9,29 @@
  * blocked counter must grow by exactly one per page (pages first touched).
  * Loading succeeds (the test passes) only when nothing of the hypervisor
  * was visible and the hypervisor still answers.
+ *
+ * each_cpu=1: the same from every online CPU in turn (a worker bound to
+ * it, work_on_cpu()), also looking for the uTPM root key: its public half
+ * (HC_UTPM_ROOT_PUBKEY) sits next to the private key in hypervisor
+ * memory, so a CPU that saw one would see the other. A CPU left outside
+ * the hypervisor reads everything (issue 11).
  */
+#include <linux/cpu.h>
 #include <linux/io.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "hv/hvcall.h"
+#include "hv/miee.h"
 
 #define MB2_MAGIC 0xe85250d6u
 
 static int kind;
+static bool each_cpu;
+module_param(each_cpu, bool, 0444);
+MODULE_PARM_DESC(each_cpu, "attack from every online CPU, look for the uTPM root key too");
 
 static long long hv(u64 nr, u64 arg, struct hvcall *h)
 {
@@ -61,6 +75,98 @@ static int attack(u64 base, u64 size, u32 *seen_magic)
 	return 0;
 }
 
+struct cpu_probe {
+	u64 img, img_size, pool, pool_size;
+	u8 pub[65];
+	bool have_pub;
+	u32 magic, key_hits;
+	bool is_ours;		/* this CPU's CPUID says our hypervisor */
+};
+
+static bool has_bytes(const u8 *p, size_t n, const u8 *pat, size_t m)
+{
+	size_t i;
+
+	for (i = 0; i + m <= n; i++)
+		if (p[i] == pat[0] && !memcmp(p + i, pat, m))
+			return true;
+	return false;
+}
+
+/* Count pages of [base, base + size) that hold the key's X coordinate. */
+static int scan_key(struct cpu_probe *c, u64 base, u64 size)
+{
+	u64 off;
+
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		u8 *p = memremap(base + off, PAGE_SIZE, MEMREMAP_WB);
+
+		if (!p)
+			return -ENOMEM;
+		if (c->have_pub && has_bytes(p, PAGE_SIZE, c->pub + 1, 24))
+			c->key_hits++;
+		memunmap(p);
+	}
+	return 0;
+}
+
+static long probe_this_cpu(void *arg)
+{
+	struct cpu_probe *c = arg;
+	long err;
+
+	c->is_ours = hvc_detect() == kind;
+	err = attack(c->img, c->img_size, &c->magic);
+	if (!err)
+		err = attack(c->pool, c->pool_size, &c->magic);
+	if (!err)
+		err = scan_key(c, c->img, c->img_size);
+	if (!err)
+		err = scan_key(c, c->pool, c->pool_size);
+	return err;
+}
+
+static int probe_every_cpu(u64 img, u64 img_size, u64 pool, u64 pool_size)
+{
+	struct cpu_probe *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	struct hvcall h;
+	int cpu, n = 0, bad = 0;
+	long err;
+
+	if (!c)
+		return -ENOMEM;
+	memset(&h, 0, sizeof(h));
+	h.rax = HC_UTPM_ROOT_PUBKEY;
+	h.rbx = virt_to_phys(c->pub);
+	c->have_pub = !hvc_call(kind, &h) && c->pub[0] == 4;
+	if (!c->have_pub)
+		pr_info("hvprobe: no uTPM root key to look for (no root of trust)\n");
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		c->img = img;
+		c->img_size = img_size;
+		c->pool = pool;
+		c->pool_size = pool_size;
+		c->magic = c->key_hits = 0;
+		err = work_on_cpu(cpu, probe_this_cpu, c);
+		pr_info("hvprobe: CPU %d: %s, multiboot2 header seen %u times, uTPM key seen in %u pages%s\n",
+			cpu, c->is_ours ? "under the hypervisor" : "NOT under the hypervisor",
+			c->magic, c->key_hits, err ? " (probe failed)" : "");
+		if (err || c->magic || c->key_hits || !c->is_ours)
+			bad++;
+		n++;
+	}
+	cpus_read_unlock();
+	kfree(c);
+	if (bad) {
+		pr_err("hvprobe: FAIL: %d of %d CPUs saw the hypervisor or the uTPM key, or run outside it\n",
+		       bad, n);
+		return -EIO;
+	}
+	pr_info("hvprobe: PASS on %d CPUs\n", n);
+	return 0;
+}
+
 static int __init hvprobe_init(void)
 {
 	u64 img, img_size, pool, pool_size, blocked0, blocked1;
@@ -85,6 +191,8 @@ static int __init hvprobe_init(void)
 	blocked0 = h.rbx;
 	pr_info("hvprobe: attacking image %llx+%llx and pool %llx+%llx\n",
 		img, img_size, pool, pool_size);
+	if (each_cpu)
+		return probe_every_cpu(img, img_size, pool, pool_size);
 
 	err = attack(img, img_size, &magic);
 	if (!err)

@@ -1,0 +1,16 @@
+/* Host stand-in for core/smp.c (bare metal): one CPU, so a shootdown is
+ * the caller's own flush and no request is ever pending. Linked into every
+ * unit test and the MIEE fuzzer. */
+#include "hv.h"
+#include "vcpu.h"
+#include "smp.h"
+
+void smp_flush_os_npt(struct vcpu *self)
+{
+	self->ops->flush_npt(self);
+}
+
+bool smp_flush_poll(void)
+{
+	return false;
+}
