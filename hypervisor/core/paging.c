@@ -6,6 +6,7 @@
 #include "hv.h"
 #include "console.h"
 #include "x86.h"
+#include "smp.h"
 
 #define PTE_P BIT(0)
 #define PTE_RW BIT(1)
@@ -14,6 +15,12 @@
 #define PTE_PS BIT(7)
 #define PTE_NX BIT(63)
 #define PTE_ADDR 0x000ffffffffff000ull
+
+/* The APs' start page (core/smp.c, boot/ap_trampoline.S) runs from the
+ * hypervisor's own tables once an AP turns paging on: it is read-only and
+ * executable, made writable (and not executable) only while the boot CPU
+ * fills it in, paging_tramp_writable(). Its 2 MiB region is in 4 KiB pages. */
+static u64 *tramp_pte;
 
 /* hypervisor/hv.ld: page-aligned section bounds. */
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
@@ -102,8 +109,9 @@ void paging_init(const struct bootinfo *bi)
 	u64 *pdpt = palloc_contig(npdpt);
 	u64 *pd = palloc_contig(npd);
 	u64 *pt = palloc_contig(npt);
+	u64 *low = palloc_contig(1);	/* the first 2 MiB, for the start page */
 
-	if (!pml4 || !pdpt || !pd || !pt || npdpt > 512)
+	if (!pml4 || !pdpt || !pd || !pt || !low || npdpt > 512)
 		panic("no memory for the hypervisor's page tables (%lu GiB)", npd);
 	if ((u64)__text_start != hv_layout.image_base)
 		panic("W^X: image loaded at %lx, linked at %p", hv_layout.image_base, __text_start);
@@ -117,6 +125,12 @@ void paging_init(const struct bootinfo *bi)
 			for (u64 j = 0; j < 512; j++)
 				t[j] = (pa + j * PAGE_SIZE) | image_page_attr(pa + j * PAGE_SIZE);
 			pd[i] = (u64)t | PTE_P | PTE_RW;
+		} else if (pa == ALIGN_DOWN(AP_TRAMPOLINE_PA, LARGE_PAGE_SIZE)) {
+			for (u64 j = 0; j < 512; j++)
+				low[j] = (pa + j * PAGE_SIZE) | PTE_P | PTE_RW | PTE_NX | attr;
+			tramp_pte = &low[(AP_TRAMPOLINE_PA - pa) / PAGE_SIZE];
+			*tramp_pte = AP_TRAMPOLINE_PA | PTE_P | attr;	/* read, execute */
+			pd[i] = (u64)low | PTE_P | PTE_RW;
 		} else {
 			pd[i] = pa | PTE_P | PTE_RW | PTE_PS | PTE_NX | attr;
 		}
@@ -131,4 +145,15 @@ void paging_init(const struct bootinfo *bi)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	write_cr3((u64)pml4);
 	write_cr0(read_cr0() | CR0_WP);
+}
+
+/* The start page writable (not executable) while the boot CPU fills it in,
+ * read-only executable again afterwards: never both (W^X). Only the boot
+ * CPU uses it; the APs load the tables after the last change. */
+void paging_tramp_writable(bool writable)
+{
+	u64 attr = *tramp_pte & (PTE_PCD | PTE_PWT);
+
+	*tramp_pte = AP_TRAMPOLINE_PA | PTE_P | attr | (writable ? PTE_RW | PTE_NX : 0);
+	__asm__ __volatile__("invlpg (%0)" : : "r"(AP_TRAMPOLINE_PA) : "memory");
 }

@@ -132,9 +132,11 @@ static void start_ap(u32 apic_id)
 	c->state = CPU_STARTING;
 	/* ap_main runs in the lower half of the host stack: vcpu_sipi
 	 * writes the guest frame at its top (struct percpu, docs/smp.md). */
+	paging_tramp_writable(true);
 	*(u64 *)(AP_TRAMPOLINE_PA + ((u8 *)&ap_tramp_stack - (u8 *)ap_tramp_start)) =
 		(u64)c - HOST_STACK_PAGES / 2 * PAGE_SIZE;
 	*(u64 *)(AP_TRAMPOLINE_PA + ((u8 *)&ap_tramp_arg - (u8 *)ap_tramp_start)) = (u64)c;
+	paging_tramp_writable(false);
 
 	/* INIT, 10 ms, SIPI, 200 us, SIPI again unless it runs (SDM Vol. 3A
 	 * 9.4.4.1). The TSC runs at GHz rates on the machines we target. */
@@ -176,10 +178,12 @@ void smp_boot(const struct bootinfo *bi, const struct vendor_ops *ops)
 		      "boot with one CPU (docs/smp.md)", n, ops->name);
 	bsp_cr0 = read_cr0();
 	bsp_cr4 = read_cr4();
+	paging_tramp_writable(true);
 	memcpy((void *)AP_TRAMPOLINE_PA, ap_tramp_start, ap_tramp_end - ap_tramp_start);
 	*(u64 *)(AP_TRAMPOLINE_PA + ((u8 *)&ap_tramp_cr3 - (u8 *)ap_tramp_start)) = read_cr3();
 	*(u64 *)(AP_TRAMPOLINE_PA + ((u8 *)&ap_tramp_entry - (u8 *)ap_tramp_start)) =
 		(u64)ap_main;
+	paging_tramp_writable(false);
 	for (u32 i = 0; i < n; i++)
 		if (ids[i] != self)
 			start_ap(ids[i]);

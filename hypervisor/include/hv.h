@@ -43,6 +43,7 @@ u64 cpu_tss_base(void);			/* this CPU's TSS */
 
 /* paging.c */
 void paging_init(const struct bootinfo *bi);
+void paging_tramp_writable(bool writable);
 
 /* bootinfo.c */
 int bootinfo_check(const struct bootinfo *bi);
