@@ -393,6 +393,16 @@ int miee_fault(struct vcpu *v, u32 reason, u64 addr)
 	return leave(m, MIEE_EXIT_FAULT, reason, addr);
 }
 
+int miee_insn(struct vcpu *v, u32 insn, u64 operand)
+{
+	return miee_fault(v, MIEE_F_INSN, MIEE_INSN_INFO(insn, operand));
+}
+
+int miee_preempted(struct vcpu *v)
+{
+	return leave(&miees[v->miee], MIEE_EXIT_INTERRUPTED, MIEE_INTR_SLICE, 0);
+}
+
 int miee_interrupted(struct vcpu *v, bool nmi)
 {
 	int r = leave(&miees[v->miee], MIEE_EXIT_INTERRUPTED, 0, 0);

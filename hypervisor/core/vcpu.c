@@ -63,7 +63,7 @@ int vcpu_rdmsr(struct vcpu *v, u32 msr)
 	u64 val;
 
 	if (v->miee)	/* an MIEE may not touch machine state */
-		return miee_fault(v, MIEE_F_INSN, msr);
+		return miee_insn(v, MIEE_I_RDMSR, msr);
 	switch (msr) {
 	case MSR_FEATURE_CONTROL:
 		val = 1;	/* locked, VMX off: the guest cannot turn it on */
@@ -79,7 +79,7 @@ int vcpu_rdmsr(struct vcpu *v, u32 msr)
 int vcpu_wrmsr(struct vcpu *v, u32 msr)
 {
 	if (v->miee)
-		return miee_fault(v, MIEE_F_INSN, msr);
+		return miee_insn(v, MIEE_I_WRMSR, msr);
 	return inject_gp(v);
 }
 
@@ -92,7 +92,7 @@ int vcpu_xsetbv(struct vcpu *v)
 	u64 supported;
 
 	if (v->miee)	/* XCR0 is shared with the OS */
-		return miee_fault(v, MIEE_F_INSN, 0);
+		return miee_insn(v, MIEE_I_XSETBV, (u32)v->regs->rcx);
 	cpuid(0xd, 0, &a, &b, &c, &d);
 	supported = ((u64)d << 32) | a;
 	if ((u32)v->regs->rcx != 0 || v->ops->guest_cpl(v) != 0 || !(val & 1) ||
@@ -138,7 +138,7 @@ int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 int vcpu_io(struct vcpu *v, u16 port, unsigned size, bool in, bool string)
 {
 	if (v->miee)
-		return miee_fault(v, MIEE_F_INSN, port);
+		return miee_insn(v, in ? MIEE_I_IN : MIEE_I_OUT, port);
 	if (port < HV_HIDDEN_PORT_BASE || port >= HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT ||
 	    (size != 1 && size != 2 && size != 4))
 		return vcpu_fatal(v, "intercepted port I/O outside the hidden ports", port);
@@ -162,13 +162,27 @@ int vcpu_interrupted(struct vcpu *v, bool nmi)
 	return miee_interrupted(v, nmi);
 }
 
+int vcpu_preempted(struct vcpu *v)
+{
+	if (!v->miee)
+		return vcpu_fatal(v, "preemption-timer exit from the OS", 0);
+	return miee_preempted(v);
+}
+
 int vcpu_fatal(struct vcpu *v, const char *why, u64 info)
 {
 	if (v->miee)
-		return miee_fault(v, MIEE_F_INSN, info);
+		return miee_insn(v, MIEE_I_OTHER, info);
 	hv_printf("guest stopped: %s (%lx)\n", why, info);
 	v->ops->dump(v);
 	panic("guest vCPU stopped: %s", why);
+}
+
+int vcpu_forbidden(struct vcpu *v, u32 insn, u64 operand, const char *why)
+{
+	if (v->miee)
+		return miee_insn(v, insn, operand);
+	return vcpu_fatal(v, why, operand);
 }
 
 int vcpu_shutdown(struct vcpu *v)

@@ -7,6 +7,8 @@
 #include "vcpu.h"
 #include "x86.h"
 #include "arch/svm/vmcb.h"
+#include "ctx_msrs.h"
+#include "hv/miee.h"
 
 #define EFER_FFXSR BIT(14)
 #define EFER_TCE BIT(15)
@@ -132,6 +134,14 @@ static int svm_cpu_enable(void)
 	for (u32 p = HV_HIDDEN_PORT_BASE; p < HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT; p++)
 		svm.iopm_os[p / 8] |= 1 << (p % 8);
 	memset(svm.msrpm_all, 0xff, MSRPM_SIZE);
+	/* ... but for the MSRs of an isolated context's own state
+	 * (ctx_msrs.h): VMLOAD/VMSAVE (svm_entry.S) and the VMCB switch
+	 * them, so they pass through. All lie in the 0xc0000000 range. */
+	for (u32 i = 0; i < ARRAY_SIZE(ctx_msrs); i++) {
+		u32 bit = (ctx_msrs[i] - 0xc0000000u) * 2;
+
+		svm.msrpm_all[0x800 + bit / 8] &= (u8)~(3 << (bit % 8));
+	}
 	memset(svm.iopm_all, 0xff, IOPM_SIZE);
 	if (svm.clear_svmdis) {
 		hv_printf("SVM: VM_CR.SVMDIS set but not locked; clearing it\n");
@@ -240,8 +250,10 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 		/* An isolated context (docs/svm.md): physical interrupts and
 		 * NMIs exit to the core, whatever the context's RFLAGS.IF
 		 * (V_INTR_MASKING: they follow the host's IF, which
-		 * svm_launch sets); every MSR, every port, XSETBV and HLT
-		 * exit, and the core ends the MIEE for them. */
+		 * svm_launch sets); every MSR but its context's (ctx_msrs.h),
+		 * every port, XSETBV and HLT exit, and the core ends the MIEE
+		 * for them. V_INTR_MASKING also makes its MOV to CR8 write
+		 * only V_TPR in its VMCB, never the APIC's TPR (15.21.1). */
 		c->intercept1 |= INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_IOIO_PROT |
 				 INTERCEPT1_HLT;
 		c->intercept2 |= INTERCEPT2_XSETBV;
@@ -516,19 +528,19 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		ret = vcpu_xsetbv(v);
 		len = 3;		/* 0f 01 d1 */
 		break;
-	case SVM_EXIT_IOIO:		/* port in 31:16 (APM Vol. 2 15.10.2) */
-		if (!v->miee) {
-			unsigned size = info1 & BIT(4) ? 1 : info1 & BIT(5) ? 2 : 4;
+	case SVM_EXIT_IOIO: {		/* port in 31:16 (APM Vol. 2 15.10.2) */
+		unsigned size = info1 & BIT(4) ? 1 : info1 & BIT(5) ? 2 : 4;
 
-			ret = vcpu_io(v, (u16)(info1 >> 16), size, info1 & 1, info1 & BIT(2));
-			/* EXITINFO2 holds the next RIP for IOIO intercepts. */
-			len = (unsigned)(vmcb->ctl.exit_info2 - vmcb->save.rip);
-			break;
-		}
-		ret = svm_fatal(v, "port I/O in an isolated context", info1 >> 16);
+		/* An isolated context's port I/O (all of it exits) ends it. */
+		ret = vcpu_io(v, (u16)(info1 >> 16), size, info1 & 1, info1 & BIT(2));
+		/* EXITINFO2 holds the next RIP for IOIO intercepts. */
+		len = (unsigned)(vmcb->ctl.exit_info2 - vmcb->save.rip);
 		break;
+	}
 	case SVM_EXIT_HLT:		/* isolated contexts only */
-		ret = svm_fatal(v, "HLT in an isolated context", vmcb->save.rip);
+		ret = vcpu_forbidden(v, MIEE_I_HLT, 0, "HLT exit from the OS");
+		if (ret != VCPU_SWITCHED)
+			panic("SVM: guest cannot continue after HLT");
 		break;
 	case SVM_EXIT_INTR:		/* isolated contexts only */
 		ret = vcpu_interrupted(v, false);
@@ -568,7 +580,7 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		/* SVM is not exposed to the OS: #UD, as with EFER.SVME
 		 * clear. An MIEE executing one is ended. */
 		if (v->miee) {
-			ret = svm_fatal(v, "SVM instruction in an isolated context", code);
+			ret = vcpu_forbidden(v, MIEE_I_VIRT, code, "SVM instruction");
 			break;
 		}
 		svm_inject(v, EXC_UD, false, 0);
