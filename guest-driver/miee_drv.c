@@ -51,6 +51,8 @@ struct miee_session {
 
 static int miee_hv_kind;	/* hvc_detect(): 1 VMCALL, 2 VMMCALL */
 
+#include "miee_ctxcheck.h"
+
 struct miee_hv_error {
 	long code;
 	int err;
@@ -358,7 +360,7 @@ static long miee_ioc_enter(struct miee_session *s, struct miee_ioc_enter __user 
 	}
 	h.rbx = s->id;
 	h.rcx = req.hostcall_ret;
-	ret = miee_hc(&h);
+	ret = verify_context ? ctx_checked_enter(s->id, &h) : miee_hc(&h);
 	if (ret) {
 		ret = miee_hv_refused(s, "ENTER", ret);
 		goto out;

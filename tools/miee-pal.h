@@ -403,6 +403,8 @@ __attribute__((noreturn)) PAL_FN void pal_unseal_other(uint64_t vmm, pal_shared_
 	pal_exit(vmm, MIEE_PAL_ST_OK);
 }
 
+#include "miee-pal-ctx.h"
+
 /* Entry: RIP = here, RDI = the shared page, RSP = stack top - 8. */
 __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 {
@@ -429,6 +431,7 @@ __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 		pal_seal(vmm, sh, shared);
 	if (mode == MIEE_PAL_M_UNSEAL)
 		pal_unseal_other(vmm, sh, shared);
+	pal_ctx_modes(vmm, sh, shared, mode);
 	pal_exit(vmm, MIEE_PAL_ST_BADMODE);
 }
 

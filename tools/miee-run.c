@@ -16,6 +16,10 @@
  *   seal              uTPM: seal, unseal, a changed blob and a stale uPCR 1 refused
  *   seal-other        uTPM: MIEE 0 seals, a variant image cannot unseal the
  *                     blob, a second MIEE of the same image can
+ *   ctx               every register of its context set, a host-call round trip,
+ *                     checked on both sides (tools/miee-pal-ctx.h)
+ *   cli-spin [MS] | tpr-spin [MS]   interrupts off / CR8 = 15 for MS (1000) ms
+ *   rdmsr | wrmsr | in | out | xsetbv | hlt | vmxoff | stgi   MIEE_F_INSN
  * Exit: 0 all MIEEs ended with status 0 and the right result, 1 error,
  * 2 usage, 3 a fault, 4 measurement mismatch, 5 wrong status or result,
  * 6 timeout. */
@@ -70,6 +74,17 @@ static const struct {
 	{ "quote", MIEE_PAL_M_QUOTE },
 	{ "seal", MIEE_PAL_M_SEAL },
 	{ "seal-other", RUN_M_SEAL_OTHER },
+	{ "ctx", MIEE_PAL_M_CTX },
+	{ "cli-spin", MIEE_PAL_M_CLI_SPIN },
+	{ "tpr-spin", MIEE_PAL_M_TPR_SPIN },
+	{ "rdmsr", MIEE_PAL_M_RDMSR },
+	{ "wrmsr", MIEE_PAL_M_WRMSR },
+	{ "in", MIEE_PAL_M_IN },
+	{ "out", MIEE_PAL_M_OUT },
+	{ "xsetbv", MIEE_PAL_M_XSETBV },
+	{ "hlt", MIEE_PAL_M_HLT },
+	{ "vmxoff", MIEE_PAL_M_VMXOFF },
+	{ "stgi", MIEE_PAL_M_STGI },
 };
 
 struct opts {
@@ -110,6 +125,11 @@ struct miee {
 
 static struct opts o;
 
+static void die(const char *fmt, ...);
+static double now(void);
+static inline uint64_t tsc(void);
+#include "miee-run-ctx.h"
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -117,7 +137,9 @@ static void usage(void)
 		"                [--timeout SECONDS] [--dump DIR] [--bench N]\n"
 		"                [--add-page OFFSET:FLAGS]... [--max-pages N] MODE [ARGS]\n"
 		"modes: sum [NUM...] | secret [SECONDS] | jump [ADDR] | overflow | exec-shared |\n"
-		"       write-code | refused | badcall | ud | quote [NONCE] | seal | seal-other\n");
+		"       write-code | refused | badcall | ud | quote [NONCE] | seal | seal-other |\n"
+		"       ctx | cli-spin [MS] | tpr-spin [MS] | rdmsr | wrmsr | in | out | xsetbv |\n"
+		"       hlt | vmxoff | stgi\n");
 	exit(RC_USAGE);
 }
 
@@ -196,6 +218,7 @@ static const char *status_name(uint64_t s)
 	case MIEE_PAL_ST_U_TAMPER: return "uTPM: a changed blob was not refused";
 	case MIEE_PAL_ST_U_STALE: return "uTPM: a blob opened after uPCR 1 changed";
 	case MIEE_PAL_ST_U_LEAK: return "uTPM: a refused unseal wrote its output";
+	case MIEE_PAL_ST_NOTAVAIL: return "not available on this CPU";
 	default: return "?";
 	}
 }
@@ -251,6 +274,7 @@ static void parse(int argc, char **argv)
 	o.timeout = 120;
 	o.secret_s = 2;
 	o.target = DEFAULT_JUMP;
+	rc_ctx.spin_ms = RUN_SPIN_MS;
 	while ((c = getopt_long(argc, argv, "+n:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': {
@@ -312,6 +336,9 @@ static void parse(int argc, char **argv)
 		for (i = 0; i < MIEE_PAL_NONCE_LEN; i++)
 			sscanf(h + 2 * i, "%2hhx", &o.nonce[i]);
 		o.have_nonce = 1;
+	} else if ((o.mode == MIEE_PAL_M_CLI_SPIN || o.mode == MIEE_PAL_M_TPR_SPIN) &&
+		   optind < argc) {
+		rc_ctx.spin_ms = (unsigned)num_arg(argv[optind++], "milliseconds");
 	} else if (o.mode == MIEE_PAL_M_JUMP && optind < argc) {
 		o.target = num_arg(argv[optind++], "address");
 		if (o.target >= (1ull << 30))
@@ -398,6 +425,8 @@ static void prepare(struct miee *m, int k)
 		for (i = 0; i < MIEE_PAL_NONCE_LEN; i++)
 			m->u->nonce[i] = m->nonce[i];
 	}
+
+	run_ctx_prepare(m);
 
 	/* Must happen before MIEE_IOC_ADD: afterwards the private pages may no
 	 * longer be the process's to read. */
@@ -662,6 +691,8 @@ static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 		printf("miee-run: host call yield: %" PRIu64 " served, stop\n", m->yields);
 		return MIEE_PAL_STOP;
 	}
+	if (nr == MIEE_PAL_HC_CTX && o.mode == MIEE_PAL_M_CTX)
+		return MIEE_PAL_CTX_ANSWER;
 	printf("miee-run: host call 0x%" PRIx64 " refused (not in the policy for mode %s)\n", nr,
 	       o.mode_name);
 	m->refused++;
@@ -897,12 +928,14 @@ static int run(struct miee *m)
 	uint64_t ret = 0;
 	int rc;
 
+	if (run_is_ctx_mode(m->mode))
+		run_ctx_begin(m);
 	for (;;) {
 		memset(&e, 0, sizeof(e));
 		e.hostcall_ret = ret;
 		uint64_t t0 = tsc();
 
-		if (ioctl(m->fd, MIEE_IOC_ENTER, &e)) {
+		if (run_is_ctx_mode(m->mode) ? run_ctx_enter(m, &e) : ioctl(m->fd, MIEE_IOC_ENTER, &e)) {
 			if (errno == EINTR)
 				continue;	/* same hostcall_ret again */
 			die("miee %d: MIEE_IOC_ENTER: %s (errno %d)", m->k, strerror(errno), errno);
@@ -919,6 +952,7 @@ static int run(struct miee *m)
 		ret = 0;
 		if (e.reason == MIEE_EXIT_INTERRUPTED) {
 			m->interrupted++;
+			rc_ctx.slices += e.info == MIEE_INTR_SLICE;
 		} else if (e.reason == MIEE_EXIT_HOSTCALL) {
 			m->hostcalls++;
 			ret = serve(m, e.info, secret_until);
@@ -938,6 +972,8 @@ static int run(struct miee *m)
 			printf("miee-run: fault reason %" PRIu64 " at 0x%" PRIx64 " (%s; progress %" PRIu64 ")\n",
 			       (uint64_t)e.info, (uint64_t)e.info2, fault_name(e.info),
 			       (uint64_t)m->sh->progress);
+			if (e.info == MIEE_F_INSN)
+				run_print_insn(e.info2);
 			rc = RC_FAULT;
 			break;
 		} else {
@@ -983,6 +1019,10 @@ static int run(struct miee *m)
 		printf("bench miee add: tsc per page %" PRIu64 " (%" PRIu64 " pages, measured ones hashed)\n",
 		       m->add_tsc / (m->add_pages ? m->add_pages : 1), m->add_pages);
 	}
+	if (rc == RC_OK && m->mode == MIEE_PAL_M_CTX)
+		rc = run_ctx_verdict(m);
+	if (rc == RC_OK && (m->mode == MIEE_PAL_M_CLI_SPIN || m->mode == MIEE_PAL_M_TPR_SPIN))
+		rc = run_spin_verdict(m);
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_QUOTE)
 		rc = check_quote(m);
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_SEAL)

@@ -488,6 +488,21 @@ int miee_fault(struct vcpu *v, u32 reason, u64 addr)
 	return r;
 }
 
+int miee_insn(struct vcpu *v, u32 insn, u64 operand)
+{
+	return miee_fault(v, MIEE_F_INSN, MIEE_INSN_INFO(insn, operand));
+}
+
+int miee_preempted(struct vcpu *v)
+{
+	int r;
+
+	miee_lock();
+	r = leave(&miees[v->miee], MIEE_EXIT_INTERRUPTED, MIEE_INTR_SLICE, 0);
+	miee_unlock();
+	return r;
+}
+
 int miee_interrupted(struct vcpu *v, bool nmi)
 {
 	struct vcpu *os = miees[v->miee].os;

@@ -78,7 +78,7 @@ int vcpu_rdmsr(struct vcpu *v, u32 msr)
 	const struct msr_rule *r;
 
 	if (v->miee)	/* an MIEE may not touch machine state */
-		return miee_fault(v, MIEE_F_INSN, msr);
+		return miee_insn(v, MIEE_I_RDMSR, msr);
 	r = msr_rule_find(v->ops->msr_policy, msr);
 	switch (r ? r->read : HV_MSR_GP) {
 	case HV_MSR_GP:
@@ -98,7 +98,7 @@ int vcpu_wrmsr(struct vcpu *v, u32 msr)
 	const struct msr_rule *r;
 
 	if (v->miee)
-		return miee_fault(v, MIEE_F_INSN, msr);
+		return miee_insn(v, MIEE_I_WRMSR, msr);
 	r = msr_rule_find(v->ops->msr_policy, msr);
 	switch (r ? r->write : HV_MSR_GP) {
 	case HV_MSR_GP:

@@ -59,8 +59,8 @@ extern struct frame_table hv_frames;
  * feature hidden; an MIEE is ended. */
 int vcpu_refused_insn(struct vcpu *v, u8 vector, u64 info)
 {
-	if (v->miee)
-		return vcpu_fatal(v, "refused instruction in an isolated context", info);
+	if (v->miee)	/* VMX/SVM instructions, RDPMC: the MIEE stops (MIEE_F_INSN) */
+		return vcpu_forbidden(v, MIEE_I_VIRT, info, "refused instruction");
 	v->ops->inject_exception(v, vector, vector == EXC_GP, 0);
 	return VCPU_INJECTED;
 }
@@ -80,7 +80,7 @@ int vcpu_xsetbv(struct vcpu *v)
 	u64 supported;
 
 	if (v->miee)	/* XCR0 is shared with the OS */
-		return miee_fault(v, MIEE_F_INSN, 0);
+		return miee_insn(v, MIEE_I_XSETBV, (u32)v->regs->rcx);
 	cpuid(0xd, 0, &a, &b, &c, &d);
 	supported = ((u64)d << 32) | a;
 	if ((u32)v->regs->rcx != 0 || v->ops->guest_cpl(v) != 0 || !(val & 1) ||
@@ -134,7 +134,7 @@ int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 int vcpu_io(struct vcpu *v, u16 port, unsigned size, bool in, bool string)
 {
 	if (v->miee)
-		return miee_fault(v, MIEE_F_INSN, port);
+		return miee_insn(v, in ? MIEE_I_IN : MIEE_I_OUT, port);
 	if (port < HV_HIDDEN_PORT_BASE || port >= HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT ||
 	    (size != 1 && size != 2 && size != 4))
 		return vcpu_fatal(v, "intercepted port I/O outside the hidden ports", port);
@@ -158,13 +158,27 @@ int vcpu_interrupted(struct vcpu *v, bool nmi)
 	return miee_interrupted(v, nmi);
 }
 
+int vcpu_preempted(struct vcpu *v)
+{
+	if (!v->miee)
+		return vcpu_fatal(v, "preemption-timer exit from the OS", 0);
+	return miee_preempted(v);
+}
+
 int vcpu_fatal(struct vcpu *v, const char *why, u64 info)
 {
 	if (v->miee)
-		return miee_fault(v, MIEE_F_INSN, info);
+		return miee_insn(v, MIEE_I_OTHER, info);
 	hv_printf("guest stopped: %s (%lx)\n", why, info);
 	v->ops->dump(v);
 	panic("guest vCPU stopped: %s", why);
+}
+
+int vcpu_forbidden(struct vcpu *v, u32 insn, u64 operand, const char *why)
+{
+	if (v->miee)
+		return miee_insn(v, insn, operand);
+	return vcpu_fatal(v, why, operand);
 }
 
 int vcpu_shutdown(struct vcpu *v)

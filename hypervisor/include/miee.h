@@ -15,7 +15,11 @@ void miee_unlock(void);
 int miee_os_hypercall(struct vcpu *v, u64 nr, s64 *ret);
 int miee_hypercall(struct vcpu *v);
 int miee_fault(struct vcpu *v, u32 reason, u64 addr);
+/* MIEE_F_INSN for instruction MIEE_I_* with its operand. */
+int miee_insn(struct vcpu *v, u32 insn, u64 operand);
 int miee_interrupted(struct vcpu *v, bool nmi);
+/* Its time slice ended: back to the OS with MIEE_INTR_SLICE. */
+int miee_preempted(struct vcpu *v);
 /* Hypercall arguments in OS memory: only OS-owned RAM, copied once.
  * 0 or MIEE_EARG. */
 int copy_from_os(void *buf, u64 pa, u64 len);

@@ -139,11 +139,19 @@ int vcpu_io(struct vcpu *v, u16 port, unsigned size, bool in, bool string);
 
 /* External interrupt or NMI exit of an isolated context. */
 int vcpu_interrupted(struct vcpu *v, bool nmi);
+/* The backend's time slice for an isolated context ended (VMX preemption
+ * timer): the OS gets the CPU back, so whatever the context did to its
+ * interrupt masking, the OS waits at most one slice. */
+int vcpu_preempted(struct vcpu *v);
 /* The guest cannot go on: the OS stops the machine (panic); an MIEE is
  * ended and the OS resumes (VCPU_SWITCHED). vcpu_shutdown() is the same
  * for a triple fault / shutdown exit (its own MIEE reason code). */
 int vcpu_fatal(struct vcpu *v, const char *why, u64 info);
 int vcpu_shutdown(struct vcpu *v);
+/* An instruction an isolated context may not execute (HLT, VMX/SVM
+ * instructions): the MIEE ends with MIEE_F_INSN, RDX = MIEE_I_* and the
+ * operand; for the OS it is vcpu_fatal(why). */
+int vcpu_forbidden(struct vcpu *v, u32 insn, u64 operand, const char *why);
 
 /* core/miee.c: move the CPU from one context to another inside an exit
  * handler (GPR frame, FPU/SSE state, vcpu pointer, then the backend). */

@@ -140,13 +140,32 @@ struct miee_info {
 /* HC_MIEE_ENTER exit reasons (RBX). */
 #define MIEE_EXIT_DONE 1	/* HC_MIEE_EXIT; RCX = status */
 #define MIEE_EXIT_HOSTCALL 2	/* RCX = argument; resume with HC_MIEE_ENTER */
-#define MIEE_EXIT_INTERRUPTED 3	/* an interrupt for the OS; resume */
+#define MIEE_EXIT_INTERRUPTED 3	/* the OS gets the CPU back; resume. RCX =
+				 * MIEE_INTR_EVENT or MIEE_INTR_SLICE */
+#define MIEE_INTR_EVENT 0	/* an interrupt or NMI for the OS */
+#define MIEE_INTR_SLICE 1	/* its time slice ended (VMX preemption timer) */
 #define MIEE_EXIT_FAULT 4	/* RCX = reason MIEE_F_*, RDX = address */
 
 #define MIEE_F_TRIPLE 1		/* a fault its own IDT could not take */
 #define MIEE_F_NPF 2		/* access outside its memory / to a forbidden page */
 #define MIEE_F_BADCALL 3	/* an unknown or forbidden hypercall */
-#define MIEE_F_INSN 4		/* an instruction the MIEE may not execute */
+#define MIEE_F_INSN 4		/* an instruction the MIEE may not execute;
+				 * RDX = MIEE_INSN_INFO(MIEE_I_*, operand) */
+
+/* MIEE_F_INSN: which instruction (RDX bits 15:0) and its operand (bits 63:16). */
+#define MIEE_I_RDMSR 1		/* operand: the MSR index (ECX) */
+#define MIEE_I_WRMSR 2		/* operand: the MSR index (ECX) */
+#define MIEE_I_IN 3		/* operand: the port */
+#define MIEE_I_OUT 4		/* operand: the port */
+#define MIEE_I_XSETBV 5		/* operand: the XCR index (ECX) */
+#define MIEE_I_HLT 6		/* operand: 0 */
+#define MIEE_I_VIRT 7		/* a VMX or SVM instruction; operand: the backend's
+				 * exit reason (VMX) or exit code (SVM) for it */
+#define MIEE_I_OTHER 8		/* any other exit it may not cause; operand: the
+				 * backend's detail */
+#define MIEE_INSN_INFO(insn, operand) ((m_u64)(insn) | ((m_u64)(operand) << 16))
+#define MIEE_INSN_OF(info) ((info) & 0xffff)
+#define MIEE_INSN_OPERAND(info) ((info) >> 16)
 
 /* Errors beyond include/hv/hypercall.h's, each with one meaning. */
 #define MIEE_ENOENT (-10)	/* no such MIEE id */

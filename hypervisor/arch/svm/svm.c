@@ -9,6 +9,8 @@
 #include "smp.h"
 #include "arch/svm/vmcb.h"
 #include "msr_policy.h"
+#include "ctx_msrs.h"
+#include "hv/miee.h"
 
 #define EFER_FFXSR BIT(14)
 #define EFER_TCE BIT(15)
@@ -136,6 +138,14 @@ static int svm_maps_init(void)
 	for (u32 p = HV_HIDDEN_PORT_BASE; p < HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT; p++)
 		svm.iopm_os[p / 8] |= 1 << (p % 8);
 	memset(svm.msrpm_all, 0xff, MSRPM_SIZE);
+	/* ... but for the MSRs of an isolated context's own state
+	 * (ctx_msrs.h): VMLOAD/VMSAVE (svm_entry.S) and the VMCB switch
+	 * them, so they pass through. All lie in the 0xc0000000 range. */
+	for (u32 i = 0; i < ARRAY_SIZE(ctx_msrs); i++) {
+		u32 bit = (ctx_msrs[i] - 0xc0000000u) * 2;
+
+		svm.msrpm_all[0x800 + bit / 8] &= (u8)~(3 << (bit % 8));
+	}
 	memset(svm.iopm_all, 0xff, IOPM_SIZE);
 	/* MSR permission map: every MSR exits but the table's PASS
 	 * directions (include/hv/msr-policy.h). EFER exits to svm_efer():
@@ -264,8 +274,10 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 		/* An isolated context (docs/svm.md): physical interrupts and
 		 * NMIs exit to the core, whatever the context's RFLAGS.IF
 		 * (V_INTR_MASKING: they follow the host's IF, which
-		 * svm_launch sets); every MSR, every port, XSETBV and HLT
-		 * exit, and the core ends the MIEE for them. */
+		 * svm_launch sets); every MSR but its context's (ctx_msrs.h),
+		 * every port, XSETBV and HLT exit, and the core ends the MIEE
+		 * for them. V_INTR_MASKING also makes its MOV to CR8 write
+		 * only V_TPR in its VMCB, never the APIC's TPR (15.21.1). */
 		c->intercept1 |= INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_IOIO_PROT |
 				 INTERCEPT1_HLT;
 		c->intercept2 |= INTERCEPT2_XSETBV;
@@ -603,19 +615,19 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		ret = vcpu_xsetbv(v);
 		len = 3;		/* 0f 01 d1 */
 		break;
-	case SVM_EXIT_IOIO:		/* port in 31:16 (APM Vol. 2 15.10.2) */
-		if (!v->miee) {
-			unsigned size = info1 & BIT(4) ? 1 : info1 & BIT(5) ? 2 : 4;
+	case SVM_EXIT_IOIO: {		/* port in 31:16 (APM Vol. 2 15.10.2) */
+		unsigned size = info1 & BIT(4) ? 1 : info1 & BIT(5) ? 2 : 4;
 
-			ret = vcpu_io(v, (u16)(info1 >> 16), size, info1 & 1, info1 & BIT(2));
-			/* EXITINFO2 holds the next RIP for IOIO intercepts. */
-			len = (unsigned)(vmcb->ctl.exit_info2 - vmcb->save.rip);
-			break;
-		}
-		ret = svm_fatal(v, "port I/O in an isolated context", info1 >> 16);
+		/* An isolated context's port I/O (all of it exits) ends it. */
+		ret = vcpu_io(v, (u16)(info1 >> 16), size, info1 & 1, info1 & BIT(2));
+		/* EXITINFO2 holds the next RIP for IOIO intercepts. */
+		len = (unsigned)(vmcb->ctl.exit_info2 - vmcb->save.rip);
 		break;
+	}
 	case SVM_EXIT_HLT:		/* isolated contexts only */
-		ret = svm_fatal(v, "HLT in an isolated context", vmcb->save.rip);
+		ret = vcpu_forbidden(v, MIEE_I_HLT, 0, "HLT exit from the OS");
+		if (ret != VCPU_SWITCHED)
+			panic("SVM: guest cannot continue after HLT");
 		break;
 	case SVM_EXIT_INTR:		/* isolated contexts only */
 		ret = vcpu_interrupted(v, false);

@@ -41,7 +41,7 @@ enum vmcs_field {
 	GUEST_DS_AR = 0x481a, GUEST_FS_AR = 0x481c, GUEST_GS_AR = 0x481e,
 	GUEST_LDTR_AR = 0x4820, GUEST_TR_AR = 0x4822,
 	GUEST_INTERRUPTIBILITY = 0x4824, GUEST_ACTIVITY = 0x4826,
-	GUEST_SYSENTER_CS = 0x482a,
+	GUEST_SYSENTER_CS = 0x482a, VMX_PREEMPT_TIMER = 0x482e,
 	HOST_SYSENTER_CS = 0x4c00,
 	/* natural width */
 	CR0_MASK = 0x6000, CR4_MASK = 0x6002, CR0_SHADOW = 0x6004, CR4_SHADOW = 0x6006,
@@ -70,7 +70,7 @@ enum vmx_exit {
 	EXIT_IO = 30, EXIT_RDMSR = 31, EXIT_WRMSR = 32, EXIT_BAD_GUEST = 33,
 	EXIT_BAD_MSR_LOAD = 34, EXIT_EPT_VIOLATION = 48, EXIT_EPT_MISCONFIG = 49,
 	EXIT_INVEPT = 50, EXIT_INVVPID = 53, EXIT_WBINVD = 54, EXIT_XSETBV = 55,
-	EXIT_VMFUNC = 59,
+	EXIT_PREEMPT_TIMER = 52, EXIT_VMFUNC = 59,
 };
 
 /* Capability MSRs (SDM Vol. 3D A.1-A.10). */
@@ -79,6 +79,7 @@ enum vmx_exit {
 #define MSR_VMX_PROCBASED 0x482
 #define MSR_VMX_EXIT 0x483
 #define MSR_VMX_ENTRY 0x484
+#define MSR_VMX_MISC 0x485	/* bits 4:0: preemption timer = TSC >> n */
 #define MSR_VMX_CR0_FIXED0 0x486
 #define MSR_VMX_CR0_FIXED1 0x487
 #define MSR_VMX_CR4_FIXED0 0x488
@@ -103,9 +104,13 @@ void vmx_msr_bitmap_fill(u8 *bitmap);
 /* Pin-based controls (SDM Vol. 3C 25.6.1). */
 #define PIN_EXT_INTR BIT(0)
 #define PIN_NMI BIT(3)
+#define PIN_PREEMPT_TIMER BIT(6)
 
 /* Primary processor-based controls (SDM Vol. 3C 25.6.2). */
 #define PROC_RDPMC_EXITING BIT(11)
+#define PROC_HLT_EXITING BIT(7)
+#define PROC_CR8_LOAD_EXITING BIT(19)
+#define PROC_CR8_STORE_EXITING BIT(20)
 #define PROC_UNCOND_IO BIT(24)
 #define PROC_USE_IO_BITMAPS BIT(25)
 #define PROC_USE_MSR_BITMAPS BIT(28)

@@ -6,14 +6,25 @@
 #include "vcpu.h"
 #include "x86.h"
 #include "arch/vmx/vmcs.h"
+#include "ctx_msrs.h"
 #include "hv/miee.h"
 #include "msr_policy.h"
+
+/* Guest state that VM entry and exit do not switch (SDM Vol. 3C 25.4,
+ * 28.3: the VMCS has no field for them), kept here while another context
+ * runs and moved by vmx_ctx_switch(). */
+struct vmx_swstate {
+	u64 cr2, dr6;
+	u64 kernel_gs_base, star, lstar, cstar, sfmask;
+};
 
 struct vmx_vcpu {
 	u64 vmcs_pa;
 	u64 eptp;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool launched;
+	struct vmx_swstate sw;
+	u8 tpr;			/* isolated contexts: CR8 as the context set it */
 };
 
 static struct {
@@ -28,6 +39,13 @@ static struct {
 	u8 *io_bitmap;		/* the OS's: A at +0, B at +4096 (hidden ports) */
 	bool next_launch;	/* the context switched to was never entered */
 } vmx;
+
+/* An isolated context's time slice, in TSC ticks (about 1 ms at 4 GHz):
+ * the VMX-preemption timer ends it whatever the context did to interrupt
+ * delivery (SDM Vol. 3C 26.5.1). Bochs, for one, does not deliver an
+ * external-interrupt exit to a guest that was entered with RFLAGS.IF = 0
+ * until the guest's IF changes; the timer bounds that too. */
+#define VMX_SLICE_TSC (1ull << 22)
 
 /* Index: the vCPU's MIEE id (0 = the OS). */
 static struct vmx_vcpu vmx_vcpus[MIEE_MAX + 1];
@@ -164,6 +182,14 @@ static int vmx_cpu_enable(void)
 	for (u32 p = HV_HIDDEN_PORT_BASE; p < HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT; p++)
 		vmx.io_bitmap[p / 8] |= 1 << (p % 8);
 	memset(vmx.msr_bitmap_all, 0xff, PAGE_SIZE);
+	/* ... but for the MSRs that are part of an isolated context's state
+	 * (ctx_msrs.h): read-high at 1024, write-high at 3072 (SDM 25.6.9). */
+	for (u32 i = 0; i < ARRAY_SIZE(ctx_msrs); i++) {
+		u32 n = ctx_msrs[i] - 0xc0000000u;
+
+		vmx.msr_bitmap_all[1024 + n / 8] &= (u8)~(1 << (n % 8));
+		vmx.msr_bitmap_all[3072 + n / 8] &= (u8)~(1 << (n % 8));
+	}
 	region[0] = vmx.revision;
 	vmx.vmxon_pa = virt_to_phys(region);
 	__asm__ __volatile__("vmxon %1; setbe %0" : "=qm"(fail) : "m"(vmx.vmxon_pa) : "cc", "memory");
@@ -219,6 +245,9 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	vmcs[0] = vmx.revision;
 	x->vmcs_pa = virt_to_phys(vmcs);
 	x->launched = false;
+	memset(&x->sw, 0, sizeof(x->sw));
+	x->sw.dr6 = DR6_INIT;
+	x->tpr = 0;
 	/* An isolated context is built from inside an exit of the OS's:
 	 * put the OS's VMCS back as current at the end. */
 	if (iso)
@@ -234,12 +263,16 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	v->vendor = x;
 
 	/* Isolated contexts (MIEE): interrupts and NMIs exit so the OS gets
-	 * them, port I/O and every MSR exit (SDM 25.6.1, 25.6.2). */
+	 * them, port I/O, HLT and every MSR but its context's exit, and so do
+	 * MOV to and from CR8, so that it cannot raise the real TPR (SDM
+	 * 25.6.1, 25.6.2; its CR8 is x->tpr). */
 	if (vmx_ctls(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED,
-		     iso ? PIN_EXT_INTR | PIN_NMI : 0, 0, &pin, "pin-based") ||
+		     iso ? PIN_EXT_INTR | PIN_NMI : 0, iso ? PIN_PREEMPT_TIMER : 0, &pin,
+		     "pin-based") ||
 	    vmx_ctls(MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED,
 		     PROC_USE_MSR_BITMAPS | PROC_SECONDARY | PROC_RDPMC_EXITING |
-		     (iso ? PROC_UNCOND_IO : PROC_USE_IO_BITMAPS), 0,
+		     (iso ? PROC_UNCOND_IO | PROC_HLT_EXITING | PROC_CR8_LOAD_EXITING |
+			    PROC_CR8_STORE_EXITING : PROC_USE_IO_BITMAPS), 0,
 		     &proc, "processor-based") ||
 	    vmx_ctls(MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT,
 		     EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT,
@@ -252,6 +285,11 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	}
 	proc2 = vmx.proc2;
 	vmwrite(PIN_CONTROLS, pin);
+	/* Not saved at exit: every entry gets a full slice. */
+	if (pin & PIN_PREEMPT_TIMER)
+		vmwrite(VMX_PREEMPT_TIMER, VMX_SLICE_TSC >> (rdmsr(MSR_VMX_MISC) & 31));
+	else if (iso)
+		hv_printf("VMX: no preemption timer: an MIEE's stay is bounded by interrupts only\n");
 	vmwrite(PROC_CONTROLS, proc);
 	vmwrite(PROC_CONTROLS2, proc2);
 	vmwrite(EXIT_CONTROLS, exit);
@@ -483,6 +521,29 @@ static u64 *gpr(struct guest_regs *r, unsigned n)
 	return map[n & 15];
 }
 
+/* An isolated context's MOV to or from CR8 (CR8-load/store exiting): its
+ * TPR is x->tpr, never the APIC's, so raising it cannot hold back the OS's
+ * interrupts. Bits 63:4 set: #GP (SDM Vol. 3A 2.5, 10.8.6.1). */
+static int vmx_cr8(struct vcpu *v, struct vmx_vcpu *x, bool to_cr8, unsigned reg)
+{
+	u64 val;
+
+	if (!to_cr8) {
+		if (reg == 4)
+			vmwrite(GUEST_RSP, x->tpr);
+		else
+			*gpr(v->regs, reg) = x->tpr;
+		return VCPU_SKIP;
+	}
+	val = reg == 4 ? vmread(GUEST_RSP) : *gpr(v->regs, reg);
+	if (val & ~0xfull) {
+		vmx_inject(v, EXC_GP, true, 0);
+		return VCPU_INJECTED;
+	}
+	x->tpr = (u8)val;
+	return VCPU_SKIP;
+}
+
 /* MOV to CR0/CR4 touching bits we own (SDM 28.1.3, Table 28-3). */
 static int vmx_cr_access(struct vcpu *v)
 {
@@ -491,6 +552,8 @@ static int vmx_cr_access(struct vcpu *v)
 	unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
 	u64 val;
 
+	if (cr == 8 && v->miee && type <= 1)
+		return vmx_cr8(v, x, type == 0, reg);
 	if (type != 0 || (cr != 0 && cr != 4))
 		return vcpu_fatal(v, "unsupported control-register access", q);
 	val = reg == 4 ? vmread(GUEST_RSP) : *gpr(v->regs, reg);
@@ -547,6 +610,9 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	case EXIT_EXT_INTR:
 		r = vcpu_interrupted(v, false);
 		break;
+	case EXIT_PREEMPT_TIMER:	/* isolated contexts only */
+		r = vcpu_preempted(v);
+		break;
 	case EXIT_EXCEPTION:
 		if (((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {	/* NMI */
 			r = vcpu_interrupted(v, true);
@@ -554,18 +620,16 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		}
 		r = vcpu_fatal(v, "unexpected exception exit", vmread(EXIT_INTR_INFO));
 		break;
-	case EXIT_IO:
-		if (!v->miee) {
-			/* SDM Table 28-5: size - 1, direction, string. */
-			u64 q = vmread(EXIT_QUALIFICATION);
+	case EXIT_IO: {
+		/* SDM Table 28-5: size - 1, direction, string. An isolated
+		 * context's port I/O (all of it exits) ends it in the core. */
+		u64 q = vmread(EXIT_QUALIFICATION);
 
-			r = vcpu_io(v, (u16)(q >> 16), (unsigned)(q & 7) + 1, q & 8, q & 16);
-			break;
-		}
-		/* An isolated context may not do port I/O at all. */
-		__attribute__((fallthrough));
-	case EXIT_HLT:
-		r = vcpu_fatal(v, "port I/O or HLT in an isolated context", reason);
+		r = vcpu_io(v, (u16)(q >> 16), (unsigned)(q & 7) + 1, q & 8, q & 16);
+		break;
+	}
+	case EXIT_HLT:		/* isolated contexts only */
+		r = vcpu_forbidden(v, MIEE_I_HLT, 0, "HLT exit from the OS");
 		break;
 	case EXIT_RDMSR:
 		r = vcpu_rdmsr(v, (u32)regs->rcx);
@@ -635,11 +699,37 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	return vmx.next_launch;
 }
 
+static void sw_save(struct vmx_swstate *s)
+{
+	s->cr2 = read_cr2();
+	__asm__ __volatile__("mov %%dr6, %0" : "=r"(s->dr6));
+	s->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+	s->star = rdmsr(MSR_STAR);
+	s->lstar = rdmsr(MSR_LSTAR);
+	s->cstar = rdmsr(MSR_CSTAR);
+	s->sfmask = rdmsr(MSR_SFMASK);
+}
+
+static void sw_load(const struct vmx_swstate *s)
+{
+	write_cr2(s->cr2);
+	__asm__ __volatile__("mov %0, %%dr6" : : "r"(s->dr6));
+	wrmsr(MSR_KERNEL_GS_BASE, s->kernel_gs_base);
+	wrmsr(MSR_STAR, s->star);
+	wrmsr(MSR_LSTAR, s->lstar);
+	wrmsr(MSR_CSTAR, s->cstar);
+	wrmsr(MSR_SFMASK, s->sfmask);
+}
+
+/* The VMCS holds most of a context; what it lacks (struct vmx_swstate) is
+ * live in the CPU while the context runs: keep from's, load to's. VMX root
+ * uses none of it (no SYSCALL, no SWAPGS, no #PF it survives). */
 static void vmx_ctx_switch(struct vcpu *from, struct vcpu *to)
 {
 	struct vmx_vcpu *x = &vmx_vcpus[to->miee];
 
-	(void)from;
+	sw_save(&vmx_vcpus[from->miee].sw);
+	sw_load(&x->sw);
 	__asm__ __volatile__("vmptrld %0" : : "m"(x->vmcs_pa) : "cc", "memory");
 	vmx.next_launch = !x->launched;
 	x->launched = true;
