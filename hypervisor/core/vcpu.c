@@ -91,6 +91,16 @@ int vcpu_xsetbv(struct vcpu *v)
 	return VCPU_SKIP;
 }
 
+/* The first 16 blocked OS accesses of the whole machine are logged, on
+ * whichever CPU they happen: the same count HC_STATS sums over the CPUs
+ * (tests/harness/hv-blocked-log.sh relies on it). */
+static bool blocked_log(void)
+{
+	static u64 logged;
+
+	return __atomic_fetch_add(&logged, 1, __ATOMIC_RELAXED) < 16;
+}
+
 int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 {
 	u64 page = gpa & PAGE_MASK;
@@ -105,7 +115,8 @@ int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 		/* The OS touched memory it does not own (the hypervisor's, an
 		 * MIEE's): it gets the sink page, never the frame
 		 * (docs/hypervisor.md). */
-		if (v->stats[HV_STAT_BLOCKED]++ < 16)
+		v->stats[HV_STAT_BLOCKED]++;
+		if (blocked_log())
 			hv_printf("blocked guest %s of %s memory at %lx (rip %lx)\n",
 				  access & NPT_W ? "write" : access & NPT_X ? "fetch" : "read",
 				  k == FRAME_HV ? "hypervisor" : "MIEE", gpa, v->ops->guest_rip(v));
@@ -138,7 +149,8 @@ int vcpu_io(struct vcpu *v, u16 port, unsigned size, bool in, bool string)
 	if (port < HV_HIDDEN_PORT_BASE || port >= HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT ||
 	    (size != 1 && size != 2 && size != 4))
 		return vcpu_fatal(v, "intercepted port I/O outside the hidden ports", port);
-	if (v->stats[HV_STAT_BLOCKED]++ < 16)
+	v->stats[HV_STAT_BLOCKED]++;
+	if (blocked_log())
 		hv_printf("blocked guest %s of hidden port %x\n", in ? "read" : "write", port);
 	if (string)
 		return inject_gp(v);
