@@ -29,12 +29,32 @@ typedef uint16_t m_u16; typedef uint32_t m_u32; typedef uint64_t m_u64;
 				 * RDX = second info (fault address) */
 #define HC_MIEE_DESTROY 0x14	/* RBX = id; frames scrubbed and returned */
 #define HC_MIEE_INFO 0x15	/* RBX = id, RCX = phys addr of struct miee_info */
+#define HC_MIEE_DONATE 0x16	/* RBX = id, RCX = phys addr of m_u64 frames[RDX],
+				 * RDX = count (1..MIEE_ADD_MAX); state READY. The
+				 * frames join the MIEE's reserve: owned by it, gone
+				 * from the OS's tables and the IOMMU's, scrubbed,
+				 * mapped nowhere yet. Within max_pages in all.
+				 * out RBX = frames in the reserve */
+#define HC_MIEE_RECLAIM 0x17	/* RBX = id, RCX = phys addr of m_u64 out[RDX],
+				 * RDX = max: gives up to RDX reserve frames back to
+				 * the OS (scrubbed); out RBX = how many written */
 
 /* ---- calls from inside an MIEE (refused from the OS) */
 #define HC_MIEE_EXIT 0x20	/* RBX = status: ends the MIEE's run */
 #define HC_MIEE_HOSTCALL 0x21	/* RBX = argument: the OS serves it, then
 				 * HC_MIEE_ENTER resumes after this call with
 				 * RAX = the OS's RCX of that HC_MIEE_ENTER */
+#define HC_MIEE_MAP 0x22	/* RBX = offset, RCX = pages (1..MIEE_ADD_MAX),
+				 * RDX = MIEE_P_R | MIEE_P_W (nothing else: dynamic
+				 * memory is never executable): [offset, +RCX pages)
+				 * inside the range and mapped nowhere; takes RCX
+				 * reserve frames, zeroed, and maps them there. The
+				 * address is the MIEE's choice, never the OS's.
+				 * MIEE_ENOMEM when the reserve is short (nothing
+				 * mapped: ask the host to donate, then retry) */
+#define HC_MIEE_UNMAP 0x23	/* RBX = offset, RCX = pages: each one mapped by
+				 * HC_MIEE_MAP; scrubbed, back to the reserve,
+				 * flushed from every CPU before the call returns */
 
 /* ---- uTPM calls from inside an MIEE (docs/utpm.md). Buffers are offsets
  * in the MIEE's address space: they must lie in its pages, and outputs in
@@ -68,7 +88,7 @@ struct utpm_data_req {
 };
 
 #define MIEE_MAX 16		/* MIEEs at once */
-#define MIEE_MAX_PAGES 4096	/* pages per MIEE (16 MiB) */
+#define MIEE_MAX_PAGES 4096	/* pages per MIEE (16 MiB); the libOS needs 262144 */
 #define MIEE_ADD_MAX 256	/* entries per HC_MIEE_ADD */
 
 /* struct miee_page.flags */
@@ -208,15 +228,26 @@ struct miee_ioc_enter {
 	m_u64 info, info2;	/* out */
 };
 
+/* MIEE_IOC_DONATE: the driver allocates npages pages and donates them;
+ * MIEE_IOC_RECLAIM: takes back up to npages and frees them. */
+struct miee_ioc_mem {
+	m_u32 npages;		/* in */
+	m_u32 done;		/* out: pages donated / reclaimed */
+	m_u64 reserve;		/* out: frames in the reserve after the call */
+};
+
 #define MIEE_IOC_MAGIC 'M'
 #define MIEE_IOC_CREATE _IOWR(MIEE_IOC_MAGIC, 1, struct miee_ioc_create)
 #define MIEE_IOC_ADD _IOW(MIEE_IOC_MAGIC, 2, struct miee_ioc_add)
 #define MIEE_IOC_INIT _IOW(MIEE_IOC_MAGIC, 3, struct miee_init)
 #define MIEE_IOC_ENTER _IOWR(MIEE_IOC_MAGIC, 4, struct miee_ioc_enter)
 #define MIEE_IOC_INFO _IOR(MIEE_IOC_MAGIC, 5, struct miee_info)
+#define MIEE_IOC_DONATE _IOWR(MIEE_IOC_MAGIC, 6, struct miee_ioc_mem)
+#define MIEE_IOC_RECLAIM _IOWR(MIEE_IOC_MAGIC, 7, struct miee_ioc_mem)
 
 _Static_assert(sizeof(struct miee_page) == 24, "miee_page layout");
 _Static_assert(sizeof(struct miee_init) == 56, "miee_init layout");
+_Static_assert(sizeof(struct miee_ioc_mem) == 16, "miee_ioc_mem layout");
 _Static_assert(sizeof(struct utpm_quote_req) == 64, "utpm_quote_req layout");
 _Static_assert(sizeof(struct utpm_data_req) == 48, "utpm_data_req layout");
 
