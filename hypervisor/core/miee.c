@@ -7,6 +7,7 @@
 #include "smp.h"
 #include "console.h"
 #include "core/frames.h"
+#include "core/miee_meas.h"
 #include "crypto/sha256.h"
 #include "crypto/drbg.h"
 #include "crypto/util.h"
@@ -17,6 +18,8 @@
 #include "miee.h"
 #include "vcpu.h"
 #include "x86.h"
+
+_Static_assert(PAGE_SIZE == MIEE_MEAS_PAGE_BYTES, "a measured page is one frame");
 
 #define PER_CHUNK (PAGE_SIZE / sizeof(struct miee_page))
 #define MAX_CHUNKS ((MIEE_MAX_PAGES + PER_CHUNK - 1) / PER_CHUNK)
@@ -127,16 +130,6 @@ static void free_miee(struct miee *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* The measurement's encoding is include/hv/miee.h's (version 2). */
-static void put_le(struct sha256_ctx *c, u64 v, unsigned n)
-{
-	u8 b[8];
-
-	for (unsigned i = 0; i < n; i++)
-		b[i] = (u8)(v >> (8 * i));
-	sha256_update(c, b, n);
-}
-
 /* An internal -errno (frame table, EPT/NPT builder, vendor backend) as the
  * ABI's MIEE_E* code: the caller learns what failed, not always "no
  * memory".  An errno without a meaning here is a hypervisor bug. */
@@ -183,9 +176,7 @@ static int miee_create(struct vcpu *v)
 		goto nomem;
 	m->max_pages = (u32)max;
 	m->state = MIEE_S_ADDING;
-	sha256_init(&m->meas);
-	sha256_update(&m->meas, MIEE_MEAS_TAG, MIEE_MEAS_TAG_LEN);
-	put_le(&m->meas, m->max_pages, 4);
+	miee_meas_begin(&m->meas, m->max_pages);
 	v->regs->rbx = m->id;
 	return 0;
 nomem:
@@ -296,13 +287,7 @@ static int miee_add(struct vcpu *v)
 		const struct miee_page *p = &add_buf[i];
 
 		*entry(m, m->npages + i) = *p;
-		/* Place and rights of every page, shared or unmeasured too: an
-		 * unrecorded page would be code or data no verifier knows of. */
-		put_le(&meas, MIEE_MEAS_PAGE, 1);
-		put_le(&meas, p->offset, 8);
-		put_le(&meas, p->flags, 4);
-		if (p->flags & MIEE_P_MEASURED)
-			sha256_update(&meas, phys_to_virt(p->frame), PAGE_SIZE);
+		miee_meas_page(&meas, p->offset, p->flags, phys_to_virt(p->frame));
 	}
 	m->meas = meas;
 	m->npages += (u32)n;
@@ -363,19 +348,7 @@ static int miee_init(struct vcpu *v)
 		m->ctx.fpu = NULL;
 		return miee_errno(err);
 	}
-	put_le(&m->meas, MIEE_MEAS_INIT, 1);
-	put_le(&m->meas, m->npages, 4);
-	put_le(&m->meas, in.rip, 8);
-	put_le(&m->meas, in.rsp, 8);
-	put_le(&m->meas, in.cr3, 8);
-	put_le(&m->meas, in.gdt_base, 8);
-	put_le(&m->meas, in.idt_base, 8);
-	put_le(&m->meas, in.gdt_limit, 2);
-	put_le(&m->meas, in.idt_limit, 2);
-	put_le(&m->meas, in.cs, 2);
-	put_le(&m->meas, in.ds, 2);
-	put_le(&m->meas, in.arg, 8);
-	sha256_final(&m->meas, m->measurement);
+	miee_meas_finish(&m->meas, m->npages, &in, m->measurement);
 	if (utpm_init(&m->utpm, &hv_utpm_root, m->measurement))
 		memset(&m->utpm, 0, sizeof(m->utpm));	/* no root: uTPM calls refused */
 	m->state = MIEE_S_READY;

@@ -40,17 +40,25 @@ static inline int hvc_detect(void)
 	return a & HV_FEAT_VMMCALL ? 2 : 1;
 }
 
+/* The one place the hypercall instruction is chosen: VMMCALL when vmm is
+ * true (AMD SVM, HV_FEAT_VMMCALL), else VMCALL (Intel VT-x). The rest is
+ * an asm statement's operand lists, starting with the colon, e.g.
+ * hvc_insn(vmm, : "+a"(rax) : : "memory"). A macro, not a function, so
+ * that code with its own section and target attributes (the test PAL,
+ * tools/miee-run/pal.c) gets the instruction inline. */
+#define hvc_insn(vmm, ...)							\
+	do {									\
+		if (vmm)							\
+			__asm__ __volatile__("vmmcall" __VA_ARGS__);		\
+		else								\
+			__asm__ __volatile__("vmcall" __VA_ARGS__);		\
+	} while (0)
+
 /* kind: the result of hvc_detect(). Returns RAX (0 or HVE_*). */
 static inline long long hvc_call(int kind, struct hvcall *h)
 {
-	if (kind == 2)
-		__asm__ __volatile__("vmmcall"
-				     : "+a"(h->rax), "+b"(h->rbx), "+c"(h->rcx), "+d"(h->rdx),
-				       "+S"(h->rsi), "+D"(h->rdi) : : "memory");
-	else
-		__asm__ __volatile__("vmcall"
-				     : "+a"(h->rax), "+b"(h->rbx), "+c"(h->rcx), "+d"(h->rdx),
-				       "+S"(h->rsi), "+D"(h->rdi) : : "memory");
+	hvc_insn(kind == 2, : "+a"(h->rax), "+b"(h->rbx), "+c"(h->rcx), "+d"(h->rdx),
+		 "+S"(h->rsi), "+D"(h->rdi) : : "memory");
 	return (long long)h->rax;
 }
 
