@@ -44,13 +44,27 @@ $(B)/host/libhost.a: $(HOST_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@; ar rcs $@ $^
 
--include $(HOST_OBJS:.o=.d) $(wildcard $(B)/unit/.deps/*.d)
+# ---- the runner's pure parts (its image, the test PAL), for the unit tests
+TOOLS_HOST_SRCS := tools/miee-run/image.c tools/miee-run/pal.c tools/miee-run/pal-ctx.c
+TOOLS_HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(TOOLS_HOST_SRCS))
 
-$(B)/unit/%: tests/unit/%.c $(B)/host/libhost.a $(UNIT_SUPPORT)
+$(B)/host/tools/%.o: tools/%.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	@$(HOST_CC) $(HOST_CFLAGS) -Itools -MMD -c $< -o $@
+
+$(B)/host/libtools.a: $(TOOLS_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@; ar rcs $@ $^
+
+-include $(HOST_OBJS:.o=.d) $(TOOLS_HOST_OBJS:.o=.d) $(wildcard $(B)/unit/.deps/*.d)
+
+$(B)/unit/%: tests/unit/%.c $(B)/host/libtools.a $(B)/host/libhost.a $(UNIT_SUPPORT)
 	@mkdir -p $(dir $@)
 	@echo "  UNIT    $@"
 	@mkdir -p $(B)/unit/.deps
-	@$(HOST_CC) $(HOST_CFLAGS) -MMD -MF $(B)/unit/.deps/$*.d -Itests/unit $(UNIT_SUPPORT) $< $(B)/host/libhost.a -lcmocka -lcrypto -o $@
+	@$(HOST_CC) $(HOST_CFLAGS) -Itools -MMD -MF $(B)/unit/.deps/$*.d -Itests/unit $(UNIT_SUPPORT) $< $(UNIT_EXTRA_$*) \
+		$(B)/host/libtools.a $(B)/host/libhost.a -lcmocka -lcrypto -o $@
 
 # The emulated MIEE in test_miee_measure rewrites the PAL's hypercall and
 # CPUID instructions; that is sound only if their byte sequences are nowhere

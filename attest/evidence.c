@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "evidence.h"
+#include "hex.h"
 
 static const struct {
 	const char *key;
@@ -38,17 +39,6 @@ static int ev_fail(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-	return -1;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
 	return -1;
 }
 
@@ -122,10 +112,11 @@ static int store(struct evidence *ev, const char *key, size_t klen, const char *
 		return ev_fail(err, errlen, "\"%s\" has %zu bytes (allowed %zu..%zu)", fields[f].key,
 			    vlen / 2, fields[f].min, fields[f].max);
 	for (size_t j = 0; j < vlen / 2; j++) {
-		int a = hexval(v[2 * j]), b = hexval(v[2 * j + 1]);
-		if (a < 0 || b < 0)
+		int b = hex_byte(v + 2 * j);
+
+		if (b < 0)
 			return ev_fail(err, errlen, "\"%s\": not hex at offset %zu", fields[f].key, 2 * j);
-		ev->f[f].b[j] = (uint8_t)(a << 4 | b);
+		ev->f[f].b[j] = (uint8_t)b;
 	}
 	ev->f[f].n = vlen / 2;
 	ev->have |= 1u << f;

@@ -5,11 +5,11 @@
 # seeds stay as committed).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-$(B)/fuzz/fuzz_evidence: tests/fuzz/fuzz_evidence.c attest/evidence.c attest/evidence.h
+$(B)/fuzz/fuzz_evidence: tests/fuzz/fuzz_evidence.c attest/evidence.c attest/evidence.h attest/hex.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	@$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		tests/fuzz/fuzz_evidence.c attest/evidence.c -lcrypto -o $@
+		tests/fuzz/fuzz_evidence.c attest/evidence.c attest/hex.c -lcrypto -o $@
 
 .PHONY: fuzz-evidence
 fuzz-evidence: $(B)/fuzz/fuzz_evidence

@@ -1,12 +1,12 @@
 # The verifier CLI (docs/attestation.md): attest/verify, OpenSSL.
-VERIFY_SRCS := attest/verify.c attest/evidence.c
-$(B)/attest/verify: $(VERIFY_SRCS) attest/evidence.h
+VERIFY_SRCS := attest/verify.c attest/evidence.c attest/hex.c
+$(B)/attest/verify: $(VERIFY_SRCS) attest/evidence.h attest/hex.h
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOST_CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $(VERIFY_SRCS) -lcrypto -o $@
 
 # The same, with ASan and UBSan, for the harness tests.
-$(B)/attest/verify-san: $(VERIFY_SRCS) attest/evidence.h
+$(B)/attest/verify-san: $(VERIFY_SRCS) attest/evidence.h attest/hex.h
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOST_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) $(VERIFY_SRCS) -lcrypto -o $@
@@ -15,5 +15,7 @@ EXTRA_ALL += $(B)/attest/verify $(B)/attest/verify-san
 -include attest/fuzz.mk
 
 # tests/unit/test_evidence.c compiles evidence.c in (the unit rule's
-# dependency file records only the last source of its command line).
-$(B)/unit/test_evidence: attest/evidence.c attest/evidence.h
+# dependency file records only the last source of its command line) and
+# links the hex helpers it uses.
+UNIT_EXTRA_test_evidence := attest/hex.c
+$(B)/unit/test_evidence: attest/evidence.c attest/evidence.h attest/hex.c attest/hex.h

@@ -13,8 +13,14 @@ GUEST_KREL := $(shell for f in $$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V
 	v=$$(basename $$f | sed 's/^vmlinuz-//'); if [ -d /lib/modules/$$v/build ]; then echo $$v; break; fi; done)
 GUEST_KDIR := /lib/modules/$(GUEST_KREL)/build
 
-# Inputs
-GUEST_TOOL_SRCS := $(wildcard tools/*.c)
+# Inputs. Tool X is built from tools/X.c and every tools/X/*.c, with
+# -Itools (so "X/part.h"), and linked with GUEST_HV_LIB: the hypervisor's
+# pure-C files the tools share with it (SHA-256 and its wipe, the MIEE measurement
+# encoding), compiled here with the guest's compiler.
+GUEST_TOOLS := $(patsubst tools/%.c,%,$(wildcard tools/*.c))
+guest_tool_srcs = tools/$(1).c $(wildcard tools/$(1)/*.c)
+GUEST_TOOL_SRCS := $(foreach t,$(GUEST_TOOLS),$(call guest_tool_srcs,$(t)))
+GUEST_HV_SRCS := hypervisor/crypto/sha256.c hypervisor/crypto/util.c hypervisor/core/miee_meas.c
 GUEST_TEST_CSRCS := $(wildcard tests/guest/*.c)
 GUEST_TEST_SHSRCS := $(wildcard tests/guest/*.sh)
 GUEST_TEST_SRCS := $(GUEST_TEST_CSRCS) $(GUEST_TEST_SHSRCS)
@@ -32,7 +38,8 @@ GUEST_SYS_KMODS := $(foreach m,$(GUEST_SYS_KMOD_NAMES),\
 	$(shell find /lib/modules/$(GUEST_KREL)/kernel -name '$(m).ko' -print -quit 2>/dev/null))
 
 # Outputs
-GUEST_BINS := $(patsubst tools/%.c,$(GUEST_OBJ)/bin/%,$(GUEST_TOOL_SRCS))
+GUEST_BINS := $(patsubst %,$(GUEST_OBJ)/bin/%,$(GUEST_TOOLS))
+GUEST_HV_LIB := $(GUEST_OBJ)/libhv.a
 GUEST_TEST_BINS := $(patsubst tests/guest/%.c,$(GUEST_OBJ)/tests/%,$(GUEST_TEST_CSRCS)) \
 	$(patsubst tests/guest/%.sh,$(GUEST_OBJ)/tests/%.sh,$(GUEST_TEST_SHSRCS))
 # Each Kbuild dir is built in a copy under build/guest/ksrc/<same relative path>
@@ -70,9 +77,27 @@ $(GUEST_OUT)/vmlinuz: $(GUEST_OUT)/kernel-release /boot/vmlinuz-$(GUEST_KREL)
 	@mkdir -p $(@D)
 	cp /boot/vmlinuz-$(GUEST_KREL) $@
 
-$(GUEST_OBJ)/bin/%: tools/%.c
+# -iquote, not -I, for the hypervisor's directories: its include/ has an
+# errno.h that must not shadow libc's <errno.h>.
+GUEST_HV_INC := -iquote hypervisor -iquote hypervisor/include
+
+$(GUEST_OBJ)/o/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -MF $@.d $< -o $@
+	$(GUEST_CC) $(GUEST_CFLAGS) -Itools -iquote hypervisor -MMD -MP -c $< -o $@
+
+$(GUEST_OBJ)/o/hypervisor/%.o: hypervisor/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_HV_INC) -MMD -MP -c $< -o $@
+
+$(GUEST_HV_LIB): $(patsubst %.c,$(GUEST_OBJ)/o/%.o,$(GUEST_HV_SRCS))
+	@rm -f $@; ar rcs $@ $^
+
+define guest_tool_rule
+$(GUEST_OBJ)/bin/$(1): $(patsubst %.c,$(GUEST_OBJ)/o/%.o,$(call guest_tool_srcs,$(1))) $(GUEST_HV_LIB)
+	@mkdir -p $$(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) $$^ -o $$@
+endef
+$(foreach t,$(GUEST_TOOLS),$(eval $(call guest_tool_rule,$(t))))
 
 $(GUEST_OBJ)/tests/%: tests/guest/%.c
 	@mkdir -p $(@D)
@@ -84,7 +109,7 @@ $(GUEST_OBJ)/tests/%.sh: tests/guest/%.sh
 	cp $< $@
 	chmod 0755 $@
 
--include $(wildcard $(GUEST_OBJ)/bin/*.d $(GUEST_OBJ)/tests/*.d)
+-include $(wildcard $(GUEST_OBJ)/tests/*.d) $(shell find $(GUEST_OBJ)/o -name '*.d' 2>/dev/null)
 
 # Kernel modules: rebuilt when any file of the Kbuild dir or include/ changes.
 define guest_kmod_rule

@@ -40,25 +40,28 @@ static inline int hvc_detect(void)
 	return a & HV_FEAT_VMMCALL ? 2 : 1;
 }
 
-/* The one place the hypercall instruction is chosen: VMMCALL when vmm is
- * true (AMD SVM, HV_FEAT_VMMCALL), else VMCALL (Intel VT-x). The rest is
- * an asm statement's operand lists, starting with the colon, e.g.
- * hvc_insn(vmm, : "+a"(rax) : : "memory"). A macro, not a function, so
- * that code with its own section and target attributes (the test PAL,
- * tools/miee-run/pal.c) gets the instruction inline. */
-#define hvc_insn(vmm, ...)							\
+/* The one place the hypercall instruction is chosen: STMT("vmmcall") when
+ * vmm is true (AMD SVM: HV_FEAT_VMMCALL), else STMT("vmcall") (Intel VT-x).
+ * STMT is a macro taking the instruction as a string and making the asm
+ * statement around it. A macro, not a function, so that code with its own
+ * section and target attributes (the test PAL, tools/miee-run/pal.c) gets
+ * the instruction inline. */
+#define hvc_with_insn(vmm, STMT)						\
 	do {									\
 		if (vmm)							\
-			__asm__ __volatile__("vmmcall" __VA_ARGS__);		\
+			STMT("vmmcall");					\
 		else								\
-			__asm__ __volatile__("vmcall" __VA_ARGS__);		\
+			STMT("vmcall");						\
 	} while (0)
 
 /* kind: the result of hvc_detect(). Returns RAX (0 or HVE_*). */
 static inline long long hvc_call(int kind, struct hvcall *h)
 {
-	hvc_insn(kind == 2, : "+a"(h->rax), "+b"(h->rbx), "+c"(h->rcx), "+d"(h->rdx),
-		 "+S"(h->rsi), "+D"(h->rdi) : : "memory");
+#define HVC_CALL_ASM(insn)							\
+	__asm__ __volatile__(insn : "+a"(h->rax), "+b"(h->rbx), "+c"(h->rcx),	\
+			     "+d"(h->rdx), "+S"(h->rsi), "+D"(h->rdi) : : "memory")
+	hvc_with_insn(kind == 2, HVC_CALL_ASM);
+#undef HVC_CALL_ASM
 	return (long long)h->rax;
 }
 

@@ -21,7 +21,7 @@
 #include "utpm/utpm.h"
 #include "miee.h"
 #include "support/fake_platform.h"
-#include "../../tools/miee-image.h"
+#include "miee-run/image.h"
 
 #define RAM_BASE 0x100000ull
 #define RAM_SIZE (8ull << 20)
@@ -774,7 +774,7 @@ static void test_wx(void **state)
 	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
 }
 
-/* The runner's image (tools/miee-image.h), loaded as miee-run loads it:
+/* The runner's image (tools/miee-run/image.c), loaded as miee-run loads it:
  * the hypervisor's measurement is the one the runner computes, for the PAL's
  * image and for the forgery of the review (one more page at the guard),
  * which measures differently; a larger max_pages too. */

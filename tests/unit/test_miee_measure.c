@@ -1,12 +1,12 @@
-/* The runner's side of the MIEE (tools/miee-image.h, miee-sha256.h,
- * miee-pal.h): its SHA-256 against OpenSSL, the image layout, the
- * measurement (recomputed independently with OpenSSL, sensitive to every
- * page's place and rights, max_pages and the initial state, blind only to
- * the contents of unmeasured pages), and the test PAL itself run in an
- * emulated MIEE: its code copied to the MIEE addresses of this process,
- * its hypercall and CPUID instructions rewritten into UD2 (so they trap on
- * any host: bare metal, KVM or another hypervisor), forbidden accesses
- * trapped as SIGSEGV. */
+/* The runner's side of the MIEE (tools/miee-run/image.c, pal.c, pal-ctx.c,
+ * and the hypervisor's crypto/sha256.c and core/miee_meas.c they use): the
+ * SHA-256 against OpenSSL, the image layout, the measurement (recomputed
+ * independently with OpenSSL, sensitive to every page's place and rights,
+ * max_pages and the initial state, blind only to the contents of
+ * unmeasured pages), and the test PAL itself run in an emulated MIEE: its
+ * code copied to the MIEE addresses of this process, its hypercall and
+ * CPUID instructions rewritten into UD2 (so they trap on any host: bare
+ * metal, KVM or another hypervisor), forbidden accesses trapped as SIGSEGV. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,8 +26,11 @@
 
 #include <openssl/evp.h>
 
-#include "../../tools/miee-image.h"
-#include "../../tools/miee-pal.h"
+#include "crypto/sha256.h"
+#include "hv/hypercall.h"
+#include "miee-run/image.h"
+#include "miee-run/pal.h"
+#include "miee-run/protocol.h"
 
 static void openssl_sha256(const void *p, size_t n, unsigned char out[32])
 {
@@ -43,7 +46,7 @@ static void test_sha256_vs_openssl(void **state)
 	static const size_t lens[] = { 0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128,
 				       129, 1000, 4096, 4108, 5000 };
 	unsigned char a[32], b[32];
-	struct mh_sha256 s;
+	struct sha256_ctx s;
 	size_t i, j, chunk;
 
 	(void)state;
@@ -52,22 +55,22 @@ static void test_sha256_vs_openssl(void **state)
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		openssl_sha256(data, lens[i], b);
 		/* one call, and in uneven pieces */
-		mh_sha256_init(&s);
-		mh_sha256_update(&s, data, lens[i]);
-		mh_sha256_final(&s, a);
+		sha256_init(&s);
+		sha256_update(&s, data, lens[i]);
+		sha256_final(&s, a);
 		assert_memory_equal(a, b, 32);
 		for (chunk = 1; chunk < 100; chunk += 13) {
-			mh_sha256_init(&s);
+			sha256_init(&s);
 			for (j = 0; j < lens[i]; j += chunk)
-				mh_sha256_update(&s, data + j, lens[i] - j < chunk ? lens[i] - j : chunk);
-			mh_sha256_final(&s, a);
+				sha256_update(&s, data + j, lens[i] - j < chunk ? lens[i] - j : chunk);
+			sha256_final(&s, a);
 			assert_memory_equal(a, b, 32);
 		}
 	}
 	/* FIPS 180-4 example "abc" */
-	mh_sha256_init(&s);
-	mh_sha256_update(&s, "abc", 3);
-	mh_sha256_final(&s, a);
+	sha256_init(&s);
+	sha256_update(&s, "abc", 3);
+	sha256_final(&s, a);
 	miee_hex(a, 32, (char *)data);
 	assert_string_equal((char *)data,
 			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -33,7 +33,8 @@
 #include <tss2/tss2_tcti_device.h>
 #include <tss2/tss2_tcti_swtpm.h>
 
-#include "../miee-sha256.h"
+#include "attest/hex.h"
+#include "crypto/sha256.h"
 
 #define EK_HANDLE 0x81010001u		/* swtpm_setup's persistent RSA EK (TCG EK profile) */
 #define EK_CERT_NV 0x01c00002u		/* RSA 2048 EK certificate (TCG EK Credential Profile 2.3) */
@@ -95,17 +96,6 @@ static void out_hex(struct out *o, const char *key, const unsigned char *p, size
 	out_add(o, "\"");
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode exactly strlen(h)/2 bytes into out (at most max); -1 on bad hex. */
 static long unhex(const char *h, unsigned char *out, size_t max)
 {
@@ -114,10 +104,11 @@ static long unhex(const char *h, unsigned char *out, size_t max)
 	if (n % 2 || n / 2 > max)
 		return -1;
 	for (size_t i = 0; i < n / 2; i++) {
-		int a = hexval(h[2 * i]), b = hexval(h[2 * i + 1]);
-		if (a < 0 || b < 0)
+		int b = hex_byte(h + 2 * i);
+
+		if (b < 0)
 			return -1;
-		out[i] = (unsigned char)(a << 4 | b);
+		out[i] = (unsigned char)b;
 	}
 	return (long)(n / 2);
 }
@@ -309,20 +300,20 @@ static int pal_quote(struct out *o, const unsigned char nonce[32])
 	char hex[65], line[2048];
 	int fd[2], st, found = 0;
 	size_t n = 0;
-	struct mh_sha256 s;
+	struct sha256_ctx s;
 
 	name[0] = 0;
 	name[1] = TPM2_ALG_SHA256;
 	if (marshal_public(ak_pub, buf, sizeof(buf), &n) || n < 2)
 		return -1;
 	/* Name = nameAlg || H(TPMT_PUBLIC): the TPM2B's size field skipped. */
-	mh_sha256_init(&s);
-	mh_sha256_update(&s, buf + 2, n - 2);
-	mh_sha256_final(&s, name + 2);
-	mh_sha256_init(&s);
-	mh_sha256_update(&s, nonce, 32);
-	mh_sha256_update(&s, name, sizeof(name));
-	mh_sha256_final(&s, unonce);
+	sha256_init(&s);
+	sha256_update(&s, buf + 2, n - 2);
+	sha256_final(&s, name + 2);
+	sha256_init(&s);
+	sha256_update(&s, nonce, 32);
+	sha256_update(&s, name, sizeof(name));
+	sha256_final(&s, unonce);
 	for (int i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", unonce[i]);
 	if (pipe(fd))

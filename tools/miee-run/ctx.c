@@ -1,16 +1,20 @@
-/* miee-run's side of the context and instruction modes (tools/miee-pal-ctx.h,
- * docs/miee-runner.md "Context modes"): the OS-side checks around every
- * MIEE_IOC_ENTER (vector registers, FS/GS bases), the judgement of what
- * the PAL recorded, the spin modes' timing. Include only from
- * tools/miee-run.c, after its helpers. */
-#ifndef TOOLS_MIEE_RUN_CTX_H
-#define TOOLS_MIEE_RUN_CTX_H
-
+/* miee-run's side of the context and instruction modes (tools/miee-run/
+ * pal-ctx.c, docs/miee-runner.md "Context modes"): the OS-side checks
+ * around every MIEE_IOC_ENTER (vector registers, FS/GS bases), the
+ * judgement of what the PAL recorded, the spin modes' timing. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <asm/prctl.h>
 #include <sys/syscall.h>
 
+#include "miee-run/runner.h"
+
 #define RUN_OS_GS_BASE 0x00006f7367000000ull	/* the runner's own GS base in `ctx` */
-#define RUN_SPIN_MS 1000u
 
 static const char *const ctx_reg_name[MIEE_PAL_NCTX] = {
 	"CR2", "FS_BASE", "GS_BASE", "KERNEL_GS_BASE", "STAR", "LSTAR", "CSTAR", "SFMASK",
@@ -30,12 +34,10 @@ static struct {
 	uint64_t vec_changed, vec_mieevals;	/* lanes, summed over the ENTERs */
 	uint64_t gs_changed, fs_changed;
 	double longest;			/* spin modes: the longest ENTER, seconds */
-	uint64_t slices;		/* interrupted exits that were MIEE_INTR_SLICE */
 	uint64_t spin_tsc;
-	unsigned spin_ms;
 } rc_ctx;
 
-static int run_is_ctx_mode(uint64_t mode)
+int run_is_ctx_mode(uint64_t mode)
 {
 	return mode >= MIEE_PAL_M_CTX && mode <= MIEE_PAL_M_STGI;
 }
@@ -99,7 +101,7 @@ static long run_enter_vec(int fd, struct miee_ioc_enter *e, const uint64_t *in, 
 }
 
 /* Before the first ENTER of a context mode. */
-static void run_ctx_begin(struct miee *m)
+void run_ctx_begin(struct miee *m)
 {
 	rc_ctx.avx = run_cpu_avx();
 	if (m->mode == MIEE_PAL_M_CTX) {
@@ -111,7 +113,7 @@ static void run_ctx_begin(struct miee *m)
 
 /* One ENTER; in `ctx` with the OS-side checks, in the spin modes timed.
  * 0 or -1 with errno, as ioctl(). */
-static int run_ctx_enter(struct miee *m, struct miee_ioc_enter *e)
+int run_ctx_enter(struct miee *m, struct miee_ioc_enter *e)
 {
 	uint64_t in[4 * MIEE_PAL_NVEC], out[4 * MIEE_PAL_NVEC];
 	double t0 = now();
@@ -156,14 +158,14 @@ static uint64_t run_tsc_per_ms(void)
 	return (uint64_t)((double)(tsc() - c0) / (t * 1000.0));
 }
 
-static void run_ctx_prepare(struct miee *m)
+void run_ctx_prepare(struct miee *m)
 {
 	volatile struct miee_pal_ctx *c =
 		(volatile struct miee_pal_ctx *)(m->buf + MIEE_IMG_SHARED + MIEE_PAL_CTX_OFF);
 
 	if (m->mode == MIEE_PAL_M_CLI_SPIN || m->mode == MIEE_PAL_M_TPR_SPIN) {
 		if (!rc_ctx.spin_tsc)
-			rc_ctx.spin_tsc = run_tsc_per_ms() * rc_ctx.spin_ms;
+			rc_ctx.spin_tsc = run_tsc_per_ms() * o.spin_ms;
 		c->spin_tsc = rc_ctx.spin_tsc;
 	}
 }
@@ -192,7 +194,7 @@ static uint64_t ctx_set_value(int i)
 
 /* After `ctx` ended with status 0: every register fresh at the start, its
  * own after the round trip, nothing of the MIEE's on the OS side. */
-static int run_ctx_verdict(struct miee *m)
+int run_ctx_verdict(struct miee *m)
 {
 	volatile struct miee_pal_ctx *c =
 		(volatile struct miee_pal_ctx *)(m->buf + MIEE_IMG_SHARED + MIEE_PAL_CTX_OFF);
@@ -237,7 +239,7 @@ static int run_ctx_verdict(struct miee *m)
 
 /* After a spin mode ended with status 0: how long the MIEE could keep the
  * CPU. It never may for longer than a few timer ticks. */
-static int run_spin_verdict(struct miee *m)
+int run_spin_verdict(struct miee *m)
 {
 	volatile struct miee_pal_ctx *c =
 		(volatile struct miee_pal_ctx *)(m->buf + MIEE_IMG_SHARED + MIEE_PAL_CTX_OFF);
@@ -245,22 +247,22 @@ static int run_spin_verdict(struct miee *m)
 	 * ticks at the Debian kernel's HZ = 250) on average, and no single
 	 * stay of half the spin; a held-off timer gives none, one stay. The
 	 * margins absorb an emulator descheduled by a loaded host. */
-	uint64_t need = rc_ctx.spin_ms / 40 ? rc_ctx.spin_ms / 40 : 1;
-	double mean = (double)rc_ctx.spin_ms / 1e3 / (double)(m->interrupted + 1);
-	int ok = m->interrupted >= need && rc_ctx.longest < (double)rc_ctx.spin_ms / 2e3 &&
+	uint64_t need = o.spin_ms / 40 ? o.spin_ms / 40 : 1;
+	double mean = (double)o.spin_ms / 1e3 / (double)(m->interrupted + 1);
+	int ok = m->interrupted >= need && rc_ctx.longest < (double)o.spin_ms / 2e3 &&
 		 c->spun >= rc_ctx.spin_tsc;
 
 	printf("miee-run: spin %u ms (%" PRIu64 " TSC ticks) %s: interrupted exits %" PRIu64
 	       " (%" PRIu64 " of them time-slice ends), mean stay in the MIEE %.0f us, longest %.0f us\n",
-	       rc_ctx.spin_ms, (uint64_t)c->spun, m->mode == MIEE_PAL_M_TPR_SPIN ? "with CR8 = 15" :
-	       "with interrupts off", m->interrupted, rc_ctx.slices, mean * 1e6, rc_ctx.longest * 1e6);
+	       o.spin_ms, (uint64_t)c->spun, m->mode == MIEE_PAL_M_TPR_SPIN ? "with CR8 = 15" :
+	       "with interrupts off", m->interrupted, m->slices, mean * 1e6, rc_ctx.longest * 1e6);
 	if (m->mode == MIEE_PAL_M_TPR_SPIN) {
 		printf("miee-run: spin CR8 read in the MIEE: %" PRIu64 "\n",
 		       (uint64_t)c->after[MIEE_PAL_R_CR8]);
 		ok &= c->after[MIEE_PAL_R_CR8] == 15;
 	}
 	printf("miee-run: spin result: %s (at least %" PRIu64 " interrupted exits, no stay of %u ms)\n",
-	       ok ? "ok" : "WRONG", need, rc_ctx.spin_ms / 2);
+	       ok ? "ok" : "WRONG", need, o.spin_ms / 2);
 	return ok ? RC_OK : RC_WRONG;
 }
 
@@ -280,10 +282,8 @@ static const char *insn_name(uint64_t i)
 }
 
 /* MIEE_F_INSN: which instruction, with its operand. */
-static void run_print_insn(uint64_t info2)
+void run_print_insn(uint64_t info2)
 {
 	printf("miee-run: instruction %s operand 0x%" PRIx64 "\n",
 	       insn_name(MIEE_INSN_OF(info2)), (uint64_t)MIEE_INSN_OPERAND(info2));
 }
-
-#endif

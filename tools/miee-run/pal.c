@@ -1,47 +1,33 @@
-/* The test PAL: freestanding code that miee-run copies into the MIEE image at
- * MIEE_IMG_CODE. Include only from tools/miee-run.c.
- *
- * Every function is in section "miee_pal" (bracketed by the linker's
- * __start_miee_pal / __stop_miee_pal) and must stay position independent and
- * self-contained: no globals, no string literals, no libc, no calls or
- * RIP-relative references outside the section, no jump tables, no SSE (the
- * MIEE's FPU state is not part of the ABI). Only its stack and its argument
- * (RDI = the shared page's MIEE address). attest/miee-pal-check.sh verifies
- * this on the built binary with objdump at every `make all`. */
-#ifndef TOOLS_MIEE_PAL_H
-#define TOOLS_MIEE_PAL_H
-
+/* The test PAL: freestanding code that miee-run copies into the MIEE image
+ * at MIEE_IMG_CODE, the lifecycle, fault and uTPM modes and the entry; the
+ * context and instruction modes are in pal-ctx.c. The rules for code here
+ * are in pal-fn.h; the build keeps no flags of its own for it: every
+ * function carries them (PAL_FN). docs/miee-runner.md. */
+#include <stddef.h>
 #include <stdint.h>
 
-#include "hv/hypercall.h"
-#include "hv/miee.h"
-#include "miee-image.h"
+#include "miee-run/pal-fn.h"
+#include "miee-run/pal.h"
 
-/* noipa: no inlining into, no clones out of the section; each call between
- * PAL functions is a direct rel32 call inside it. No instrumentation of any
- * kind (the host unit test builds this with ASan and UBSan). */
-#define PAL_FN static __attribute__((section("miee_pal"), used, noipa, no_stack_protector, \
-	no_sanitize("address", "undefined"), no_instrument_function, \
-	target("general-regs-only"), optimize("no-jump-tables", "no-tree-loop-distribute-patterns")))
+/* One hypercall with RBX = arg1, RCX = arg2; vmm: the instruction (1
+ * VMMCALL, 0 VMCALL, hv/hvcall.h). Returns RAX. The OS runs between a host
+ * call and its return: keep nothing in the caller-saved registers across it. */
+PAL_GLOBAL uint64_t pal_hc2(uint64_t vmm, uint64_t nr, uint64_t arg1, uint64_t arg2)
+{
+	uint64_t a = nr, b = arg1, c = arg2, d = 0;
 
-extern const unsigned char __start_miee_pal[], __stop_miee_pal[];
+#define PAL_HC_ASM(insn)								\
+	__asm__ __volatile__(insn : "+a"(a), "+b"(b), "+c"(c), "+d"(d)			\
+			     : : "rsi", "rdi", "r8", "r9", "r10", "r11", "memory")
+	hvc_with_insn(vmm, PAL_HC_ASM);
+#undef PAL_HC_ASM
+	return a;
+}
 
-typedef volatile struct miee_pal_shared pal_shared_t;
-
-/* One hypercall; vmm: the instruction (1 VMMCALL, 0 VMCALL). Returns RAX.
- * The OS runs between a host call and its return: keep nothing in the
- * caller-saved registers across it. */
+/* A hypercall with one argument. */
 PAL_FN uint64_t pal_hc(uint64_t vmm, uint64_t nr, uint64_t arg)
 {
-	uint64_t a = nr, b = arg, c = 0, d = 0;
-
-	if (vmm)
-		__asm__ __volatile__("vmmcall" : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
-				     : : "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
-	else
-		__asm__ __volatile__("vmcall" : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
-				     : : "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
-	return a;
+	return pal_hc2(vmm, nr, arg, 0);
 }
 
 /* CPUID 0x40000001 EAX bit 0: VMMCALL (AMD) rather than VMCALL (Intel). */
@@ -55,7 +41,7 @@ PAL_FN uint64_t pal_detect(void)
 	return a & HV_FEAT_VMMCALL ? 1 : 0;
 }
 
-__attribute__((noreturn)) PAL_FN void pal_exit(uint64_t vmm, uint64_t status)
+__attribute__((noreturn)) PAL_GLOBAL void pal_exit(uint64_t vmm, uint64_t status)
 {
 	pal_hc(vmm, HC_MIEE_EXIT, status);
 	for (;;)	/* HC_MIEE_EXIT does not return; if it did: #UD, triple fault */
@@ -149,22 +135,6 @@ __attribute__((noreturn)) PAL_FN void pal_forbidden(uint64_t vmm, pal_shared_t *
  * them during the hypercall, behind the compiler's back. */
 typedef volatile struct miee_pal_utpm pal_utpm_t;
 typedef volatile unsigned char pal_byte_t;
-
-#define PAL_ADDR(p) ((uint64_t)(uintptr_t)(p))
-
-/* A hypercall with RBX and RCX. Returns RAX. */
-PAL_FN uint64_t pal_hc2(uint64_t vmm, uint64_t nr, uint64_t arg1, uint64_t arg2)
-{
-	uint64_t a = nr, b = arg1, c = arg2, d = 0;
-
-	if (vmm)
-		__asm__ __volatile__("vmmcall" : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
-				     : : "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
-	else
-		__asm__ __volatile__("vmcall" : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
-				     : : "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
-	return a;
-}
 
 PAL_FN void pal_copy(pal_byte_t *dst, const pal_byte_t *src, uint64_t n)
 {
@@ -403,8 +373,6 @@ __attribute__((noreturn)) PAL_FN void pal_unseal_other(uint64_t vmm, pal_shared_
 	pal_exit(vmm, MIEE_PAL_ST_OK);
 }
 
-#include "miee-pal-ctx.h"
-
 /* Entry: RIP = here, RDI = the shared page, RSP = stack top - 8. */
 __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 {
@@ -435,12 +403,10 @@ __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 	pal_exit(vmm, MIEE_PAL_ST_BADMODE);
 }
 
-/* The code to copy and where the entry is within it. */
-static inline const unsigned char *miee_pal_code(size_t *len, size_t *entry)
+/* Outside the section: the runner's view of it. */
+const unsigned char *miee_pal_code(size_t *len, size_t *entry)
 {
 	*len = (size_t)(__stop_miee_pal - __start_miee_pal);
 	*entry = (size_t)((const unsigned char *)(uintptr_t)miee_pal_main - __start_miee_pal);
 	return __start_miee_pal;
 }
-
-#endif

@@ -1,100 +1,13 @@
 /* The test PAL's per-MIEE-state and instruction modes (docs/miee-runner.md,
- * "Context modes"): the protocol (the context area of the shared page,
- * modes, statuses) and the PAL functions. Included by tools/miee-pal.h
- * after its helpers; the same rules hold (position independent, no data,
- * section miee_pal), with one documented exception: functions named
- * pal_vec_* load and store XMM/YMM registers, which is what they test
- * (attest/miee-pal-check.sh allows vector registers there only). */
-#ifndef TOOLS_MIEE_PAL_CTX_H
-#define TOOLS_MIEE_PAL_CTX_H
-
+ * "Context modes"); the protocol is in protocol.h. The rules of pal-fn.h
+ * hold (position independent, no data, section miee_pal), with one
+ * documented exception: functions named pal_vec_* load and store XMM/YMM
+ * registers, which is what they test (attest/miee-pal-check.sh allows
+ * vector registers there only). */
 #include <stdint.h>
 
-/* ---- protocol */
-#define MIEE_PAL_M_CTX 13	/* set every register of its context, host call, check */
-#define MIEE_PAL_M_CLI_SPIN 14	/* CLI, spin spin_tsc TSC ticks */
-#define MIEE_PAL_M_TPR_SPIN 15	/* CR8 = 15, spin, CR8 = 0 */
-#define MIEE_PAL_M_RDMSR 16	/* RDMSR IA32_APIC_BASE (0x1b) */
-#define MIEE_PAL_M_WRMSR 17	/* WRMSR IA32_TSC_AUX (0xc0000103) */
-#define MIEE_PAL_M_IN 18	/* IN from port 0x80 */
-#define MIEE_PAL_M_OUT 19	/* OUT to port 0x80 */
-#define MIEE_PAL_M_XSETBV 20	/* XSETBV XCR0 (CR4.OSXSAVE set first) */
-#define MIEE_PAL_M_HLT 21	/* HLT (interrupts off) */
-#define MIEE_PAL_M_VMXOFF 22	/* VMXOFF: a VMX instruction */
-#define MIEE_PAL_M_STGI 23	/* STGI: an SVM instruction */
+#include "miee-run/pal-fn.h"
 
-#define MIEE_PAL_INSN_MSR_RD 0x1bu
-#define MIEE_PAL_INSN_MSR_WR 0xc0000103u
-#define MIEE_PAL_INSN_PORT 0x80u
-
-#define MIEE_PAL_HC_CTX 4	/* `ctx`: the round trip; answer MIEE_PAL_CTX_ANSWER */
-#define MIEE_PAL_CTX_ANSWER 0x0a115e7a5a5a0001ull
-
-#define MIEE_PAL_ST_NOTAVAIL 0x5a1f	/* the CPU lacks what the mode needs (XSAVE) */
-
-/* Progress marks (struct miee_pal_shared.progress), after miee-image.h's. */
-#define MIEE_PAL_P_CTX_SET 11	/* `ctx`: its values are set, host call next */
-#define MIEE_PAL_P_CTX_DONE 12	/* `ctx`: back, everything recorded */
-#define MIEE_PAL_P_SPINNING 13	/* spin modes: interrupts off / TPR 15, spinning */
-#define MIEE_PAL_P_SPUN 14	/* spin modes: done */
-
-/* Registers of `ctx`, index into start[], set[], after[]. */
-enum {
-	MIEE_PAL_R_CR2, MIEE_PAL_R_FS_BASE, MIEE_PAL_R_GS_BASE, MIEE_PAL_R_KGS_BASE,
-	MIEE_PAL_R_STAR, MIEE_PAL_R_LSTAR, MIEE_PAL_R_CSTAR, MIEE_PAL_R_SFMASK,
-	MIEE_PAL_R_DR0, MIEE_PAL_R_DR1, MIEE_PAL_R_DR2, MIEE_PAL_R_DR3,
-	MIEE_PAL_R_DR6, MIEE_PAL_R_DR7, MIEE_PAL_R_CR8,
-	MIEE_PAL_NCTX
-};
-
-#define MIEE_PAL_NVEC 16	/* XMM/YMM 0-15 */
-#define MIEE_PAL_NGPR 15	/* RAX..R15 without RSP, struct guest_regs order */
-
-/* features */
-#define MIEE_PAL_CF_AVX 1u	/* YMM tested: XSAVE, AVX and the OS's XCR0 has them */
-
-/* The context area of the shared page (after the uTPM area). */
-#define MIEE_PAL_CTX_OFF 0xc00u
-struct miee_pal_ctx {
-	uint64_t spin_tsc;	/* 0x00 runner: spin modes: TSC ticks to spin */
-	uint64_t spun;		/* 0x08 PAL: TSC ticks it spun */
-	uint64_t features;	/* 0x10 PAL: MIEE_PAL_CF_* */
-	uint64_t pf_addr;	/* 0x18 PAL: the address of its #PF */
-	uint64_t start[MIEE_PAL_NCTX];	/* PAL: what it found at its first entry */
-	uint64_t set[MIEE_PAL_NCTX];	/* PAL: what it set (read back) */
-	uint64_t after[MIEE_PAL_NCTX];	/* PAL: what it found after the host call */
-	uint64_t vec_start;	/* PAL: OR of every XMM (and YMM upper) lane at entry */
-	uint64_t vec_bad;	/* PAL: lanes not its own after the host call */
-	uint64_t gpr_bad;	/* PAL: bit i: GPR i (guest_regs order) not its own */
-	uint64_t gpr_after[MIEE_PAL_NGPR];	/* PAL: the GPRs after the host call */
-};
-_Static_assert(MIEE_PAL_UTPM_OFF + sizeof(struct miee_pal_utpm) <= MIEE_PAL_CTX_OFF,
-	       "context area after the uTPM area");
-_Static_assert(MIEE_PAL_CTX_OFF + sizeof(struct miee_pal_ctx) <= MIEE_PG, "context area");
-
-/* What `ctx` writes: register i gets MIEE_PAL_CTX_VAL(i), except where
- * the architecture limits the value (SFMASK 32 bits, DR6/DR7/CR8 bits). */
-#define MIEE_PAL_CTX_VAL(i) (0x00007a1100000000ull | ((uint64_t)(i) << 12) | 0x5c0ull)
-#define MIEE_PAL_CTX_SFMASK 0x00047700ull
-#define MIEE_PAL_CTX_DR6 0xffff4ff3ull	/* BS, B1, B0 */
-#define MIEE_PAL_CTX_DR7 0x455ull	/* L0-L3: instruction breakpoints at DR0-3 */
-#define MIEE_PAL_CTX_DR(i) (0x20000000ull + 0x1000ull * (i))	/* never executed */
-#define MIEE_PAL_CTX_CR8 9u
-#define MIEE_PAL_CTX_PF 0x4a5a5128ull	/* above the PAL's 1 GiB map: #PF */
-/* GPR i (guest_regs order: rax rbx rcx rdx rsi rdi rbp r8..r15) before the
- * host call; RAX and RBX carry the call itself. */
-#define MIEE_PAL_GPR_VAL(i) (0x0067707200000000ull | ((uint64_t)(i) * 0x1111ull))
-/* Lane j (0..63: 4 per YMM register) of the vector pattern; the OS side
- * (miee-run) uses MIEE_PAL_OS_VEC. */
-#define MIEE_PAL_VEC_VAL(j) (0x0076656300000000ull | ((uint64_t)(j) * 0x10101ull))
-#define MIEE_PAL_OS_VEC(j) (0x006f737600000000ull | ((uint64_t)(j) * 0x10101ull))
-
-/* Initial values of a fresh MIEE context (what start[] must show). */
-#define MIEE_PAL_INIT_DR6 0xffff0ff0ull
-#define MIEE_PAL_INIT_DR7 0x400ull
-
-#ifdef PAL_FN
-/* ---- the PAL side */
 
 PAL_FN uint64_t pal_rdmsr(uint32_t msr)
 {
@@ -198,9 +111,6 @@ PAL_FN void pal_vec_store(volatile uint64_t *buf, uint64_t avx)
 			"movdqu %%xmm14, 448(%0)\n\t movdqu %%xmm15, 480(%0)"
 			: : "r"(buf) : "memory");
 }
-
-/* Lanes used: 4 per register with AVX (the whole YMM), else the 2 low. */
-#define PAL_LANE_USED(j, avx) ((avx) || ((j) & 3) < 2)
 
 /* The #PF test: pal_take_pf(addr) reads addr, which faults; the handler
  * (pal_pf_entry, gate 14 of the IDT pal_ctx builds) resumes at
@@ -335,10 +245,7 @@ PAL_FN void pal_ctx_read(volatile uint64_t *out)
 
 PAL_FN void pal_ctx_call(uint64_t vmm, volatile uint64_t *g)
 {
-	if (vmm)
-		PAL_CTX_CALL("vmmcall");
-	else
-		PAL_CTX_CALL("vmcall");
+	hvc_with_insn(vmm, PAL_CTX_CALL);
 }
 #undef PAL_CTX_CALL
 
@@ -465,7 +372,7 @@ __attribute__((noreturn)) PAL_FN void pal_insn(uint64_t vmm, pal_shared_t *sh, u
 }
 
 /* Dispatch; returns only for modes that are not this file's. */
-PAL_FN void pal_ctx_modes(uint64_t vmm, pal_shared_t *sh, uint64_t shared, uint64_t mode)
+PAL_GLOBAL void pal_ctx_modes(uint64_t vmm, pal_shared_t *sh, uint64_t shared, uint64_t mode)
 {
 	if (mode == MIEE_PAL_M_CTX)
 		pal_ctx(vmm, sh, shared);
@@ -474,6 +381,3 @@ PAL_FN void pal_ctx_modes(uint64_t vmm, pal_shared_t *sh, uint64_t shared, uint6
 	if (mode >= MIEE_PAL_M_RDMSR && mode <= MIEE_PAL_M_STGI)
 		pal_insn(vmm, sh, mode);
 }
-#endif /* PAL_FN */
-
-#endif

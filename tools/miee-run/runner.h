@@ -1,0 +1,109 @@
+/* What the parts of miee-run share (tools/miee-run.c and the .c files beside this header):
+ * the options, one MIEE's state, the exit codes and the functions each part
+ * offers the others. docs/miee-runner.md. */
+#ifndef MIEE_RUN_RUNNER_H
+#define MIEE_RUN_RUNNER_H
+
+#include <stdint.h>
+
+#include "hv/miee.h"
+#include "miee-run/image.h"
+#include "miee-run/protocol.h"
+
+#define MAX_COUNT MIEE_MAX
+#define MAX_EXTRA (MIEE_IMG_MAX_REGIONS - MIEE_IMG_NREGIONS)	/* --add-page */
+#define RUN_SPIN_MS 1000u	/* cli-spin, tpr-spin default */
+
+/* Runner-only mode: three MIEEs (seal, unseal in a variant image, unseal in
+ * the same image); never written to a shared page. */
+#define RUN_M_SEAL_OTHER 0x100
+
+enum { RC_OK = 0, RC_ERR = 1, RC_USAGE = 2, RC_FAULT = 3, RC_MEAS = 4, RC_WRONG = 5,
+       RC_TIMEOUT = 6 };
+
+struct opts {
+	unsigned count;
+	int info, lie, variant;
+	unsigned keep_open, timeout, secret_s;
+	unsigned bench;		/* --bench N: N host calls, timed (secret mode) */
+	unsigned spin_ms;	/* cli-spin, tpr-spin: MS */
+	const char *dump;
+	struct miee_region extra[MAX_EXTRA];	/* --add-page, in the order given */
+	unsigned nextra;
+	uint32_t max_pages;	/* --max-pages; 0: the image's own */
+	uint64_t mode;
+	const char *mode_name;
+	uint64_t nums[MIEE_PAL_MAX_NUMS];
+	unsigned nnums;		/* 0: the default numbers */
+	uint64_t target;
+	int have_nonce;
+	unsigned char nonce[MIEE_PAL_NONCE_LEN];	/* `quote NONCE` */
+};
+
+struct miee {
+	int k;			/* index 0..count-1 */
+	int fd;
+	uint32_t id;
+	unsigned char *buf;	/* the image, MIEE_IMG_SIZE, page-aligned */
+	struct miee_image im;
+	volatile struct miee_pal_shared *sh;	/* buf + MIEE_IMG_SHARED */
+	volatile struct miee_pal_utpm *u;	/* its uTPM area */
+	uint64_t mode;		/* MIEE_PAL_M_* written to its shared page */
+	int variant;		/* image with one measured byte changed */
+	unsigned char nonce[MIEE_PAL_NONCE_LEN];
+	unsigned char expect[32];
+	uint64_t entries, hostcalls, interrupted, refused, yields;
+	uint64_t slices;		/* interrupted exits that were MIEE_INTR_SLICE */
+	uint64_t add_tsc, add_pages, rt_min, rt_sum, rt_n;	/* --bench */
+	uint64_t exp_sum, exp_fnv;
+	int rc;			/* of its run */
+};
+
+extern struct opts o;
+
+/* miee-run.c */
+__attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+double now(void);	/* CLOCK_MONOTONIC, seconds */
+
+static inline uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* options.c: the command line into o; exits with RC_USAGE on a bad one. */
+void parse(int argc, char **argv);
+
+/* load.c: the image and its expected measurement, --dump, /dev/miee. */
+void prepare(struct miee *m, int k);
+void dump(const struct miee *m, const char *dir);
+void ensure_device(void);
+void load(struct miee *m);
+int get_info(struct miee *m, struct miee_info *inf);
+void print_info(struct miee *m, const struct miee_info *inf);
+int check_measurement(struct miee *m);
+
+/* run.c: one MIEE's run and its host-call policy; the worse of two RC_*. */
+int run(struct miee *m);
+int worse(int a, int b);
+
+/* utpm.c: what the uTPM modes left in the shared page. */
+const char *rax_name(uint64_t rax);
+int check_quote(struct miee *m);
+int check_seal(struct miee *m);
+void report_unseal(struct miee *m);
+void hand_blob(struct miee *from, struct miee *to);
+int seal_other_verdict(struct miee *ms);
+
+/* ctx.c: the context and instruction modes. */
+int run_is_ctx_mode(uint64_t mode);
+void run_ctx_prepare(struct miee *m);
+void run_ctx_begin(struct miee *m);
+int run_ctx_enter(struct miee *m, struct miee_ioc_enter *e);
+int run_ctx_verdict(struct miee *m);
+int run_spin_verdict(struct miee *m);
+void run_print_insn(uint64_t info2);
+
+#endif
