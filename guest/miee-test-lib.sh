@@ -1,5 +1,6 @@
 # Shared by the MIEE in-guest tests (tests/guest/miee-*.sh), installed as
-# /lib/hv/miee-test.sh: run miee-run and check its output. Sourced, not run.
+# /lib/hv/miee-test.sh: run miee-run and check its output; in_reserved for
+# the tests that check the hypervisor's memory is hidden. Sourced, not run.
 if [ ! -e /dev/miee ] && [ ! -f /lib/modules/extra/miee_drv.ko ]; then
 	echo "FAIL: no /dev/miee and no miee_drv.ko in this image: the MIEE driver is not built"
 	exit 1
@@ -33,4 +34,18 @@ has_re() {
 		echo "FAIL: no line matches '$1'"
 		fail=1
 	fi
+}
+# in_reserved BASE SIZE (hex without 0x): [BASE, BASE+SIZE) lies inside one
+# "Reserved" entry of the firmware memory map the kernel was given
+# (/sys/firmware/memmap: the e820 the hypervisor built, its memory reserved).
+in_reserved() {
+	b=$((0x$1))
+	e=$((0x$1 + 0x$2 - 1))
+	for d in /sys/firmware/memmap/*; do
+		[ "$(cat "$d/type")" = Reserved ] || continue
+		s=$(($(cat "$d/start")))
+		t=$(($(cat "$d/end")))
+		[ $s -le $b ] && [ $e -le $t ] && return 0
+	done
+	return 1
 }

@@ -9,20 +9,7 @@
 # cross-checked with the memory map Linux was given (both reserved there).
 # The hypervisor's own log of the blocked reads is on the serial console,
 # out of the guest's reach: tests/harness/hv-blocked-log.sh checks it.
-# in_reserved BASE SIZE (hex without 0x): [BASE, BASE+SIZE) lies inside one
-# "Reserved" entry of the firmware memory map the kernel was given
-# (/sys/firmware/memmap: the e820 the hypervisor built, its memory reserved).
-in_reserved() {
-	b=$((0x$1))
-	e=$((0x$1 + 0x$2 - 1))
-	for d in /sys/firmware/memmap/*; do
-		[ "$(cat "$d/type")" = Reserved ] || continue
-		s=$(($(cat "$d/start")))
-		t=$(($(cat "$d/end")))
-		[ $s -le $b ] && [ $e -le $t ] && return 0
-	done
-	return 1
-}
+. /lib/hv/miee-test.sh	# in_reserved
 if ! insmod /lib/modules/extra/hvprobe.ko; then
 	dmesg | grep hvprobe
 	echo "hvprobe refused to load: the attack saw or broke the hypervisor"

@@ -8,20 +8,7 @@
 # (MIEE_EWX, W^X); R|X is accepted, but measures differently from the PAL.
 # The hypervisor frames it forges with come from HC_MEMINFO, the code under
 # test: they are cross-checked with the memory map Linux was given.
-# in_reserved BASE SIZE (hex without 0x): [BASE, BASE+SIZE) lies inside one
-# "Reserved" entry of the firmware memory map the kernel was given
-# (/sys/firmware/memmap: the e820 the hypervisor built, its memory reserved).
-in_reserved() {
-	b=$((0x$1))
-	e=$((0x$1 + 0x$2 - 1))
-	for d in /sys/firmware/memmap/*; do
-		[ "$(cat "$d/type")" = Reserved ] || continue
-		s=$(($(cat "$d/start")))
-		t=$(($(cat "$d/end")))
-		[ $s -le $b ] && [ $e -le $t ] && return 0
-	done
-	return 1
-}
+. /lib/hv/miee-test.sh	# in_reserved, t, has, has_re
 set -u
 if ! insmod /lib/modules/extra/mieeforge.ko; then
 	dmesg | grep mieeforge
@@ -35,7 +22,6 @@ in_reserved "$1" "$2" || { echo "miee-forge: image $1+$2 is not reserved in /sys
 in_reserved "$3" "$4" || { echo "miee-forge: pool $3+$4 is not reserved in /sys/firmware/memmap"; exit 1; }
 rmmod mieeforge
 
-. /lib/hv/miee-test.sh
 # measurement: the hypervisor's value in the last output, which must match
 # the runner's.
 measurement() {

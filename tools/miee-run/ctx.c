@@ -76,22 +76,19 @@ static long run_enter_vec(int fd, struct miee_ioc_enter *e, const uint64_t *in, 
 #define RUN_XSTORE(i) "movdqu %%xmm" #i ", " #i "*32(%[out])\n\t"
 #define RUN_16(m) m(0) m(1) m(2) m(3) m(4) m(5) m(6) m(7) m(8) m(9) m(10) m(11) m(12) m(13) \
 	m(14) m(15)
+#define RUN_ENTER(load, store)								\
+	__asm__ __volatile__(RUN_16(load) "syscall\n\t" RUN_16(store)			\
+			     : "+a"(r)							\
+			     : "D"((long)fd), "S"((long)MIEE_IOC_ENTER), "d"(e),		\
+			       [in] "r"(in), [out] "r"(out)				\
+			     : "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3",	\
+			       "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",	\
+			       "xmm11", "xmm12", "xmm13", "xmm14", "xmm15")
 	if (avx)
-		__asm__ __volatile__(RUN_16(RUN_VLOAD) "syscall\n\t" RUN_16(RUN_VSTORE)
-				     : "+a"(r)
-				     : "D"((long)fd), "S"((long)MIEE_IOC_ENTER), "d"(e),
-				       [in] "r"(in), [out] "r"(out)
-				     : "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3",
-				       "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-				       "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+		RUN_ENTER(RUN_VLOAD, RUN_VSTORE);
 	else
-		__asm__ __volatile__(RUN_16(RUN_XLOAD) "syscall\n\t" RUN_16(RUN_XSTORE)
-				     : "+a"(r)
-				     : "D"((long)fd), "S"((long)MIEE_IOC_ENTER), "d"(e),
-				       [in] "r"(in), [out] "r"(out)
-				     : "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3",
-				       "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-				       "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+		RUN_ENTER(RUN_XLOAD, RUN_XSTORE);
+#undef RUN_ENTER
 #undef RUN_VLOAD
 #undef RUN_VSTORE
 #undef RUN_XLOAD
