@@ -6,7 +6,8 @@
  *
  * Usage: miee-measure [-v] DIR [EXPECTED-HEX]
  * Prints the SHA-256 in hex; with EXPECTED-HEX, exits 1 unless it matches.
- * -v lists each page. Independent of tools/miee-image.h on purpose: it
+ * -v lists each page. Independent of hypervisor/core/miee_meas.c (the
+ * encoder the hypervisor and miee-run share) on purpose: it
  * parses the manifest and applies the definition itself. A manifest the
  * hypervisor would refuse (flags, W^X, range, a page twice, too many pages)
  * is refused here too: it describes no MIEE. */

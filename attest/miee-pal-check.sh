@@ -1,11 +1,11 @@
 #!/bin/sh
 # miee-pal-check.sh BINARY: checks that the test PAL compiled into miee-run
-# (section miee_pal, tools/miee-pal.h) can run anywhere it is copied:
+# (section miee_pal, tools/miee-run/pal.c) can run anywhere it is copied:
 #  - every branch target and RIP-relative reference lies inside the section;
 #  - no absolute address inside the binary's own image (an absolute
 #    relocation resolved at link time) appears in an operand;
 #  - no %fs/%gs (TLS, stack protector) and no SSE/AVX register, except in
-#    functions named pal_vec_* (tools/miee-pal-ctx.h: they load and store
+#    functions named pal_vec_* (tools/miee-run/pal-ctx.c: they load and store
 #    XMM/YMM because the register-isolation test needs exactly that; no
 #    compiler-generated vector code can land there, the PAL is built with
 #    general-regs-only, so the exception admits only those asm blocks).

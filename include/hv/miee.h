@@ -124,7 +124,8 @@ struct miee_init {
 /*
  * The measurement (SHA-256, version 2), computed by the hypervisor as the
  * MIEE is built, recomputable from the same inputs (attest/miee-measure,
- * tools/miee-image.h). Every input that shapes the MIEE is in it; the
+ * hypervisor/core/miee_meas.c writes it for both the hypervisor and
+ * miee-run). Every input that shapes the MIEE is in it; the
  * frames' physical addresses are not (they do not change what runs):
  *   MIEE_MEAS_TAG (16 bytes: "MIEE-MEASURE/v2" and a zero byte)
  *   max_pages given to HC_MIEE_CREATE (4 bytes LE)

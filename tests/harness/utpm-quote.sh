@@ -106,7 +106,7 @@ checkquote "another uPCR 1 value" fail "${base[@]}" -q "$nonce" -f "$D/badpcrs.b
 echo "ok: uPCR 0 = reference measurement $ref"
 
 # uPCR 1: one TPM2_PCR_Extend from zero with the PAL's fixed digest, byte i =
-# 0xa5 ^ (11 i + 3) (MIEE_PAL_EXTEND_BYTE, tools/miee-image.h).
+# 0xa5 ^ (11 i + 3) (MIEE_PAL_EXTEND_BYTE, tools/miee-run/protocol.h).
 digest=
 for i in $(seq 0 31); do digest=$digest$(printf '%02x' $(((0xa5 ^ (11 * i + 3)) & 0xff))); done
 want1=$({ head -c 32 /dev/zero; printf '%s' "$digest" | xxd -r -p; } | openssl dgst -sha256 -binary | xxd -p -c 64)
