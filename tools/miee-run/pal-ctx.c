@@ -115,7 +115,7 @@ PAL_FN void pal_vec_store(volatile uint64_t *buf, uint64_t avx)
 /* The #PF test: pal_take_pf(addr) reads addr, which faults; the handler
  * (pal_pf_entry, gate 14 of the IDT pal_ctx builds) resumes at
  * pal_pf_resume, which returns CR2. */
-uint64_t pal_take_pf(uint64_t addr);
+PAL_EXTERN uint64_t pal_take_pf(uint64_t addr);
 __asm__(".pushsection miee_pal, \"ax\", @progbits\n"
 	"pal_take_pf:\n"
 	"	movq (%rdi), %rax\n"

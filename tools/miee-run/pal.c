@@ -1,8 +1,8 @@
 /* The test PAL: freestanding code that miee-run copies into the MIEE image
  * at MIEE_IMG_CODE, the lifecycle, fault and uTPM modes and the entry; the
  * context and instruction modes are in pal-ctx.c. The rules for code here
- * are in pal-fn.h; the build keeps no flags of its own for it: every
- * function carries them (PAL_FN). docs/miee-runner.md. */
+ * are in pal-fn.h. It needs no build flags of its own: every function
+ * carries its attributes (PAL_FN, PAL_GLOBAL). docs/miee-runner.md. */
 #include <stddef.h>
 #include <stdint.h>
 
