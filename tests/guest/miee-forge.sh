@@ -2,8 +2,10 @@
 # emulators: bochs qemu
 # Attack test: the OS kernel forges MIEE hypercalls (hypervisor, MMIO and
 # another MIEE's frames, duplicates, a list in hypervisor memory, wrong
-# states, W+X pages). All refused with their own codes; destroy returns
-# every page. Then through the real driver, the review's forgery: the test
+# states, W+X pages; INFO and INIT buffers in hypervisor memory, MMIO, an
+# MIEE's frame and straddling into it). All refused with their own codes;
+# destroy returns every page, and every frame an MIEE held reads as zeros
+# (a frame never given keeps its pattern). Then through the real driver, the review's forgery: the test
 # PAL's image plus one unmeasured page at the unused 0x8000. R|W|X is refused
 # (MIEE_EWX, W^X); R|X is accepted, but measures differently from the PAL.
 # The hypervisor frames it forges with come from HC_MEMINFO, the code under
