@@ -18,6 +18,7 @@
 #include "crypto/drbg.h"
 #include "utpm/utpm.h"
 #include "miee.h"
+#include "host_frame.h"
 #include "support/fake_platform.h"
 
 #define RAM_BASE 0x100000ull
@@ -186,7 +187,7 @@ static s64 os_call(u64 nr, u64 rbx, u64 rcx, u64 rdx, int *switched)
 
 static struct vcpu *current(void)
 {
-	return (struct vcpu *)*(u64 *)(os.host_stack_top - 8);
+	return host_frame_of(os.host_stack_top)->vcpu;
 }
 
 /* Bytes of fake RAM, for comparing an output buffer before and after. */
@@ -343,7 +344,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	os.regs = &frame;
 	os.fpu = os_fpu;
 	os.host_stack_top = (u64)host_stack + sizeof(host_stack);
-	*(u64 *)(os.host_stack_top - 8) = (u64)&os;
+	host_frame_of(os.host_stack_top)->vcpu = &os;
 	miee_setup(&os);
 	hv_utpm_root = root0;
 	hv_drbg = drbg0;

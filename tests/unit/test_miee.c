@@ -20,6 +20,7 @@
 #include "crypto/drbg.h"
 #include "utpm/utpm.h"
 #include "miee.h"
+#include "host_frame.h"
 #include "support/fake_platform.h"
 #include "../../tools/miee-image.h"
 
@@ -366,7 +367,7 @@ static void test_lifecycle(void **state)
 	assert_int_equal(frame.rbx, 0);		/* nothing of the OS's call */
 	/* The MIEE exits with status 7: the OS sees the reason only. */
 	{
-		struct vcpu *m = (struct vcpu *)*(u64 *)(os.host_stack_top - 8);
+		struct vcpu *m = host_frame_of(os.host_stack_top)->vcpu;
 
 		frame.rax = HC_MIEE_EXIT;
 		frame.rbx = 7;
@@ -464,7 +465,7 @@ static void test_enter_busy(void **state)
 	assert_int_equal(call(HC_MIEE_ADD, id, put_list(p, 2), 2), 0);
 	assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), 0);
 	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);		/* runs for os */
-	m = (struct vcpu *)*(u64 *)(os.host_stack_top - 8);
+	m = host_frame_of(os.host_stack_top)->vcpu;
 	assert_int_equal(m->host_stack_top, os.host_stack_top);
 	assert_int_equal(call_on(&os2, &frame2, HC_MIEE_ENTER, id), MIEE_EBUSY);
 	assert_int_equal(call_on(&os2, &frame2, HC_MIEE_DESTROY, id), MIEE_EBUSY);
@@ -473,19 +474,19 @@ static void test_enter_busy(void **state)
 	frame.rbx = 41;
 	m->regs = &frame;
 	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
-	assert_ptr_equal((void *)*(u64 *)(os.host_stack_top - 8), &os);
+	assert_ptr_equal(host_frame_of(os.host_stack_top)->vcpu, &os);
 	assert_int_equal(frame.rbx, MIEE_EXIT_HOSTCALL);
 	assert_int_equal(frame.rcx, 41);
 	/* Now the other CPU resumes it: its stack, and back to it. */
 	assert_int_equal(call_on(&os2, &frame2, HC_MIEE_ENTER, id), 1000);
 	assert_int_equal(m->host_stack_top, os2.host_stack_top);
-	assert_ptr_equal((void *)*(u64 *)(os2.host_stack_top - 8), m);
+	assert_ptr_equal(host_frame_of(os2.host_stack_top)->vcpu, m);
 	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), MIEE_EBUSY);
 	frame2.rax = HC_MIEE_EXIT;
 	frame2.rbx = 3;
 	m->regs = &frame2;
 	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
-	assert_ptr_equal((void *)*(u64 *)(os2.host_stack_top - 8), &os2);
+	assert_ptr_equal(host_frame_of(os2.host_stack_top)->vcpu, &os2);
 	assert_int_equal(frame2.rbx, MIEE_EXIT_DONE);
 	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
 }
