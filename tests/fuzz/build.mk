@@ -20,7 +20,7 @@ FUZZ_SRCS_unseal := hypervisor/utpm/utpm.c $(CRYPTO_ALL)
 FUZZ_SRCS_miee := hypervisor/core/miee.c hypervisor/core/frames.c hypervisor/core/fpu.c \
 	$(wildcard hypervisor/mm/*.c) hypervisor/utpm/utpm.c $(CRYPTO_ALL) \
 	hypervisor/iommu/iommu.c hypervisor/iommu/dmapt.c tests/unit/support/fake_platform.c \
-	tests/unit/support/fake_smp.c
+	tests/unit/support/fake_smp.c tests/unit/support/fake_backend.c
 # The chipset harnesses include qemu-scripts/drtm-chipset.c itself (a
 # host program: system headers only, no hypervisor include paths).
 FUZZ_SRCS_drtm_req :=
