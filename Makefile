@@ -76,7 +76,7 @@ bench: deps $(BENCH_BINS)
 
 include hypervisor/build.mk
 include guest/build.mk
--include $(wildcard hypervisor/efi/build.mk qemu-scripts/build.mk attest/build.mk)
+-include $(wildcard hypervisor/efi/build.mk qemu-scripts/build.mk platform/drtm-chipset/build.mk attest/build.mk)
 -include $(wildcard tools/attest-agent/build.mk attest/verify.mk)
 include tests/fuzz/build.mk
 # Those fragments add their outputs to EXTRA_ALL.

@@ -21,10 +21,11 @@ FUZZ_SRCS_miee := hypervisor/core/miee.c hypervisor/core/frames.c hypervisor/cor
 	$(wildcard hypervisor/mm/*.c) hypervisor/utpm/utpm.c $(CRYPTO_ALL) \
 	hypervisor/iommu/iommu.c hypervisor/iommu/dmapt.c tests/unit/support/fake_platform.c \
 	tests/unit/support/fake_smp.c tests/unit/support/fake_backend.c
-# The chipset harnesses include qemu-scripts/drtm-chipset.c itself (a
+# The chipset harnesses link the chipset's parts, all but its main.c (a
 # host program: system headers only, no hypervisor include paths).
-FUZZ_SRCS_drtm_req :=
-FUZZ_SRCS_drtm_ctrl :=
+DRTM_CHIPSET_PARTS := $(filter-out %/main.c,$(wildcard platform/drtm-chipset/*.c))
+FUZZ_SRCS_drtm_req := $(DRTM_CHIPSET_PARTS)
+FUZZ_SRCS_drtm_ctrl := $(DRTM_CHIPSET_PARTS)
 FUZZ_LIBS_drtm_req := -lcrypto -pthread
 FUZZ_LIBS_drtm_ctrl := -lcrypto -pthread
 FUZZ_LIBS_unseal := -lcrypto
@@ -38,7 +39,7 @@ FUZZ_BINS := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
-	@$(FUZZ_CC) $(if $(findstring fuzz_drtm,$<),$(FUZZ_BASE_CFLAGS),$(FUZZ_CFLAGS)) -fsanitize=fuzzer-no-link \
+	@$(FUZZ_CC) $(if $(findstring fuzz_drtm,$<)$(findstring drtm-chipset/,$<),$(FUZZ_BASE_CFLAGS),$(FUZZ_CFLAGS)) -fsanitize=fuzzer-no-link \
 		$(if $(findstring /efi/,$<)$(findstring efi_support,$<)$(findstring fuzz_elf,$<)$(findstring fuzz_loadercfg,$<),$(FUZZ_EFI_CFLAGS)) \
 		-MMD -c $< -o $@
 
