@@ -2,7 +2,7 @@
 HV_CC := gcc
 HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
 	-fno-pic -fno-pie -mno-red-zone -mno-sse -mno-mmx -mno-avx -mno-sse2 -mcmodel=small \
-	-fno-asynchronous-unwind-tables -fno-builtin -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -Ihypervisor/include -Ihypervisor -Iinclude
+	-fno-asynchronous-unwind-tables -fno-builtin -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -iquote hypervisor/include -iquote hypervisor -Iinclude
 HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
 	-Wl,-T,hypervisor/hv.ld
 

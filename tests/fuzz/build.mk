@@ -4,7 +4,7 @@
 FUZZ_CC := clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_BASE_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(FUZZ_SAN) -Itests/fuzz
-FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) -DHV_HOST_TEST -Ihypervisor/include -Ihypervisor -Iinclude -Itests/unit
+FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) -DHV_HOST_TEST -iquote hypervisor/include -iquote hypervisor -Iinclude -Itests/unit
 FUZZ_EFI_CFLAGS := -I/usr/include/efi -I/usr/include/efi/x86_64 -Ihypervisor/efi
 FUZZ_SECONDS ?= 60
 
