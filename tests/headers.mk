@@ -7,6 +7,8 @@
 HDR_HV := $(sort $(wildcard hypervisor/include/*.h hypervisor/arch/*/*.h hypervisor/boot/*.h \
 	hypervisor/core/*.h hypervisor/crypto/*.h hypervisor/iommu/*.h hypervisor/mm/*.h \
 	hypervisor/tpm/*.h hypervisor/utpm/*.h include/hv/*.h))
+# The libOS runs freestanding at CPL 0 in an MIEE: the hypervisor's flags.
+HDR_LIBOS := $(sort $(wildcard libos/*.h))
 # Host builds (unit tests, fuzzers, host programs) see the same hypervisor
 # headers with -DHV_HOST_TEST and libc, plus their own.
 HDR_HOST := $(HDR_HV) $(sort $(wildcard tests/unit/support/*.h attest/*.h platform/*/*.h))
@@ -22,14 +24,14 @@ HDR_CHECK = mkdir -p $(dir $(HDR_ERR)); \
 HDR_HOST_FLAGS := $(HOST_CFLAGS) -Itests/unit -Itests/fuzz
 
 .PHONY: check-headers
-HDR_TARGETS := $(addprefix hdr-hv/,$(HDR_HV)) $(addprefix hdr-host/,$(HDR_HOST)) \
+HDR_TARGETS := $(addprefix hdr-hv/,$(HDR_HV) $(HDR_LIBOS)) $(addprefix hdr-host/,$(HDR_HOST)) \
 	$(addprefix hdr-efi/,$(HDR_EFI)) $(addprefix hdr-fuzz/,$(HDR_FUZZ)) \
 	$(addprefix hdr-fuzz-efi/,$(HDR_FUZZ_EFI))
 check-headers: $(HDR_TARGETS)
 	@echo "check-headers: $(words $^) header builds compile on their own"
 
 .PHONY: $(HDR_TARGETS)
-$(addprefix hdr-hv/,$(HDR_HV)): hdr-hv/%: %
+$(addprefix hdr-hv/,$(HDR_HV) $(HDR_LIBOS)): hdr-hv/%: %
 	@$(call HDR_CHECK,$(HV_CC) $(HV_CFLAGS),$<,hypervisor)
 $(addprefix hdr-host/,$(HDR_HOST)): hdr-host/%: %
 	@$(call HDR_CHECK,$(HOST_CC) $(HDR_HOST_FLAGS),$<,host)
