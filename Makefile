@@ -5,9 +5,9 @@ export B
 HOST_CC ?= gcc
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) -DHV_HOST_TEST \
-	-Ihypervisor/include -Ihypervisor -Iinclude
+	-iquote hypervisor/include -iquote hypervisor -Iinclude
 
-.PHONY: all help deps unit unit-build test guest-tests run bench clean guest hv fuzz
+.PHONY: all help deps unit unit-build test guest-tests run bench clean guest hv fuzz check-headers
 all: hv guest unit-build fuzz-build
 
 help:
@@ -15,6 +15,7 @@ help:
 	@echo "make run        boot the hypervisor with the Linux guest, run and attest a PAL"
 	@echo "make test       host unit tests and in-guest tests; ends with 'N passed, N failed'"
 	@echo "make unit       host unit tests only (cmocka, ASan+UBSan)"
+	@echo "make check-headers  compile every header on its own (part of make unit)"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 60) each"
 	@echo "make guest-tests  in-guest tests only (boots the emulators)"
 	@echo "make bench      benchmarks that print figures"
@@ -83,16 +84,17 @@ BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 $(B)/bench/%: tests/bench/%.c $(CRYPTO_SRCS)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Ihypervisor/include -Ihypervisor -Iinclude $< $(CRYPTO_SRCS) -lcrypto -o $@
+	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -iquote hypervisor/include -iquote hypervisor -Iinclude $< $(CRYPTO_SRCS) -lcrypto -o $@
 
 bench: deps $(BENCH_BINS)
 	@tests/bench/run
 
 include hypervisor/build.mk
 include guest/build.mk
--include $(wildcard hypervisor/efi/build.mk qemu-scripts/build.mk attest/build.mk)
+-include $(wildcard hypervisor/efi/build.mk qemu-scripts/build.mk platform/drtm-chipset/build.mk attest/build.mk)
 -include $(wildcard tools/attest-agent/build.mk attest/verify.mk)
 include tests/fuzz/build.mk
+include tests/headers.mk
 # Those fragments add their outputs to EXTRA_ALL.
 all: $(EXTRA_ALL)
 

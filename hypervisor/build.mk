@@ -2,7 +2,7 @@
 HV_CC := gcc
 HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
 	-fno-pic -fno-pie -mno-red-zone -mno-sse -mno-mmx -mno-avx -mno-sse2 -mcmodel=small \
-	-fno-asynchronous-unwind-tables -fno-builtin -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -Ihypervisor/include -Ihypervisor -Iinclude
+	-fno-asynchronous-unwind-tables -fno-builtin -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -iquote hypervisor/include -iquote hypervisor -Iinclude
 HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
 	-Wl,-T,hypervisor/hv.ld
 
@@ -17,10 +17,27 @@ $(B)/hv/%.c.o: %.c
 	@echo "  CC      $<"
 	@$(HV_CC) $(HV_CFLAGS) -MMD -c $< -o $@
 
-$(B)/hv/%.S.o: %.S
+# asm-offsets.h: the entry stubs' offsets, generated from the C structures
+# (hypervisor/arch/asm-offsets.c, compiled to assembly and never linked).
+HV_ASM_OFFSETS := $(B)/hv/gen/asm-offsets.h
+$(B)/hv/gen/asm-offsets.s: hypervisor/arch/asm-offsets.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(HV_CC) $(HV_CFLAGS) -MMD -c $< -o $@
+	@$(HV_CC) $(HV_CFLAGS) -MMD -MT $@ -S $< -o $@
+
+$(HV_ASM_OFFSETS): $(B)/hv/gen/asm-offsets.s
+	@echo "  GEN     $@"
+	@{ echo "/* Generated from hypervisor/arch/asm-offsets.c: do not edit. */"; \
+	  echo "#ifndef HV_ASM_OFFSETS_H"; echo "#define HV_ASM_OFFSETS_H"; \
+	  sed -n 's/^[[:space:]]*\.ascii[[:space:]]*"@asm-offset \([A-Z0-9_]*\) \([0-9]*\)"$$/#define \1 \2/p' $<; \
+	  echo "#endif"; } >$@.tmp
+	@grep -q '^#define HF_SIZE ' $@.tmp || { echo "asm-offsets: no HF_SIZE in $<" >&2; rm -f $@.tmp; exit 1; }
+	@mv $@.tmp $@
+
+$(B)/hv/%.S.o: %.S $(HV_ASM_OFFSETS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(HV_CC) $(HV_CFLAGS) -I$(B)/hv/gen -MMD -c $< -o $@
 
 $(B)/hv/hv.elf: $(HV_OBJS) hypervisor/hv.ld
 	@echo "  LD      $@"
@@ -28,4 +45,4 @@ $(B)/hv/hv.elf: $(HV_OBJS) hypervisor/hv.ld
 
 hv: $(B)/hv/hv.elf
 
--include $(HV_OBJS:.o=.d)
+-include $(HV_OBJS:.o=.d) $(wildcard $(B)/hv/gen/asm-offsets.d)

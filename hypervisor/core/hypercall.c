@@ -1,6 +1,7 @@
 /* Hypercall dispatch (ABI in include/hv/hypercall.h). Vendor-neutral: the
  * backend decoded the guest's hypercall instruction and calls vcpu_hypercall(). */
 #include "hv.h"
+#include "layout.h"
 #include "console.h"
 #include "measure.h"
 #include "miee.h"

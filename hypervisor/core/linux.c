@@ -3,6 +3,7 @@
  * boot_params (e820, command line, initrd, RSDP), and build the initial
  * 64-bit state with an identity map and a flat GDT in guest memory. */
 #include "hv.h"
+#include "layout.h"
 #include "console.h"
 #include "linux.h"
 #include "smp.h"

@@ -3,6 +3,7 @@
 #include "hv.h"
 #include "console.h"
 #include "core/frames.h"
+#include "layout.h"
 #include "linux.h"
 #include "measure.h"
 #include "miee.h"
@@ -12,23 +13,12 @@
 #include "smp.h"
 #include "x86.h"
 
-#define POOL_MIN (16ull << 20)
-#define POOL_MAX (64ull << 20)
-
-struct hv_layout hv_layout;
 struct frame_table hv_frames;
 extern u64 hv_sink_page;
 
 static struct npt os_npt;
 struct npt *hv_os_npt = &os_npt;
 extern u64 hv_lapic_trap;
-
-/* Image or pool: used while placing the guest's kernel and initrd. */
-bool hv_owns(u64 pa, u64 size)
-{
-	return (pa < hv_layout.image_end && pa + size > hv_layout.image_base) ||
-	       (pa < hv_layout.pool_end && pa + size > hv_layout.pool_base);
-}
 
 /* The OS's EPT/NPT may map a frame only if the frame table says the OS
  * may see it; the sink page is the one hypervisor frame it may see. */
@@ -37,62 +27,6 @@ static int os_hpa_allowed(u64 hpa, u64 size)
 	if (hpa == hv_sink_page && size == PAGE_SIZE)
 		return 1;
 	return frames_hpa_mappable_by_os(&hv_frames, hpa, size);
-}
-
-static void find_pool(const struct bootinfo *bi)
-{
-	u64 ram = 0, best = 0, size;
-
-	for (u32 i = 0; i < bi->n_mem; i++)
-		if (bi->mem[i].type == E820_RAM)
-			ram += bi->mem[i].len;
-	size = ALIGN_DOWN(ram / 8, LARGE_PAGE_SIZE);
-	size = size < POOL_MIN ? POOL_MIN : size > POOL_MAX ? POOL_MAX : size;
-
-	/* Highest 2 MiB-aligned RAM below 4 GiB clear of the image and the
-	 * modules (they move later, but only once the pool is known). */
-	for (u32 i = 0; i < bi->n_mem; i++) {
-		const struct bootinfo_mem *m = &bi->mem[i];
-		u64 top = ALIGN_DOWN(m->base + m->len < BIT(32) ? m->base + m->len : BIT(32),
-				     LARGE_PAGE_SIZE);
-
-		while (m->type == E820_RAM && top >= m->base + size && top > size) {
-			u64 at = top - size, clash = 0;
-
-			if (at < hv_layout.image_end && top > hv_layout.image_base)
-				clash = hv_layout.image_base;
-			for (u32 k = 0; k < bi->n_mods && !clash; k++)
-				if (at < bi->mods[k].base + bi->mods[k].len && top > bi->mods[k].base)
-					clash = bi->mods[k].base;
-			if (!clash) {
-				if (at > best)
-					best = at;
-				break;
-			}
-			top = ALIGN_DOWN(clash, LARGE_PAGE_SIZE);
-		}
-	}
-	if (!best)
-		panic("no %lu MiB of free RAM below 4 GiB for the hypervisor", size >> 20);
-	hv_layout.pool_base = best;
-	hv_layout.pool_end = best + size;
-}
-
-/* 2^MAXPHYADDR (CPUID 0x80000008 EAX[7:0], SDM Vol. 2A CPUID; 36 bits
- * without the leaf, SDM Vol. 3A 4.1.4), at most what a 4-level EPT/NPT
- * translates. */
-static u64 cpu_phys_limit(void)
-{
-	u32 a, b, c, d, bits = 36;
-
-	cpuid(0x80000000, 0, &a, &b, &c, &d);
-	if (a >= 0x80000008) {
-		cpuid(0x80000008, 0, &a, &b, &c, &d);
-		bits = a & 0xff;
-	}
-	if (bits > 48)
-		bits = 48;
-	return 1ull << bits;
 }
 
 static void setup_frames(const struct bootinfo *bi)
@@ -122,7 +56,6 @@ static void setup_frames(const struct bootinfo *bi)
 	/* Above the table (all RAM, the image, the pool and every MMIO range
 	 * the hypervisor hides lie below phys_top) up to the physical address
 	 * width, there is only MMIO: the OS's 64-bit BARs. */
-	hv_layout.phys_limit = cpu_phys_limit();
 	if (frames_set_mmio_top(&hv_frames, hv_layout.phys_limit >> PAGE_SHIFT))
 		panic("physical address width %lx is below the frame table's end %lx",
 		      hv_layout.phys_limit, hv_layout.phys_top);
@@ -192,14 +125,7 @@ void hv_main(struct bootinfo *bi)
 		panic("bad boot information from the loader");
 	bootinfo_dump(bi);
 
-	hv_layout.image_base = bi->image_base;
-	hv_layout.image_end = ALIGN_UP(bi->image_base + bi->image_size, PAGE_SIZE);
-	for (u32 i = 0; i < bi->n_mem; i++)
-		if (bi->mem[i].type == E820_RAM && bi->mem[i].base + bi->mem[i].len > hv_layout.ram_top)
-			hv_layout.ram_top = bi->mem[i].base + bi->mem[i].len;
-	hv_layout.phys_top = ALIGN_UP(hv_layout.ram_top > BIT(32) ? hv_layout.ram_top : BIT(32),
-				      1ull << 30);
-	find_pool(bi);
+	layout_init(bi);
 	palloc_init(hv_layout.pool_base, hv_layout.pool_end);
 	hv_printf("image %lx-%lx, pool %lx-%lx (%lu MiB)\n", hv_layout.image_base,
 		  hv_layout.image_end, hv_layout.pool_base, hv_layout.pool_end,

@@ -17,6 +17,7 @@
 #include "fpu.h"
 #include "miee.h"
 #include "vcpu.h"
+#include "host_frame.h"
 #include "x86.h"
 
 _Static_assert(PAGE_SIZE == MIEE_MEAS_PAGE_BYTES, "a measured page is one frame");
@@ -709,7 +710,7 @@ void vcpu_switch(struct vcpu *from, struct vcpu *to)
 	fpu_save(from->fpu);
 	fpu_restore(to->fpu);
 	dr_switch(from, to);
-	*(u64 *)(from->host_stack_top - 8) = (u64)to;
+	host_frame_of(from->host_stack_top)->vcpu = to;
 	to->regs = frame;
 	from->regs = NULL;
 	from->ops->ctx_switch(from, to);

@@ -35,9 +35,40 @@ unsigned msr_action(const struct msr_policy *p, u32 msr, bool write)
 bool msr_in_bitmap(const struct msr_policy *p, u32 msr)
 {
 	for (unsigned i = 0; i < p->n_ranges; i++)
-		if (msr >= p->bitmap_ranges[i][0] && msr <= p->bitmap_ranges[i][1])
+		if (msr >= p->ranges[i].first && msr <= p->ranges[i].last)
 			return true;
 	return false;
+}
+
+static void map_pass(u8 *map, u32 bit)
+{
+	map[bit / 8] &= ~(1u << (bit % 8));
+}
+
+void msr_map_fill(const struct msr_policy *p, u8 *map)
+{
+	for (unsigned i = 0; i < p->map_size; i++)
+		map[i] = 0xff;
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct msr_rule *r = &p->rules[i];
+
+		for (unsigned k = 0; k < p->n_ranges; k++) {
+			const struct msr_map_range *g = &p->ranges[k];
+			u32 lo = r->first > g->first ? r->first : g->first;
+			u32 hi = r->last < g->last ? r->last : g->last;
+
+			if (lo > hi)
+				continue;	/* the row lies outside this range */
+			for (u64 msr = lo; msr <= hi; msr++) {
+				u32 at = (u32)(msr - g->first) * p->bits_per_msr;
+
+				if (r->read == HV_MSR_PASS)
+					map_pass(map, g->read_bit + at);
+				if (r->write == HV_MSR_PASS)
+					map_pass(map, g->write_bit + at);
+			}
+		}
+	}
 }
 
 static bool read_ok(unsigned a)
@@ -65,7 +96,7 @@ int msr_policy_validate(const struct msr_policy *p, u32 *bad)
 		if (pass && (!msr_in_bitmap(p, r->first) || !msr_in_bitmap(p, r->last)))
 			return -EINVAL;
 		for (unsigned k = 0; pass && k < p->n_ranges; k++)
-			if (r->first < p->bitmap_ranges[k][0] && r->last >= p->bitmap_ranges[k][0])
+			if (r->first < p->ranges[k].first && r->last >= p->ranges[k].first)
 				return -EINVAL;
 	}
 	*bad = 0;

@@ -4,6 +4,7 @@
  * executable, rodata read-only, everything else writable and never
  * executable (SDM Vol. 3A 4.6). Built once at boot, then checked. */
 #include "hv.h"
+#include "layout.h"
 #include "console.h"
 #include "x86.h"
 #include "smp.h"

@@ -4,6 +4,7 @@
  * so no secret waits in the free list, and checked when it is reused.
  * One lock: every CPU's exit handlers allocate (docs/smp.md). */
 #include "hv.h"
+#include "layout.h"
 #include "console.h"
 #include "spinlock.h"
 

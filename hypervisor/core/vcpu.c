@@ -2,6 +2,7 @@
  * page faults, port I/O, refused instructions (MSRs: msr.c). The backend
  * decodes its exit and calls these. */
 #include "hv.h"
+#include "layout.h"
 #include "console.h"
 #include "vcpu.h"
 #include "miee.h"

@@ -1,5 +1,8 @@
 /* NIST P-256 (FIPS 186-4 D.1.2.3): Montgomery arithmetic mod p and mod n,
- * complete projective point formulas, scalar multiplication, key handling. */
+ * complete projective point formulas, scalar multiplication, key handling.
+ * Over 800 lines on purpose: the constant-time argument below covers the
+ * field, scalar and point code together, and splitting them would expose
+ * their unchecked internal forms (non-reduced limbs) across files. */
 
 /*
  * Constant time

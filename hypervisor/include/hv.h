@@ -14,20 +14,6 @@ size_t strlcpy(char *d, const char *s, size_t n);
 
 void hv_main(struct bootinfo *bi) __attribute__((noreturn));
 
-/* Memory the hypervisor keeps for itself: its image and its page pool.
- * Both are e820-reserved for the guest and absent from its EPT/NPT. */
-struct hv_layout {
-	u64 image_base, image_end;
-	u64 pool_base, pool_end;
-	u64 ram_top;		/* end of the highest RAM range */
-	u64 phys_top;		/* end of what the OS's EPT/NPT maps up front */
-	u64 phys_limit;		/* 2^MAXPHYADDR: [phys_top, phys_limit) is the
-				 * OS's MMIO, mapped on first touch */
-};
-extern struct hv_layout hv_layout;
-
-bool hv_owns(u64 pa, u64 size);	/* any overlap with hypervisor memory */
-
 /* palloc.c */
 void palloc_init(u64 base, u64 end);
 void *palloc_contig(u64 npages);	/* boot time only */

@@ -15,14 +15,26 @@ struct msr_rule {
 	const char *name, *reason;
 };
 
-/* A backend's table plus the MSR ranges its bitmap covers: inside them a
- * PASS is the CPU's, outside every access exits whatever the table says. */
+/* One range of MSRs the CPU's bitmap covers, and where in the map the
+ * intercept bits of its first MSR lie; the next MSR's are bits_per_msr
+ * further on (struct msr_policy). A set bit makes the access exit. */
+struct msr_map_range {
+	u32 first, last;	/* inclusive */
+	u32 read_bit, write_bit;	/* bit offsets from the map's start */
+};
+
+/* A backend's table plus the layout of its bitmap: inside the ranges a
+ * PASS is the CPU's, outside every access exits whatever the table says.
+ * The vendor supplies the table and the layout; msr_map_fill() is the one
+ * builder (VMX: SDM Vol. 3C 25.6.9, SVM: APM Vol. 2 15.11). */
 struct msr_policy {
 	const char *vendor;
 	const struct msr_rule *rules;
 	unsigned n;
-	const u32 (*bitmap_ranges)[2];	/* [first, last] */
+	const struct msr_map_range *ranges;
 	unsigned n_ranges;
+	unsigned bits_per_msr;	/* stride between consecutive MSRs' bits */
+	unsigned map_size;	/* bytes */
 };
 
 extern const struct msr_policy vmx_msr_policy, svm_msr_policy;
@@ -36,6 +48,9 @@ unsigned msr_action(const struct msr_policy *p, u32 msr, bool write);
  * bitmap ranges; else -EINVAL, with *bad = the first offending MSR. */
 int msr_policy_validate(const struct msr_policy *p, u32 *bad);
 bool msr_in_bitmap(const struct msr_policy *p, u32 msr);
+/* The backend's bitmap (p->map_size bytes): every bit set except those of
+ * the PASS directions of p's rows. */
+void msr_map_fill(const struct msr_policy *p, u8 *map);
 
 /* IA32_APIC_BASE write check (SDM Vol. 3A 11.4.4, 11.12.5): the base may
  * not move, BSP is read-only, reserved bits stay 0, EXTD needs an x2APIC

@@ -6,6 +6,8 @@
 #include "types.h"
 #include "vcpu.h"
 
+struct bootinfo;
+
 #define HV_MAX_CPUS 16
 
 #define MSR_APIC_BASE 0x1b

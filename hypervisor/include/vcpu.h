@@ -70,7 +70,7 @@ struct vendor_ops {
 	 * ctx_switch: called by the core from inside an exit handler of
 	 * `from`; make `to` the context the CPU enters when this exit's
 	 * handling ends. The core has already swapped the GPR frame on the
-	 * host stack and the vcpu pointer at host_stack_top - 8; the backend
+	 * host stack and the frame's vcpu pointer (host_frame.h); the backend
 	 * switches its control structure (and anything it keeps outside the
 	 * frame, e.g. RAX in the VMCB). After a core handler returned
 	 * VCPU_SWITCHED the backend must not touch `from`'s state again in

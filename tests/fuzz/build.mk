@@ -4,7 +4,7 @@
 FUZZ_CC := clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_BASE_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(FUZZ_SAN) -Itests/fuzz
-FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) -DHV_HOST_TEST -Ihypervisor/include -Ihypervisor -Iinclude -Itests/unit
+FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) -DHV_HOST_TEST -iquote hypervisor/include -iquote hypervisor -Iinclude -Itests/unit
 FUZZ_EFI_CFLAGS := -I/usr/include/efi -I/usr/include/efi/x86_64 -Ihypervisor/efi
 FUZZ_SECONDS ?= 60
 
@@ -20,11 +20,12 @@ FUZZ_SRCS_unseal := hypervisor/utpm/utpm.c $(CRYPTO_ALL)
 FUZZ_SRCS_miee := hypervisor/core/miee.c hypervisor/core/miee_meas.c hypervisor/core/frames.c hypervisor/core/fpu.c \
 	$(wildcard hypervisor/mm/*.c) hypervisor/utpm/utpm.c $(CRYPTO_ALL) \
 	hypervisor/iommu/iommu.c hypervisor/iommu/dmapt.c tests/unit/support/fake_platform.c \
-	tests/unit/support/fake_smp.c
-# The chipset harnesses include qemu-scripts/drtm-chipset.c itself (a
+	tests/unit/support/fake_smp.c tests/unit/support/fake_backend.c
+# The chipset harnesses link the chipset's parts, all but its main.c (a
 # host program: system headers only, no hypervisor include paths).
-FUZZ_SRCS_drtm_req :=
-FUZZ_SRCS_drtm_ctrl :=
+DRTM_CHIPSET_PARTS := $(filter-out %/main.c,$(wildcard platform/drtm-chipset/*.c))
+FUZZ_SRCS_drtm_req := $(DRTM_CHIPSET_PARTS)
+FUZZ_SRCS_drtm_ctrl := $(DRTM_CHIPSET_PARTS)
 FUZZ_LIBS_drtm_req := -lcrypto -pthread
 FUZZ_LIBS_drtm_ctrl := -lcrypto -pthread
 FUZZ_LIBS_unseal := -lcrypto
@@ -38,7 +39,7 @@ FUZZ_BINS := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
-	@$(FUZZ_CC) $(if $(findstring fuzz_drtm,$<),$(FUZZ_BASE_CFLAGS),$(FUZZ_CFLAGS)) -fsanitize=fuzzer-no-link \
+	@$(FUZZ_CC) $(if $(findstring fuzz_drtm,$<)$(findstring drtm-chipset/,$<),$(FUZZ_BASE_CFLAGS),$(FUZZ_CFLAGS)) -fsanitize=fuzzer-no-link \
 		$(if $(findstring /efi/,$<)$(findstring efi_support,$<)$(findstring fuzz_elf,$<)$(findstring fuzz_loadercfg,$<),$(FUZZ_EFI_CFLAGS)) \
 		-MMD -c $< -o $@
 

@@ -1,19 +1,14 @@
-/* The DRTM chipset (qemu-scripts/drtm-chipset.c) compiled into a harness:
- * the whole file, its main() renamed, so its static parsers and handlers are
- * fuzzed exactly as the program runs them. */
+/* The DRTM chipset's parts (platform/drtm-chipset/) in a harness: the
+ * harness links the parts it fuzzes (tests/fuzz/build.mk) and gets their
+ * declarations here, with helpers to feed them through socketpairs. */
 #ifndef TESTS_FUZZ_CHIPSET_H
 #define TESTS_FUZZ_CHIPSET_H
 
-#define main drtm_chipset_main
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wunused-function"
-#include "../../qemu-scripts/drtm-chipset.c"
-#pragma clang diagnostic pop
-#undef main
+#include "../../platform/drtm-chipset/chipset.h"
 
 #include <sys/socket.h>
 
-static void chipset_fuzz_init(void)
+static inline void chipset_fuzz_init(void)
 {
 	if (!log_file) {
 		log_file = getenv("FUZZ_VERBOSE") ? stderr : fopen("/dev/null", "w");
@@ -23,7 +18,7 @@ static void chipset_fuzz_init(void)
 
 /* Write all of buf into fd and close the write side: the reader sees EOF
  * after it, so no wait in the chipset lasts longer than a poll. */
-static void feed_and_close(int fd, const void *buf, size_t len)
+static inline void feed_and_close(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
@@ -39,7 +34,7 @@ static void feed_and_close(int fd, const void *buf, size_t len)
 }
 
 /* Everything readable on fd now, into buf (NUL-terminated); its length. */
-static size_t drain(int fd, char *buf, size_t max)
+static inline size_t drain(int fd, char *buf, size_t max)
 {
 	size_t got = 0;
 	ssize_t n;

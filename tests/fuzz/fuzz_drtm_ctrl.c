@@ -1,5 +1,5 @@
 /* libFuzzer harness: the DRTM chipset's swtpm control-channel proxy and data
- * relay (qemu-scripts/drtm-chipset.c). Byte 0 selects. Even: bytes 1-2 (LE)
+ * relay (platform/drtm-chipset/). Byte 0 selects. Even: bytes 1-2 (LE)
  * are how many of the rest QEMU sends on the control channel; the remainder
  * is what swtpm answers; ctrl_forward_one() runs until either side is done.
  * Checks: the chipset never forwards HASH_START/DATA/END or SET_LOCALITY > 3
@@ -7,7 +7,7 @@
  * split in commands (bytes 1-2 give the first's length) for
  * relay_check_command() and a response stream for relay_responses(); checks
  * its packet state stays in range. */
-/* chipset.h first: drtm-chipset.c defines _GNU_SOURCE before any header. */
+/* chipset.h first: it defines _GNU_SOURCE before any system header. */
 #include "chipset.h"
 #include "fuzz.h"
 

@@ -1,5 +1,5 @@
 /* libFuzzer harness: the DRTM chipset's guest-facing parsers
- * (qemu-scripts/drtm-chipset.c). Byte 0 selects: even = the input is what
+ * (platform/drtm-chipset/). Byte 0 selects: even = the input is what
  * the guest writes on COM2, fed through serial_input() (line assembly,
  * is_request_line, parse_request, drtm_launch's checks before it touches
  * QMP: with no CMD_INIT seen, no request may succeed); odd = the input is
@@ -7,7 +7,7 @@
  * (first_key_is, json_bool, json_return_string, range_is_memory). Checks:
  * every answer is one "DRTM-ERR <word>" line, never DRTM-OK, and no more
  * answers than lines; parse_request accepts only what it can print back. */
-/* chipset.h first: drtm-chipset.c defines _GNU_SOURCE before any header. */
+/* chipset.h first: it defines _GNU_SOURCE before any system header. */
 #include "chipset.h"
 #include "fuzz.h"
 

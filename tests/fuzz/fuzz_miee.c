@@ -18,7 +18,9 @@
 #include "crypto/drbg.h"
 #include "utpm/utpm.h"
 #include "miee.h"
+#include "host_frame.h"
 #include "support/fake_platform.h"
+#include "support/fake_backend.h"
 
 #define RAM_BASE 0x100000ull
 #define RAM_SIZE (2ull << 20)
@@ -56,51 +58,6 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	abort();	/* the hypervisor would halt: a finding */
 }
-
-static int fake_setup(struct vcpu *v, const struct vcpu_init_state *s)
-{
-	(void)s;
-	v->vendor = v;
-	return 0;
-}
-
-static void fake_switch(struct vcpu *from, struct vcpu *to)
-{
-	(void)from;
-	(void)to;
-}
-
-static void fake_free(struct vcpu *v)
-{
-	v->vendor = NULL;
-}
-
-static void fake_flush(struct vcpu *v)
-{
-	(void)v;
-}
-
-static unsigned fake_cpl(struct vcpu *v)
-{
-	(void)v;
-	return 0;
-}
-
-static void fake_nmi(struct vcpu *v)
-{
-	(void)v;
-}
-
-static const struct vendor_ops fake_ops = {
-	.name = "fake",
-	.npt_fmt = NPT_FMT_EPT,
-	.vcpu_setup = fake_setup,
-	.ctx_switch = fake_switch,
-	.ctx_free = fake_free,
-	.flush_npt = fake_flush,
-	.guest_cpl = fake_cpl,
-	.inject_nmi = fake_nmi,
-};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -186,7 +143,7 @@ static s64 os_call(u64 nr, u64 rbx, u64 rcx, u64 rdx, int *switched)
 
 static struct vcpu *current(void)
 {
-	return (struct vcpu *)*(u64 *)(os.host_stack_top - 8);
+	return host_frame_of(os.host_stack_top)->vcpu;
 }
 
 /* Bytes of fake RAM, for comparing an output buffer before and after. */
@@ -338,12 +295,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!npt_map(hv_os_npt, RAM_BASE, RAM_BASE, RAM_SIZE - 0x20000,
 			    NPT_R | NPT_W | NPT_X, NPT_MT_WB));
 	memset(&os, 0, sizeof(os));
-	os.ops = &fake_ops;
+	os.ops = &fake_backend_ops;
 	os.npt = hv_os_npt;
 	os.regs = &frame;
 	os.fpu = os_fpu;
 	os.host_stack_top = (u64)host_stack + sizeof(host_stack);
-	*(u64 *)(os.host_stack_top - 8) = (u64)&os;
+	host_frame_of(os.host_stack_top)->vcpu = &os;
 	miee_setup(&os);
 	hv_utpm_root = root0;
 	hv_drbg = drbg0;

@@ -20,7 +20,9 @@
 #include "crypto/drbg.h"
 #include "utpm/utpm.h"
 #include "miee.h"
+#include "host_frame.h"
 #include "support/fake_platform.h"
+#include "support/fake_backend.h"
 #include "miee-run/image.h"
 
 #define RAM_BASE 0x100000ull
@@ -38,7 +40,6 @@ static struct frame_owner store[NFRAMES];
 static struct vcpu os;
 static struct guest_regs frame;
 static u8 host_stack[4096] __attribute__((aligned(16)));
-static int switches, flushes;
 
 void hv_printf(const char *fmt, ...)
 {
@@ -55,64 +56,12 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
-/* What the fake backend's vcpu_setup returns (0: success). */
-static int setup_err;
-
-static int fake_setup(struct vcpu *v, const struct vcpu_init_state *s)
-{
-	(void)s;
-	if (setup_err)
-		return setup_err;	/* a backend frees its part on error */
-	v->vendor = v;
-	return 0;
-}
-
-static void fake_switch(struct vcpu *from, struct vcpu *to)
-{
-	(void)from;
-	(void)to;
-	switches++;
-}
-
-static void fake_free(struct vcpu *v)
-{
-	v->vendor = NULL;
-}
-
-static void fake_flush(struct vcpu *v)
-{
-	(void)v;
-	flushes++;
-}
-
-static unsigned fake_cpl(struct vcpu *v)
-{
-	(void)v;
-	return 0;
-}
-
-static void fake_nmi(struct vcpu *v)
-{
-	(void)v;
-}
-
-static const struct vendor_ops fake_ops = {
-	.name = "fake",
-	.npt_fmt = NPT_FMT_EPT,
-	.vcpu_setup = fake_setup,
-	.ctx_switch = fake_switch,
-	.ctx_free = fake_free,
-	.flush_npt = fake_flush,
-	.guest_cpl = fake_cpl,
-	.inject_nmi = fake_nmi,
-};
-
 static u8 os_fpu[4096] __attribute__((aligned(64)));
 
 static int setup(void **state)
 {
 	(void)state;
-	setup_err = 0;
+	fake_backend_setup_err = 0;
 	assert_int_equal(fake_mem_init(RAM_BASE, RAM_SIZE), 0);
 	assert_int_equal(frames_init(&hv_frames, store, NFRAMES), 0);
 	frames_set_range(&hv_frames, 0, RAM_BASE, FRAME_MMIO);
@@ -123,7 +72,7 @@ static int setup(void **state)
 	assert_int_equal(npt_map(hv_os_npt, RAM_BASE, RAM_BASE, RAM_SIZE - 0x200000,
 				 NPT_R | NPT_W | NPT_X, NPT_MT_WB), 0);
 	memset(&os, 0, sizeof(os));
-	os.ops = &fake_ops;
+	os.ops = &fake_backend_ops;
 	os.npt = hv_os_npt;
 	os.regs = &frame;
 	os.fpu = os_fpu;
@@ -359,14 +308,14 @@ static void test_lifecycle(void **state)
 	assert_memory_equal(info->measurement, want, 32);
 
 	/* Enter: the OS's registers go away, the MIEE's arg arrives. */
-	switches = 0;
+	fake_backend_switches = 0;
 	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
-	assert_int_equal(switches, 1);
+	assert_int_equal(fake_backend_switches, 1);
 	assert_int_equal(frame.rdi, 0x2000);
 	assert_int_equal(frame.rbx, 0);		/* nothing of the OS's call */
 	/* The MIEE exits with status 7: the OS sees the reason only. */
 	{
-		struct vcpu *m = (struct vcpu *)*(u64 *)(os.host_stack_top - 8);
+		struct vcpu *m = host_frame_of(os.host_stack_top)->vcpu;
 
 		frame.rax = HC_MIEE_EXIT;
 		frame.rbx = 7;
@@ -415,9 +364,9 @@ static void test_init_backend_errors(void **state)
 	assert_int_equal(call(HC_MIEE_ADD, id, put_list(&p, 1), 1), 0);
 	live = fake_pages_live();
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		setup_err = cases[i].err;
+		fake_backend_setup_err = cases[i].err;
 		assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), cases[i].want);
-		setup_err = 0;
+		fake_backend_setup_err = 0;
 		assert_int_equal(fake_pages_live(), live);	/* XSAVE area freed */
 		assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), MIEE_ESTATE);
 		assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), 0);
@@ -464,7 +413,7 @@ static void test_enter_busy(void **state)
 	assert_int_equal(call(HC_MIEE_ADD, id, put_list(p, 2), 2), 0);
 	assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), 0);
 	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);		/* runs for os */
-	m = (struct vcpu *)*(u64 *)(os.host_stack_top - 8);
+	m = host_frame_of(os.host_stack_top)->vcpu;
 	assert_int_equal(m->host_stack_top, os.host_stack_top);
 	assert_int_equal(call_on(&os2, &frame2, HC_MIEE_ENTER, id), MIEE_EBUSY);
 	assert_int_equal(call_on(&os2, &frame2, HC_MIEE_DESTROY, id), MIEE_EBUSY);
@@ -473,19 +422,19 @@ static void test_enter_busy(void **state)
 	frame.rbx = 41;
 	m->regs = &frame;
 	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
-	assert_ptr_equal((void *)*(u64 *)(os.host_stack_top - 8), &os);
+	assert_ptr_equal(host_frame_of(os.host_stack_top)->vcpu, &os);
 	assert_int_equal(frame.rbx, MIEE_EXIT_HOSTCALL);
 	assert_int_equal(frame.rcx, 41);
 	/* Now the other CPU resumes it: its stack, and back to it. */
 	assert_int_equal(call_on(&os2, &frame2, HC_MIEE_ENTER, id), 1000);
 	assert_int_equal(m->host_stack_top, os2.host_stack_top);
-	assert_ptr_equal((void *)*(u64 *)(os2.host_stack_top - 8), m);
+	assert_ptr_equal(host_frame_of(os2.host_stack_top)->vcpu, m);
 	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), MIEE_EBUSY);
 	frame2.rax = HC_MIEE_EXIT;
 	frame2.rbx = 3;
 	m->regs = &frame2;
 	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
-	assert_ptr_equal((void *)*(u64 *)(os2.host_stack_top - 8), &os2);
+	assert_ptr_equal(host_frame_of(os2.host_stack_top)->vcpu, &os2);
 	assert_int_equal(frame2.rbx, MIEE_EXIT_DONE);
 	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
 }

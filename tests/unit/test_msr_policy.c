@@ -100,11 +100,13 @@ static void test_lookup(void **state)
 		}
 }
 
-static const u32 ranges1[][2] = { { 0, 0x1fff }, { 0xc0000000, 0xc0001fff } };
+static const struct msr_map_range ranges1[] = {
+	{ 0, 0x1fff, 0, 0 }, { 0xc0000000, 0xc0001fff, 0, 0 },
+};
 
 static int validate(const struct msr_rule *rules, unsigned n, u32 *bad)
 {
-	struct msr_policy p = { "t", rules, n, ranges1, 2 };
+	struct msr_policy p = { "t", rules, n, ranges1, 2, 1, 0 };
 
 	return msr_policy_validate(&p, bad);
 }

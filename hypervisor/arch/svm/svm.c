@@ -5,6 +5,7 @@
 #include "hv.h"
 #include "console.h"
 #include "vcpu.h"
+#include "host_frame.h"
 #include "x86.h"
 #include "smp.h"
 #include "arch/svm/vmcb.h"
@@ -36,14 +37,14 @@ static struct {
 #define ASID_POOL 256
 static u8 asid_users[ASID_POOL];
 
-/* Host stack top of the exit being handled on this CPU (the frame sits
- * at a fixed place below it, svm_entry.S); ctx_switch writes the next
+/* Host stack top of the exit being handled on this CPU (its struct
+ * host_frame ends there, svm_entry.S); ctx_switch writes the next
  * VMCB there. Per CPU: struct percpu's exit_stack_top. The VMSAVE area
  * holding each CPU's FS/GS/TR/LDTR and syscall MSRs, which svm_entry.S
  * reloads after every exit, is named by its percpu vendor_host word. */
 #define exit_stack_top (cpu_this()->exit_stack_top)
 
-void svm_launch(struct guest_regs *regs) __attribute__((noreturn));
+void svm_launch(struct host_frame *frame) __attribute__((noreturn));
 void svm_exit_handler(struct guest_regs *regs, struct vcpu *v);
 
 static int svm_probe(void)
@@ -233,6 +234,7 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	struct vmcb *vmcb;
 	struct vmcb_control *c;
 	struct vmcb_save *g;
+	struct host_frame *f;
 
 	if (v->miee && svm.nasid < 3) {
 		hv_printf("SVM: %u ASIDs: none left for an isolated context\n", svm.nasid);
@@ -322,10 +324,10 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	 * and RAX reaches its VMCB when the core switches to it. */
 	if (v->miee)
 		return 0;
-	*(u64 *)(v->host_stack_top - 8) = (u64)v;
-	*(u64 *)(v->host_stack_top - 16) = virt_to_phys(vmcb);
-	memcpy((void *)(v->host_stack_top - 16 - sizeof(struct guest_regs)), &s->regs,
-	       sizeof(s->regs));
+	f = host_frame_of(v->host_stack_top);
+	f->vcpu = v;
+	f->vmcb_pa = virt_to_phys(vmcb);
+	f->regs = s->regs;
 	return 0;
 }
 
@@ -335,7 +337,7 @@ static void svm_ctx_free(struct vcpu *v)
 
 	if (!vmcb)
 		return;
-	if (exit_stack_top && *(u64 *)(exit_stack_top - 16) == virt_to_phys(vmcb))
+	if (exit_stack_top && host_frame_of(exit_stack_top)->vmcb_pa == virt_to_phys(vmcb))
 		panic("SVM: freeing the VMCB of the context about to run");
 	if (vmcb->ctl.asid != ASID_OS)
 		asid_put(vmcb->ctl.asid);
@@ -344,8 +346,8 @@ static void svm_ctx_free(struct vcpu *v)
 }
 
 /* Called by the core inside an exit of `from`: the loop (svm_entry.S)
- * VMLOADs and VMRUNs whatever VMCB [top - 16] names, so pointing it at
- * to's is the switch. The GPR frame and [top - 8] are the core's; RAX goes
+ * VMLOADs and VMRUNs whatever VMCB the frame's vmcb_pa names, so pointing
+ * it at to's is the switch. The frame's GPRs and vcpu are the core's; RAX goes
  * from the frame into to's VMCB at the end of the exit handler. */
 static void svm_ctx_switch(struct vcpu *from, struct vcpu *to)
 {
@@ -354,7 +356,7 @@ static void svm_ctx_switch(struct vcpu *from, struct vcpu *to)
 	(void)from;
 	if (!exit_stack_top || !vmcb)
 		panic("SVM: context switch outside an exit or to a context without a VMCB");
-	*(u64 *)(exit_stack_top - 16) = virt_to_phys(vmcb);
+	host_frame_of(exit_stack_top)->vmcb_pa = virt_to_phys(vmcb);
 	/* A shared ASID may hold another context's translations. So may this
 	 * CPU's TLB, with several CPUs, for an ASID that an earlier MIEE used
 	 * here: a new context flushes its ASID only on the CPU it first runs
@@ -376,7 +378,7 @@ static void svm_inject_nmi(struct vcpu *v)
 
 static int svm_vcpu_run(struct vcpu *v)
 {
-	svm_launch((struct guest_regs *)(v->host_stack_top - 16 - sizeof(struct guest_regs)));
+	svm_launch(host_frame_of(v->host_stack_top));
 }
 
 static unsigned svm_guest_cpl(struct vcpu *v)
@@ -578,7 +580,7 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	unsigned len = 0;
 	int ret;
 
-	exit_stack_top = (u64)regs + sizeof(*regs) + 16;
+	exit_stack_top = host_frame_top(regs);
 	v->regs = regs;
 	v->stats[HV_STAT_EXITS]++;
 	regs->rax = vmcb->save.rax;
@@ -695,13 +697,13 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	}
 
 	/* After VCPU_SWITCHED, v's VMCB is left alone: the context that runs
-	 * next is the one the core put at [top - 8]. */
-	cur = *(struct vcpu **)(exit_stack_top - 8);
+	 * next is the one the core put in the frame. */
+	cur = host_frame_of(exit_stack_top)->vcpu;
 	if (cur != v && ret != VCPU_SWITCHED)
 		panic("SVM: the core switched contexts but returned %d", ret);
 	if (ret == VCPU_SKIP)
 		svm_skip(vmcb, len);
-	if (*(u64 *)(exit_stack_top - 16) != virt_to_phys(vmcb_of(cur)))
+	if (host_frame_of(exit_stack_top)->vmcb_pa != virt_to_phys(vmcb_of(cur)))
 		panic("SVM: the next VMCB is not the current context's");
 	vmcb_of(cur)->save.rax = regs->rax;
 	v->regs = NULL;

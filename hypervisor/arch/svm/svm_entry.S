@@ -1,19 +1,17 @@
-/* SVM VMRUN loop (SVM host mode). The host stack top holds the struct vcpu
- * pointer at [top - 8] and the guest VMCB's physical address at
- * [top - 16]; struct guest_regs (include/vcpu.h, rax lowest) sits just
- * below, as in vmx_entry.S. Both words are read again every round: a
- * context switch (core vcpu_switch, svm_ctx_switch) rewrites them. VMRUN and #VMEXIT switch only RAX, RSP, RIP,
+/* SVM VMRUN loop (SVM host mode). RSP is the struct host_frame at the top
+ * of this CPU's host stack (include/host_frame.h; HF_* offsets generated
+ * from it): the guest GPRs, the PA of the VMCB to run and the vcpu. The
+ * last two are read again every round: a context switch (core vcpu_switch,
+ * svm_ctx_switch) rewrites them. VMRUN and #VMEXIT switch only RAX, RSP, RIP,
  * RFLAGS and the segment/control state (APM Vol. 2 15.5.1, 15.6): the
  * other GPRs are swapped here; guest RAX lives in the VMCB and
  * svm_exit_handler copies it to and from regs->rax. */
 	.text
 	.code64
 
-#define REGS_VMCB 120		/* sizeof(struct guest_regs) */
-#define REGS_VCPU 128
-#define REGS_PERCPU 136		/* the stack top: struct percpu, vendor_host first */
+#include "asm-offsets.h"
 
-/* void svm_launch(struct guest_regs *regs): regs sit at top - 16 - 120. */
+/* void svm_launch(struct host_frame *frame) */
 	.global svm_launch
 svm_launch:
 	movq %rdi, %rsp
@@ -30,52 +28,52 @@ svm_launch:
 	sti
 
 svm_run:
-	movq REGS_VMCB(%rsp), %rax
+	movq HF_VMCB_PA(%rsp), %rax
 	/* The guest's FS/GS/TR/LDTR hidden state, KERNEL_GS_BASE,
 	 * STAR/LSTAR/CSTAR/SFMASK and SYSENTER MSRs are not loaded by VMRUN
 	 * (APM Vol. 2 15.5.2): VMLOAD them from the guest VMCB first. */
 	vmload %rax
-	movq 8(%rsp), %rbx
-	movq 16(%rsp), %rcx
-	movq 24(%rsp), %rdx
-	movq 32(%rsp), %rsi
-	movq 40(%rsp), %rdi
-	movq 48(%rsp), %rbp
-	movq 56(%rsp), %r8
-	movq 64(%rsp), %r9
-	movq 72(%rsp), %r10
-	movq 80(%rsp), %r11
-	movq 88(%rsp), %r12
-	movq 96(%rsp), %r13
-	movq 104(%rsp), %r14
-	movq 112(%rsp), %r15
+	movq HF_RBX(%rsp), %rbx
+	movq HF_RCX(%rsp), %rcx
+	movq HF_RDX(%rsp), %rdx
+	movq HF_RSI(%rsp), %rsi
+	movq HF_RDI(%rsp), %rdi
+	movq HF_RBP(%rsp), %rbp
+	movq HF_R8(%rsp), %r8
+	movq HF_R9(%rsp), %r9
+	movq HF_R10(%rsp), %r10
+	movq HF_R11(%rsp), %r11
+	movq HF_R12(%rsp), %r12
+	movq HF_R13(%rsp), %r13
+	movq HF_R14(%rsp), %r14
+	movq HF_R15(%rsp), %r15
 	vmrun %rax
 
 	/* #VMEXIT (or VMEXIT_INVALID): RSP and RAX are the host's again. */
-	movq %rbx, 8(%rsp)
-	movq %rcx, 16(%rsp)
-	movq %rdx, 24(%rsp)
-	movq %rsi, 32(%rsp)
-	movq %rdi, 40(%rsp)
-	movq %rbp, 48(%rsp)
-	movq %r8, 56(%rsp)
-	movq %r9, 64(%rsp)
-	movq %r10, 72(%rsp)
-	movq %r11, 80(%rsp)
-	movq %r12, 88(%rsp)
-	movq %r13, 96(%rsp)
-	movq %r14, 104(%rsp)
-	movq %r15, 112(%rsp)
-	movq REGS_VMCB(%rsp), %rax
+	movq %rbx, HF_RBX(%rsp)
+	movq %rcx, HF_RCX(%rsp)
+	movq %rdx, HF_RDX(%rsp)
+	movq %rsi, HF_RSI(%rsp)
+	movq %rdi, HF_RDI(%rsp)
+	movq %rbp, HF_RBP(%rsp)
+	movq %r8, HF_R8(%rsp)
+	movq %r9, HF_R9(%rsp)
+	movq %r10, HF_R10(%rsp)
+	movq %r11, HF_R11(%rsp)
+	movq %r12, HF_R12(%rsp)
+	movq %r13, HF_R13(%rsp)
+	movq %r14, HF_R14(%rsp)
+	movq %r15, HF_R15(%rsp)
+	movq HF_VMCB_PA(%rsp), %rax
 	/* Keep the guest's VMLOAD state in its VMCB, then put back the
 	 * host's: the host uses no FS/GS base or syscall MSRs, but its TR
 	 * (the TSS with the exception stack, core/cpu.c) must be its own
 	 * before anything can fault here. */
 	vmsave %rax
-	movq REGS_PERCPU(%rsp), %rax	/* this CPU's host-state area */
+	movq HF_SIZE + PERCPU_VENDOR_HOST(%rsp), %rax	/* this CPU's host-state area */
 	vmload %rax
 	movq %rsp, %rdi
-	movq REGS_VCPU(%rsp), %rsi
+	movq HF_VCPU(%rsp), %rsi
 	subq $8, %rsp		/* 16-byte aligned at the call */
 	call svm_exit_handler
 	addq $8, %rsp

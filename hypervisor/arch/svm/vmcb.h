@@ -1,5 +1,10 @@
 /* SVM definitions: the VMCB layout (APM Vol. 2 Appendix B), intercept
- * bits, exit codes (Appendix C) and SVM MSRs/CPUID bits. SVM host only. */
+ * bits, exit codes (Appendix C) and SVM MSRs/CPUID bits. SVM host only.
+ *
+ * "APM Vol. 2" in this backend is the AMD64 Architecture Programmer's
+ * Manual, Volume 2: System Programming, publication 24593, in a 3.3x/3.4x
+ * revision: chapter 15 "Secure Virtual Machine" with 15.5 VMRUN, 15.11
+ * the MSR permission map, 15.25 nested paging and 15.30 the SVM MSRs. */
 #ifndef HV_SVM_VMCB_H
 #define HV_SVM_VMCB_H
 

@@ -1,6 +1,13 @@
 /* VMX definitions: VMCS field encodings (SDM Vol. 3D Appendix B), exit
  * reasons (Appendix C), control bits (Vol. 3C 25.6-25.8) and capability
- * MSRs (Appendix A). VMX backend only. */
+ * MSRs (Appendix A). VMX backend only.
+ *
+ * "SDM" in this backend is the Intel 64 and IA-32 Architectures Software
+ * Developer's Manual, order number 325462, in a recent edition: the one
+ * whose Vol. 3C runs the VMX chapters from 24 (introduction) through 25
+ * (VMCS), 26 (non-root operation), 27 (VM entries), 28 (VM exits) to 29
+ * (EPT). Older editions number the same sections one lower (the MSR
+ * bitmap is 24.6.9 there, 25.6.9 here). */
 #ifndef HV_VMX_VMCS_H
 #define HV_VMX_VMCS_H
 

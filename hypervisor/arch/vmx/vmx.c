@@ -4,6 +4,7 @@
 #include "hv.h"
 #include "console.h"
 #include "vcpu.h"
+#include "host_frame.h"
 #include "x86.h"
 #include "arch/vmx/vmcs.h"
 #include "ctx_msrs.h"
@@ -50,7 +51,7 @@ static struct {
 /* Index: the vCPU's MIEE id (0 = the OS). */
 static struct vmx_vcpu vmx_vcpus[MIEE_MAX + 1];
 
-void vmx_launch(struct guest_regs *regs) __attribute__((noreturn));
+void vmx_launch(struct host_frame *frame) __attribute__((noreturn));
 void vmx_exit_stub(void);
 int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v);
 void vmx_entry_failed(u64 rflags) __attribute__((noreturn));
@@ -379,7 +380,7 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	vmwrite(HOST_SYSENTER_EIP, 0);
 	vmwrite(HOST_PAT, rdmsr(MSR_PAT));
 	vmwrite(HOST_EFER, rdmsr(MSR_EFER));
-	vmwrite(HOST_RSP, v->host_stack_top - 16);
+	vmwrite(HOST_RSP, (u64)host_frame_of(v->host_stack_top));
 	vmwrite(HOST_RIP, (u64)vmx_exit_stub);
 	invept_all(x->eptp);
 	if (iso) {
@@ -387,10 +388,9 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 		__asm__ __volatile__("vmptrld %0" : : "m"(current) : "cc", "memory");
 		return 0;
 	}
-	*(u64 *)(v->host_stack_top - 8) = (u64)v;
-	/* Initial GPRs where the launch stub pops them from. */
-	memcpy((void *)(v->host_stack_top - 16 - sizeof(struct guest_regs)), &s->regs,
-	       sizeof(s->regs));
+	/* Initial GPRs where the launch stub loads them from. */
+	host_frame_of(v->host_stack_top)->vcpu = v;
+	host_frame_of(v->host_stack_top)->regs = s->regs;
 	x->launched = true;
 	return 0;
 
@@ -411,7 +411,7 @@ fail:
 
 static int vmx_vcpu_run(struct vcpu *v)
 {
-	vmx_launch((struct guest_regs *)(v->host_stack_top - 16 - sizeof(struct guest_regs)));
+	vmx_launch(host_frame_of(v->host_stack_top));
 }
 
 void vmx_entry_failed(u64 rflags)
