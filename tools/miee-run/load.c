@@ -144,7 +144,7 @@ void dump(const struct miee *m, const char *dir)
 void ensure_device(void)
 {
 	pid_t pid;
-	int st, i;
+	int st, i, failed;
 
 	if (!access(DEV, F_OK))
 		return;
@@ -157,12 +157,14 @@ void ensure_device(void)
 		execlp("insmod", "insmod", MODULE, (char *)NULL);
 		_exit(127);
 	}
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
-		die("insmod %s failed", MODULE);
-	for (i = 0; i < 50 && access(DEV, F_OK); i++)
+	/* A failed insmod may be another runner loading the driver at the same
+	 * moment ("File exists"): what counts is whether the device appears. */
+	failed = waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st);
+	for (i = 0; i < 100 && access(DEV, F_OK); i++)
 		usleep(20000);
 	if (access(DEV, F_OK))
-		die("%s did not appear after loading the driver", DEV);
+		die(failed ? "insmod %s failed" : "%s did not appear after loading the driver",
+		    failed ? MODULE : DEV);
 }
 
 /* What the driver's errno for a refused MIEE_IOC_ADD means, by the
@@ -191,7 +193,8 @@ void load(struct miee *m)
 	if (m->fd < 0)
 		die("open %s: %s", DEV, strerror(errno));
 	if (ioctl(m->fd, MIEE_IOC_CREATE, &cr))
-		die("miee %d: MIEE_IOC_CREATE: %s (errno %d)", m->k, strerror(errno), errno);
+		die("miee %d: MIEE_IOC_CREATE: %s (errno %d)%s", m->k, strerror(errno), errno,
+		    errno == ENOSPC ? "; every MIEE id is in use: MIEE_ELIMIT" : "");
 	m->id = cr.id;
 	for (r = 0; r < m->im.nregions; r++) {
 		const struct miee_region *g = &m->im.regions[r];

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +91,16 @@ static void print_attack_params(struct miee *m)
 
 /* The host-call policy: only the calls the PAL is known to make, each
  * with its operand checked; anything else gets MIEE_PAL_HC_ERR. */
+/* `secret`: SIGUSR1 ends the PAL's stay early, at its next host call (a
+ * test that has finished attacking it need not wait out the seconds). */
+static volatile sig_atomic_t secret_stop;
+
+static void on_secret_stop(int sig)
+{
+	(void)sig;
+	secret_stop = 1;
+}
+
 static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 {
 	uint64_t x;
@@ -121,7 +132,7 @@ static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 			print_attack_params(m);
 		if (o.bench)
 			return m->yields < o.bench ? MIEE_PAL_GO : MIEE_PAL_STOP;
-		if (now() < secret_until) {
+		if (now() < secret_until && !secret_stop) {
 			usleep(1000);	/* give the CPU to whoever else wants it */
 			return MIEE_PAL_GO;
 		}
@@ -156,6 +167,8 @@ int run(struct miee *m)
 
 	if (run_is_ctx_mode(m->mode))
 		run_ctx_begin(m);
+	if (o.mode == MIEE_PAL_M_SECRET)
+		signal(SIGUSR1, on_secret_stop);
 	for (;;) {
 		memset(&e, 0, sizeof(e));
 		e.hostcall_ret = ret;
