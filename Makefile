@@ -73,6 +73,21 @@ $(B)/unit/test_miee_measure.sites: $(B)/unit/test_miee_measure attest/miee-pal-c
 	@sh attest/miee-pal-check.sh --sites-only $< >$@.tmp || { cat $@.tmp; rm -f $@.tmp; exit 1; }
 	@mv $@.tmp $@
 
+# Unit tests of the runner's modules (tools/miee-run/*.c): user-space code
+# with the C library's headers, so without the hypervisor's include paths
+# (hypervisor/include/errno.h would shadow <errno.h>).
+TOOL_UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) -Iinclude -Itools
+TOOL_UNIT_SRCS_test_manifest := tools/miee-run/manifest.c
+TOOL_UNIT_SRCS_test_policy := tools/miee-run/policy.c tools/miee-run/manifest.c
+TOOL_UNIT_NAMES := test_manifest test_policy
+define tool_unit_rule
+$(B)/unit/$(1): tests/unit/$(1).c $(TOOL_UNIT_SRCS_$(1)) $(wildcard tools/miee-run/*.h)
+	@mkdir -p $$(dir $$@)
+	@echo "  UNIT    $$@"
+	@$(HOST_CC) $(TOOL_UNIT_CFLAGS) $$< $(TOOL_UNIT_SRCS_$(1)) -lcmocka -o $$@
+endef
+$(foreach t,$(TOOL_UNIT_NAMES),$(eval $(call tool_unit_rule,$(t))))
+
 unit-build: $(UNIT_BINS) $(B)/unit/test_miee_measure.sites
 
 unit: unit-build

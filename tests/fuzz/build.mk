@@ -6,6 +6,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_BASE_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(FUZZ_SAN) -Itests/fuzz
 FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) -DHV_HOST_TEST -Ihypervisor/include -Ihypervisor -Iinclude -Itests/unit
 FUZZ_EFI_CFLAGS := -I/usr/include/efi -I/usr/include/efi/x86_64 -Ihypervisor/efi
+FUZZ_TOOL_CFLAGS := $(FUZZ_BASE_CFLAGS) -Iinclude -Itools
 FUZZ_SECONDS ?= 60
 
 CRYPTO_ALL := $(wildcard hypervisor/crypto/*.c)
@@ -23,6 +24,9 @@ FUZZ_SRCS_miee := hypervisor/core/miee.c hypervisor/core/miee_meas.c hypervisor/
 	tests/unit/support/fake_smp.c
 # The chipset harnesses include qemu-scripts/drtm-chipset.c itself (a
 # host program: system headers only, no hypervisor include paths).
+# The runner's modules are user-space code: C library headers, no hypervisor
+# include paths (FUZZ_TOOL_CFLAGS).
+FUZZ_SRCS_manifest := tools/miee-run/manifest.c
 FUZZ_SRCS_drtm_req :=
 FUZZ_SRCS_drtm_ctrl :=
 FUZZ_LIBS_drtm_req := -lcrypto -pthread
@@ -38,7 +42,7 @@ FUZZ_BINS := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
-	@$(FUZZ_CC) $(if $(findstring fuzz_drtm,$<),$(FUZZ_BASE_CFLAGS),$(FUZZ_CFLAGS)) -fsanitize=fuzzer-no-link \
+	@$(FUZZ_CC) $(if $(findstring fuzz_drtm,$<),$(FUZZ_BASE_CFLAGS),$(if $(findstring tools/miee-run/,$<)$(findstring fuzz_manifest,$<),$(FUZZ_TOOL_CFLAGS),$(FUZZ_CFLAGS))) -fsanitize=fuzzer-no-link \
 		$(if $(findstring /efi/,$<)$(findstring efi_support,$<)$(findstring fuzz_elf,$<)$(findstring fuzz_loadercfg,$<),$(FUZZ_EFI_CFLAGS)) \
 		-MMD -c $< -o $@
 
