@@ -100,6 +100,13 @@ $(B)/bench/%: tests/bench/%.c $(CRYPTO_SRCS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Ihypervisor/include -Ihypervisor -Iinclude $< $(CRYPTO_SRCS) -lcrypto -o $@
 
+# The runner's policy and filter (user-space code: no hypervisor include paths).
+$(B)/bench/bench_policy: tests/bench/bench_policy.c tools/miee-run/policy.c tools/miee-run/manifest.c \
+		tools/miee-run/confine.c $(wildcard tools/miee-run/*.h)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -Itools $< tools/miee-run/policy.c \
+		tools/miee-run/manifest.c tools/miee-run/confine.c -o $@
+
 bench: deps $(BENCH_BINS)
 	@tests/bench/run
 

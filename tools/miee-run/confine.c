@@ -173,12 +173,15 @@ static void build_tree(struct confine *c, const char *mp)
 	int fds[MANIFEST_MAX_FILES], order[MANIFEST_MAX_FILES];
 	unsigned i, j;
 
-	/* First the sources (this mount namespace's view), then the tmpfs
-	 * that may hide them. */
+	/* First the sources: detached recursive copies of each allowed path
+	 * (open_tree, this mount namespace's view), taken before the tmpfs
+	 * exists; a recursive bind made after it would copy the tmpfs too
+	 * when it sits below an allowed path. Then the tmpfs. */
 	for (i = 0; i < m->nfiles; i++) {
-		fds[i] = open(m->files[i].path, O_PATH | O_CLOEXEC);
+		fds[i] = (int)syscall(SYS_open_tree, AT_FDCWD, m->files[i].path,
+				      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (fds[i] < 0)
-			fatal("allowed path %s: %s", m->files[i].path, strerror(errno));
+			fatal("allowed path %s: open_tree: %s", m->files[i].path, strerror(errno));
 		order[i] = (int)i;
 	}
 	for (i = 1; i < m->nfiles; i++)
@@ -193,7 +196,7 @@ static void build_tree(struct confine *c, const char *mp)
 	for (i = 0; i < m->nfiles; i++) {
 		const struct manifest_file *f = &m->files[order[i]];
 		int fd = fds[order[i]];
-		char src[64], dst[4200];
+		char dst[4200];
 		struct stat st;
 
 		if (fstat(fd, &st))
@@ -202,10 +205,9 @@ static void build_tree(struct confine *c, const char *mp)
 			fatal("allowed path %s: only directories and regular files are bound", f->path);
 		if (f->len > 1)
 			make_under(mp, f->path, S_ISDIR(st.st_mode));
-		snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
 		snprintf(dst, sizeof(dst), "%s%s", mp, f->len > 1 ? f->path : "");
-		if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL))
-			fatal("bind %s: %s", f->path, strerror(errno));
+		if (syscall(SYS_move_mount, fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH))
+			fatal("bind %s: move_mount: %s", f->path, strerror(errno));
 		if (mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | kept_flags(fd) |
 			  (f->right == FILE_RO ? MS_RDONLY : 0), NULL))
 			fatal("remount %s %s: %s", f->path, f->right == FILE_RO ? "ro" : "rw",

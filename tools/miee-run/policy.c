@@ -248,16 +248,24 @@ static int was_created(const struct policy *p, const struct stat *st)
 	return 0;
 }
 
-static int do_openat2(int dirfd, const char *rest, uint64_t flags, uint64_t mode)
+/* openat2 is the policy's one way to open (the confined runner's filter
+ * allows no open/openat): beneath dirfd, or (resolve 0, the null policy)
+ * as plain openat. */
+static int openat2_how(int dirfd, const char *rest, uint64_t flags, uint64_t mode, uint64_t resolve)
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,
 		.mode = (flags & O_CREAT) ? mode & 07777 : 0,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		.resolve = resolve,
 	};
 	long r = syscall(SYS_openat2, dirfd, *rest ? rest : ".", &how, sizeof(how));
 
 	return r < 0 ? -errno : (int)r;
+}
+
+static int do_openat2(int dirfd, const char *rest, uint64_t flags, uint64_t mode)
+{
+	return openat2_how(dirfd, rest, flags, mode, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
 }
 
 /* Why openat2 refused a path, as a rule. */
@@ -270,52 +278,61 @@ static const char *resolve_rule(int e)
 	}
 }
 
+/* A refused open: its arguments formatted only now. */
+static int refuse_open(struct policy *p, int e, const char *path, int flags, mode_t mode,
+		       const char *rule)
+{
+	char args[512], e1[256];
+
+	snprintf(args, sizeof(args), "\"%s\", 0x%x, 0%o", esc(path, e1), (unsigned)flags,
+		 (unsigned)mode);
+	return refuse(p, e, "openat", args, rule);
+}
+
 int policy_openat(struct policy *p, const char *path, int flags, mode_t mode)
 {
-	char norm[PATH_MAX], args[512], e1[256];
+	char norm[PATH_MAX];
 	const struct manifest_file *f;
 	const char *rest;
 	struct stat st, st2;
 	int write, k, fd, r, created = 0;
 	uint64_t f2;
 
-	snprintf(args, sizeof(args), "\"%s\", 0x%x, 0%o", esc(path, e1), (unsigned)flags,
-		 (unsigned)mode);
 	if (!path[0] || strnlen(path, PATH_MAX) == PATH_MAX)
-		return refuse(p, !path[0] ? ENOENT : ENAMETOOLONG, "openat", args,
+		return refuse_open(p, !path[0] ? ENOENT : ENAMETOOLONG, path, flags, mode,
 			      "empty or too long a path");
 	if (flags & ~POLICY_OPEN_FLAGS)
-		return refuse(p, EINVAL, "openat", args, "an open flag outside the allowed set");
+		return refuse_open(p, EINVAL, path, flags, mode, "an open flag outside the allowed set");
 	if ((flags & O_ACCMODE) == O_ACCMODE)
-		return refuse(p, EINVAL, "openat", args, "access mode 3");
+		return refuse_open(p, EINVAL, path, flags, mode, "access mode 3");
 	if (p->m->limit_fds && p->open_fds >= p->m->limit_fds)
-		return refuse(p, EMFILE, "openat", args, "limit fds");
+		return refuse_open(p, EMFILE, path, flags, mode, "limit fds");
 	if (p->m->mode == POLICY_NULL) {
-		fd = openat(AT_FDCWD, path, flags | O_CLOEXEC, mode);
+		fd = openat2_how(AT_FDCWD, path, (uint64_t)flags, mode, 0);
 		if (fd < 0)
-			return -errno;
+			return fd;
 		p->open_fds++;
 		return fd;
 	}
 	if (path[0] != '/')
-		return refuse(p, EINVAL, "openat", args, "a relative path (the libOS sends absolute ones)");
+		return refuse_open(p, EINVAL, path, flags, mode, "a relative path (the libOS sends absolute ones)");
 	r = normalize(path, norm);
 	if (r)
-		return refuse(p, -r, "openat", args, "the normalized path is too long");
+		return refuse_open(p, -r, path, flags, mode, "the normalized path is too long");
 	if (proc_self(norm))
-		return refuse(p, EACCES, "openat", args, "/proc/self, /proc/thread-self, /proc/<pid>");
+		return refuse_open(p, EACCES, path, flags, mode, "/proc/self, /proc/thread-self, /proc/<pid>");
 	k = match_root(p, norm, &rest);
 	if (k < 0)
-		return refuse(p, EACCES, "openat", args, "outside every allowed path");
+		return refuse_open(p, EACCES, path, flags, mode, "outside every allowed path");
 	f = &p->m->files[k];
 	write = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_APPEND));
 	if (write && f->right < FILE_RW)
-		return refuse(p, EACCES, "openat", args, "write to a read-only path");
+		return refuse_open(p, EACCES, path, flags, mode, "write to a read-only path");
 	if ((flags & O_CREAT) && (flags & O_EXCL) && f->right < FILE_CREATE)
-		return refuse(p, EACCES, "openat", args, "create without the create right");
+		return refuse_open(p, EACCES, path, flags, mode, "create without the create right");
 	if (!p->roots[k].is_dir) {
 		if (*rest)	/* below a file: never */
-			return refuse(p, ENOTDIR, "openat", args, "below an allowed file");
+			return refuse_open(p, ENOTDIR, path, flags, mode, "below an allowed file");
 		rest = p->roots[k].name;
 	}
 
@@ -325,12 +342,12 @@ int policy_openat(struct policy *p, const char *path, int flags, mode_t mode)
 	fd = do_openat2(p->roots[k].fd, rest, O_PATH | (f2 & (O_NOFOLLOW | O_DIRECTORY)), 0);
 	if (fd == -ENOENT && (flags & O_CREAT)) {
 		if (f->right < FILE_CREATE)
-			return refuse(p, EACCES, "openat", args, "create without the create right");
+			return refuse_open(p, EACCES, path, flags, mode, "create without the create right");
 		fd = do_openat2(p->roots[k].fd, rest, (uint64_t)flags | O_EXCL, mode);
 		if (fd < 0) {
 			const char *rule = resolve_rule(-fd);
 
-			return rule ? refuse(p, EACCES, "openat", args, rule) : fd;
+			return rule ? refuse_open(p, EACCES, path, flags, mode, rule) : fd;
 		}
 		created = 1;
 		goto opened;
@@ -338,24 +355,24 @@ int policy_openat(struct policy *p, const char *path, int flags, mode_t mode)
 	if (fd < 0) {
 		const char *rule = resolve_rule(-fd);
 
-		return rule ? refuse(p, EACCES, "openat", args, rule) : fd;
+		return rule ? refuse_open(p, EACCES, path, flags, mode, rule) : fd;
 	}
 	r = fstat(fd, &st) ? -errno : 0;
 	close(fd);
 	if (r)
 		return r;
 	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-		return refuse(p, EACCES, "openat", args, "a device node");
+		return refuse_open(p, EACCES, path, flags, mode, "a device node");
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-		return refuse(p, EACCES, "openat", args, "neither a regular file nor a directory");
+		return refuse_open(p, EACCES, path, flags, mode, "neither a regular file nor a directory");
 	if (S_ISREG(st.st_mode) && st.st_nlink > 1 && !was_created(p, &st))
-		return refuse(p, EACCES, "openat", args,
+		return refuse_open(p, EACCES, path, flags, mode,
 			      "a hard link (st_nlink > 1) the PAL did not create");
 	fd = do_openat2(p->roots[k].fd, rest, (uint64_t)flags & ~(uint64_t)O_CREAT, 0);
 	if (fd < 0) {
 		const char *rule = resolve_rule(-fd);
 
-		return rule ? refuse(p, EACCES, "openat", args, rule) : fd;
+		return rule ? refuse_open(p, EACCES, path, flags, mode, rule) : fd;
 	}
 opened:
 	if (fstat(fd, &st2)) {
@@ -372,7 +389,7 @@ opened:
 	} else if (st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
 		/* Swapped between the probe and the open. */
 		close(fd);
-		return refuse(p, EACCES, "openat", args, "the file changed while it was checked");
+		return refuse_open(p, EACCES, path, flags, mode, "the file changed while it was checked");
 	}
 	p->open_fds++;
 	return fd;
