@@ -126,6 +126,7 @@ static void test_files(void **state)
 	struct manifest m;
 	struct policy p;
 	char buf[16] = { 0 }, fdpath[64];
+	unsigned before;
 	int fd;
 
 	(void)state;
@@ -181,6 +182,11 @@ static void test_files(void **state)
 	assert_int_equal(link(P("/new/made"), P("/new/made2")), 0);
 	close(opened(&p, P("/new/made"), O_RDWR));
 	assert_int_equal(policy_openat(&p, P("/new/x/y"), O_WRONLY | O_CREAT, 0644), -ENOENT);
+	/* Linux's own answers, not refusals: no log line. */
+	before = nlog;
+	assert_int_equal(policy_openat(&p, P("/new/made"), O_WRONLY | O_CREAT | O_EXCL, 0644), -EEXIST);
+	assert_int_equal(policy_openat(&p, P("/ro/inner"), O_RDONLY | O_NOFOLLOW, 0), -ELOOP);
+	assert_int_equal(nlog, before);
 	policy_fini(&p);
 	manifest_free(&m);
 }

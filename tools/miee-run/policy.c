@@ -134,11 +134,10 @@ void policy_fini(struct policy *p)
 {
 	unsigned i;
 
-	for (i = 0; i < MANIFEST_MAX_FILES; i++)
+	for (i = 0; i < MANIFEST_MAX_FILES; i++) {
 		if (p->roots[i].fd >= 0)
 			close(p->roots[i].fd);
-	memset(p->roots, 0xff, sizeof(p->roots));
-	for (i = 0; i < MANIFEST_MAX_FILES; i++) {
+		p->roots[i].fd = -1;
 		p->roots[i].is_dir = 0;
 		p->roots[i].name = NULL;
 	}
@@ -361,6 +360,10 @@ int policy_openat(struct policy *p, const char *path, int flags, mode_t mode)
 	close(fd);
 	if (r)
 		return r;
+	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		return -EEXIST;		/* as Linux: not a refusal */
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;		/* O_NOFOLLOW on a symlink, as Linux */
 	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
 		return refuse_open(p, EACCES, path, flags, mode, "a device node");
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
