@@ -22,11 +22,11 @@ FUZZ_SRCS_miee := hypervisor/core/miee.c hypervisor/core/miee_meas.c hypervisor/
 	$(wildcard hypervisor/mm/*.c) hypervisor/utpm/utpm.c $(CRYPTO_ALL) \
 	hypervisor/iommu/iommu.c hypervisor/iommu/dmapt.c tests/unit/support/fake_platform.c \
 	tests/unit/support/fake_smp.c
-# The chipset harnesses include qemu-scripts/drtm-chipset.c itself (a
-# host program: system headers only, no hypervisor include paths).
 # The runner's modules are user-space code: C library headers, no hypervisor
 # include paths (FUZZ_TOOL_CFLAGS).
 FUZZ_SRCS_manifest := tools/miee-run/manifest.c
+# The chipset harnesses include qemu-scripts/drtm-chipset.c itself (a
+# host program: system headers only, no hypervisor include paths).
 FUZZ_SRCS_drtm_req :=
 FUZZ_SRCS_drtm_ctrl :=
 FUZZ_LIBS_drtm_req := -lcrypto -pthread
