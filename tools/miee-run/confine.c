@@ -170,7 +170,8 @@ static unsigned long kept_flags(int fd)
 static void build_tree(struct confine *c, const char *mp)
 {
 	const struct manifest *m = c->m;
-	int fds[MANIFEST_MAX_FILES], order[MANIFEST_MAX_FILES];
+	int fds[MANIFEST_MAX_FILES], order[MANIFEST_MAX_FILES], tfd;
+	char tpath[64];
 	unsigned i, j;
 
 	/* First the sources: detached recursive copies of each allowed path
@@ -193,6 +194,11 @@ static void build_tree(struct confine *c, const char *mp)
 		}
 	if (mount("miee-root", mp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, ROOT_SIZE))
 		fatal("mount tmpfs on %s: %s", mp, strerror(errno));
+	/* The tmpfs itself, for its read-only remount at the end: by path,
+	 * mp would name whatever an allowed "/" stacks on it. */
+	tfd = open(mp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0)
+		fatal("open the tree: %s", strerror(errno));
 	for (i = 0; i < m->nfiles; i++) {
 		const struct manifest_file *f = &m->files[order[i]];
 		int fd = fds[order[i]];
@@ -214,8 +220,10 @@ static void build_tree(struct confine *c, const char *mp)
 			      strerror(errno));
 		close(fd);
 	}
-	if (mount(NULL, mp, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+	snprintf(tpath, sizeof(tpath), "/proc/self/fd/%d", tfd);
+	if (mount(NULL, tpath, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		fatal("remount the tree read-only: %s", strerror(errno));
+	close(tfd);
 }
 
 /* Into the tree: pivot_root, or, when the current root is the initramfs
