@@ -79,7 +79,8 @@ $(B)/unit/test_miee_measure.sites: $(B)/unit/test_miee_measure attest/miee-pal-c
 TOOL_UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) -Iinclude -Itools
 TOOL_UNIT_SRCS_test_manifest := tools/miee-run/manifest.c
 TOOL_UNIT_SRCS_test_policy := tools/miee-run/policy.c tools/miee-run/manifest.c
-TOOL_UNIT_NAMES := test_manifest test_policy
+TOOL_UNIT_SRCS_test_confine := tools/miee-run/confine.c tools/miee-run/manifest.c
+TOOL_UNIT_NAMES := test_manifest test_policy test_confine
 define tool_unit_rule
 $(B)/unit/$(1): tests/unit/$(1).c $(TOOL_UNIT_SRCS_$(1)) $(wildcard tools/miee-run/*.h)
 	@mkdir -p $$(dir $$@)

@@ -426,6 +426,7 @@ int confine_seccomp(const struct confine *c)
 		SYS_fstat, SYS_newfstatat, SYS_lseek, SYS_munmap, SYS_mremap, SYS_brk, SYS_madvise,
 		SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigreturn, SYS_nanosleep,
 		SYS_clock_nanosleep, SYS_clock_gettime, SYS_gettimeofday, SYS_getpid, SYS_gettid,
+		SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid,
 		SYS_exit, SYS_exit_group, SYS_sched_yield, SYS_getrandom, SYS_futex,
 		SYS_restart_syscall, SYS_openat2, SYS_ftruncate, SYS_fsync, SYS_fdatasync,
 		SYS_getdents64, SYS_fcntl,
