@@ -25,6 +25,7 @@ printf 'miee-manifest 1\nfile ro /etc\n' >"$D/etc"
 printf 'miee-manifest 1\nfile rw /tmp\n' >"$D/tmp"
 printf 'miee-manifest 1\nconnect 10.0.2.2 80\n' >"$D/net"
 printf 'miee-manifest 1\nfile ro %s/ro\nbogus 1\n' "$D" >"$D/bad"
+printf 'miee-manifest 1\nlimit calls 5\n' >"$D/calls"
 made_shadow=0
 if [ ! -e /etc/shadow ]; then
 	echo 'root:$6$confine-test-shadow:19000:0:99999:7:::' >/etc/shadow
@@ -101,6 +102,13 @@ has "miee-run: result sum 25050 fnv 0x13a550a63e68cb3a doubled 50100: ok"
 t 0 --confine refused
 has_re '^miee-run: host call 0x77 refused'
 t 0 --confine ctx
+# The manifest's host-call rate, enforced on every host call: the 6th yield
+# within a second is refused (EAGAIN, one log line), so the PAL stops
+# there (the unlimited run above made thousands).
+t 0 --confine="$D/calls" secret 3
+has_re '^miee-run: policy: refused hostcall\(call 6 in this second\) -> EAGAIN: limit calls \(per second\)$' 1
+has "miee-run: result secret intact after 6 host calls"
+has_re '^miee-run: entries [0-9]+, host calls 6 \(1 refused\)'
 t 2 --confine="$D/bad" sum
 has "miee-run: $D/bad:3: unknown key 'bogus'"
 no '^miee-run: confined'

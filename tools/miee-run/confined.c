@@ -9,6 +9,7 @@
 
 #include "miee-run/confine.h"
 #include "miee-run/manifest.h"
+#include "miee-run/policy.h"
 #include "miee-run/runner.h"
 
 #define DEV "/dev/miee"
@@ -42,6 +43,7 @@ void confine_runner(struct miee *ms)
 {
 	static struct manifest mf;
 	static struct confine c;
+	static struct policy pol;
 	struct manifest_error err;
 	unsigned k;
 
@@ -68,6 +70,13 @@ void confine_runner(struct miee *ms)
 		c.miee_fds[c.nfds++] = ms[k].fd;
 	}
 	confine_enter(&c);
+	/* The policy's roots, opened inside the tree before the filter
+	 * (which allows no open/openat). */
+	if (policy_init(&pol, &mf, NULL, NULL)) {
+		fprintf(stderr, "miee-run: --confine: the policy's paths cannot be opened\n");
+		exit(RC_CONFINE);
+	}
+	o.policy = &pol;
 	printf("miee-run: confined: namespaces user mount pid ipc uts%s, root %s, uid %u outside, "
 	       "no capabilities, no_new_privs, seccomp %s\n", c.new_net ? " net" : "",
 	       c.pivoted ? "pivot_root" : "moved + chroot (rootfs)", c.uid,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "miee-run/confine.h"
+#include "miee-run/policy.h"
 #include "miee-run/runner.h"
 
 static const char *fault_name(uint64_t r)
@@ -95,6 +96,11 @@ static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 {
 	uint64_t x;
 
+	/* The manifest's host-calls-per-second limit, on every host call. */
+	if (o.policy && policy_hostcall(o.policy, (uint64_t)(now() * 1e9))) {
+		m->refused++;
+		return MIEE_PAL_HC_ERR;
+	}
 	if (o.attack) {		/* test only: the broken runner obeys the PAL */
 		confine_attack(o.attack);
 		o.attack = NULL;

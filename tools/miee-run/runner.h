@@ -10,6 +10,8 @@
 #include "miee-run/image.h"
 #include "miee-run/protocol.h"
 
+struct policy;
+
 #define MAX_COUNT MIEE_MAX
 #define MAX_EXTRA (MIEE_IMG_MAX_REGIONS - MIEE_IMG_NREGIONS)	/* --add-page */
 #define RUN_SPIN_MS 1000u	/* cli-spin, tpr-spin default */
@@ -42,6 +44,7 @@ struct opts {
 	const char *confine_manifest;
 	int confine_noseccomp;		/* --confine-test=noseccomp (test only) */
 	const char *attack;		/* --confine-test=ATTACK (test only) */
+	struct policy *policy;		/* --confine: the manifest's policy; else NULL */
 };
 
 struct miee {
