@@ -74,6 +74,22 @@ $(B)/unit/test_miee_measure.sites: $(B)/unit/test_miee_measure attest/miee-pal-c
 	@sh attest/miee-pal-check.sh --sites-only $< >$@.tmp || { cat $@.tmp; rm -f $@.tmp; exit 1; }
 	@mv $@.tmp $@
 
+# Unit tests of the runner's modules (tools/miee-run/*.c): user-space code
+# with the C library's headers, so without the hypervisor's include paths
+# (hypervisor/include/errno.h would shadow <errno.h>).
+TOOL_UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) -Iinclude -Itools
+TOOL_UNIT_SRCS_test_manifest := tools/miee-run/manifest.c
+TOOL_UNIT_SRCS_test_policy := tools/miee-run/policy.c tools/miee-run/manifest.c
+TOOL_UNIT_SRCS_test_confine := tools/miee-run/confine.c tools/miee-run/manifest.c
+TOOL_UNIT_NAMES := test_manifest test_policy test_confine
+define tool_unit_rule
+$(B)/unit/$(1): tests/unit/$(1).c $(TOOL_UNIT_SRCS_$(1)) $(wildcard tools/miee-run/*.h)
+	@mkdir -p $$(dir $$@)
+	@echo "  UNIT    $$@"
+	@$(HOST_CC) $(TOOL_UNIT_CFLAGS) $$< $(TOOL_UNIT_SRCS_$(1)) -lcmocka -o $$@
+endef
+$(foreach t,$(TOOL_UNIT_NAMES),$(eval $(call tool_unit_rule,$(t))))
+
 unit-build: $(UNIT_BINS) $(B)/unit/test_miee_measure.sites
 
 unit: unit-build
@@ -85,6 +101,13 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 $(B)/bench/%: tests/bench/%.c $(CRYPTO_SRCS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -iquote hypervisor/include -iquote hypervisor -Iinclude $< $(CRYPTO_SRCS) -lcrypto -o $@
+
+# The runner's policy and filter (user-space code: no hypervisor include paths).
+$(B)/bench/bench_policy: tests/bench/bench_policy.c tools/miee-run/policy.c tools/miee-run/manifest.c \
+		tools/miee-run/confine.c $(wildcard tools/miee-run/*.h)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -Itools $< tools/miee-run/policy.c \
+		tools/miee-run/manifest.c tools/miee-run/confine.c -o $@
 
 bench: deps $(BENCH_BINS)
 	@tests/bench/run

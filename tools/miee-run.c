@@ -5,7 +5,9 @@
  *
  * Usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--variant]
  *                 [--timeout SECONDS] [--dump DIR] [--bench N]
- *                 [--add-page OFFSET:FLAGS]... [--max-pages N] MODE [ARGS]
+ *                 [--add-page OFFSET:FLAGS]... [--max-pages N]
+ *                 [--confine[=MANIFEST]] [--confine-test=WHAT[,WHAT]...] MODE [ARGS]
+ *   --confine         run confined (tools/miee-run/confine.c, docs/policy.md)
  *   sum [NUM...]      checksum (default: 100 numbers, MIEE k: 100k+1..100k+100)
  *   secret [SECONDS]  secret pattern, PAL kept live in host calls (default 2 s)
  *   jump [ADDR]       jump outside the MIEE (default 0x1000000, below 1 GiB)
@@ -22,11 +24,13 @@
  *   rdmsr | wrmsr | in | out | xsetbv | hlt | vmxoff | stgi   MIEE_F_INSN
  * Exit: 0 all MIEEs ended with status 0 and the right result, 1 error,
  * 2 usage, 3 a fault, 4 measurement mismatch, 5 wrong status or result,
- * 6 timeout.
+ * 6 timeout, 7 confinement failed or the confined runner was killed by its
+ * seccomp filter.
  *
  * This file: main, the order of the steps. The parts are in tools/miee-run/:
  * options.c (command line), load.c (image, measurement, /dev/miee), run.c
- * (entering, host calls, results), utpm.c and ctx.c (those modes' checks),
+ * (entering, host calls, results), confined.c, confine.c, manifest.c and
+ * policy.c (--confine and the policy), utpm.c and ctx.c (those modes' checks),
  * image.c (the image), pal.c and pal-ctx.c (the PAL itself). */
 #include <stdarg.h>
 #include <stdint.h>
@@ -74,6 +78,8 @@ int main(int argc, char **argv)
 		return RC_OK;
 	}
 	ensure_device();
+	if (o.confine)
+		confine_runner(ms);	/* from here on: the confined runner */
 	for (k = 0; k < o.count; k++)
 		load(&ms[k]);
 	for (k = 0; k < o.count; k++)

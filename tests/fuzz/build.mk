@@ -6,6 +6,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_BASE_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(FUZZ_SAN) -Itests/fuzz
 FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) -DHV_HOST_TEST -iquote hypervisor/include -iquote hypervisor -Iinclude -Itests/unit
 FUZZ_EFI_CFLAGS := -I/usr/include/efi -I/usr/include/efi/x86_64 -Ihypervisor/efi
+FUZZ_TOOL_CFLAGS := $(FUZZ_BASE_CFLAGS) -Iinclude -Itools
 FUZZ_SECONDS ?= 60
 
 CRYPTO_ALL := $(wildcard hypervisor/crypto/*.c)
@@ -21,6 +22,9 @@ FUZZ_SRCS_miee := hypervisor/core/miee.c hypervisor/core/miee_meas.c hypervisor/
 	$(wildcard hypervisor/mm/*.c) hypervisor/utpm/utpm.c $(CRYPTO_ALL) \
 	hypervisor/iommu/iommu.c hypervisor/iommu/dmapt.c tests/unit/support/fake_platform.c \
 	tests/unit/support/fake_smp.c tests/unit/support/fake_backend.c
+# The runner's modules are user-space code: C library headers, no hypervisor
+# include paths (FUZZ_TOOL_CFLAGS).
+FUZZ_SRCS_manifest := tools/miee-run/manifest.c
 # The chipset harnesses link the chipset's parts, all but its main.c (a
 # host program: system headers only, no hypervisor include paths).
 DRTM_CHIPSET_PARTS := $(filter-out %/main.c,$(wildcard platform/drtm-chipset/*.c))
@@ -39,7 +43,7 @@ FUZZ_BINS := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
-	@$(FUZZ_CC) $(if $(findstring fuzz_drtm,$<)$(findstring drtm-chipset/,$<),$(FUZZ_BASE_CFLAGS),$(FUZZ_CFLAGS)) -fsanitize=fuzzer-no-link \
+	@$(FUZZ_CC) $(if $(findstring fuzz_drtm,$<)$(findstring drtm-chipset/,$<),$(FUZZ_BASE_CFLAGS),$(if $(findstring tools/miee-run/,$<)$(findstring fuzz_manifest,$<),$(FUZZ_TOOL_CFLAGS),$(FUZZ_CFLAGS))) -fsanitize=fuzzer-no-link \
 		$(if $(findstring /efi/,$<)$(findstring efi_support,$<)$(findstring fuzz_elf,$<)$(findstring fuzz_loadercfg,$<),$(FUZZ_EFI_CFLAGS)) \
 		-MMD -c $< -o $@
 

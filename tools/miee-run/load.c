@@ -189,7 +189,8 @@ void load(struct miee *m)
 	unsigned pages = 0;
 	int r;
 
-	m->fd = open(DEV, O_RDWR | O_CLOEXEC);
+	if (!o.confine)		/* confined: opened before confinement */
+		m->fd = open(DEV, O_RDWR | O_CLOEXEC);
 	if (m->fd < 0)
 		die("open %s: %s", DEV, strerror(errno));
 	if (ioctl(m->fd, MIEE_IOC_CREATE, &cr))

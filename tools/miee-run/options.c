@@ -45,7 +45,8 @@ __attribute__((noreturn)) static void usage(void)
 	fprintf(stderr,
 		"usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--variant]\n"
 		"                [--timeout SECONDS] [--dump DIR] [--bench N]\n"
-		"                [--add-page OFFSET:FLAGS]... [--max-pages N] MODE [ARGS]\n"
+		"                [--add-page OFFSET:FLAGS]... [--max-pages N]\n"
+		"                [--confine[=MANIFEST]] [--confine-test=WHAT[,WHAT]...] MODE [ARGS]\n"
 		"modes: sum [NUM...] | secret [SECONDS] | jump [ADDR] | overflow | exec-shared |\n"
 		"       write-code | refused | badcall | ud | quote [NONCE] | seal | seal-other |\n"
 		"       ctx | cli-spin [MS] | tpr-spin [MS] | rdmsr | wrmsr | in | out | xsetbv |\n"
@@ -108,6 +109,8 @@ void parse(int argc, char **argv)
 		{ "bench", required_argument, NULL, 'b' },
 		{ "add-page", required_argument, NULL, 'a' },
 		{ "max-pages", required_argument, NULL, 'm' },
+		{ "confine", optional_argument, NULL, 'C' },
+		{ "confine-test", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -146,8 +149,19 @@ void parse(int argc, char **argv)
 			o.max_pages = (uint32_t)n;
 			break;
 		}
+		case 'C':
+			o.confine = 1;
+			o.confine_manifest = optarg;
+			break;
+		case 'T':
+			confine_test_arg(optarg);
+			break;
 		default: usage();
 		}
+	}
+	if ((o.confine_noseccomp || o.attack) && !o.confine) {
+		fprintf(stderr, "miee-run: --confine-test needs --confine\n");
+		usage();
 	}
 	if (o.count < 1 || o.count > MAX_COUNT) {
 		fprintf(stderr, "miee-run: COUNT must be 1..%u\n", MAX_COUNT);

@@ -10,6 +10,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "miee-run/confine.h"
+#include "miee-run/policy.h"
 #include "miee-run/runner.h"
 
 static const char *fault_name(uint64_t r)
@@ -105,6 +107,15 @@ static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 {
 	uint64_t x;
 
+	/* The manifest's host-calls-per-second limit, on every host call. */
+	if (o.policy && policy_hostcall(o.policy, (uint64_t)(now() * 1e9))) {
+		m->refused++;
+		return MIEE_PAL_HC_ERR;
+	}
+	if (o.attack) {		/* test only: the broken runner obeys the PAL */
+		confine_attack(o.attack);
+		o.attack = NULL;
+	}
 	if (nr == MIEE_PAL_HC_PRINT && o.mode == MIEE_PAL_M_SUM) {
 		printf("miee-run: host call print: sum %" PRIu64 " fnv 0x%016" PRIx64 "\n",
 		       (uint64_t)m->sh->sum, (uint64_t)m->sh->fnv);
@@ -128,7 +139,7 @@ static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 			       "user address %p before it was added); keeping the PAL live %u s\n",
 			       MIEE_IMG_DATA, (int)getpid(), (void *)(m->buf + MIEE_IMG_DATA),
 			       o.secret_s);
-		if (m->yields == 1)
+		if (m->yields == 1 && !o.confine)	/* confined: no /proc, no open() */
 			print_attack_params(m);
 		if (o.bench)
 			return m->yields < o.bench ? MIEE_PAL_GO : MIEE_PAL_STOP;

@@ -10,6 +10,8 @@
 #include "miee-run/image.h"
 #include "miee-run/protocol.h"
 
+struct policy;
+
 #define MAX_COUNT MIEE_MAX
 #define MAX_EXTRA (MIEE_IMG_MAX_REGIONS - MIEE_IMG_NREGIONS)	/* --add-page */
 #define RUN_SPIN_MS 1000u	/* cli-spin, tpr-spin default */
@@ -19,7 +21,7 @@
 #define RUN_M_SEAL_OTHER 0x100
 
 enum { RC_OK = 0, RC_ERR = 1, RC_USAGE = 2, RC_FAULT = 3, RC_MEAS = 4, RC_WRONG = 5,
-       RC_TIMEOUT = 6 };
+       RC_TIMEOUT = 6, RC_CONFINE = 7 /* = CONFINE_EXIT, from the supervisor */ };
 
 struct opts {
 	unsigned count;
@@ -38,6 +40,11 @@ struct opts {
 	uint64_t target;
 	int have_nonce;
 	unsigned char nonce[MIEE_PAL_NONCE_LEN];	/* `quote NONCE` */
+	int confine;			/* --confine[=MANIFEST] */
+	const char *confine_manifest;
+	int confine_noseccomp;		/* --confine-test=noseccomp (test only) */
+	const char *attack;		/* --confine-test=ATTACK (test only) */
+	struct policy *policy;		/* --confine: the manifest's policy; else NULL */
 };
 
 struct miee {
@@ -84,6 +91,12 @@ void load(struct miee *m);
 int get_info(struct miee *m, struct miee_info *inf);
 void print_info(struct miee *m, const struct miee_info *inf);
 int check_measurement(struct miee *m);
+
+/* confined.c: --confine (tools/miee-run/confine.c, docs/policy.md): opens
+ * /dev/miee for every MIEE into ms[k].fd, then continues only in the
+ * confined runner; --confine-test's words into o. */
+void confine_runner(struct miee *ms);
+void confine_test_arg(const char *arg);
 
 /* run.c: one MIEE's run and its host-call policy; the worse of two RC_*. */
 int run(struct miee *m);
