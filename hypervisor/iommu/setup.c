@@ -7,6 +7,7 @@
 #include "hv/hypercall.h"
 #include "iommu/dmar.h"
 #include "iommu/iommu.h"
+#include "iommu/pciguard.h"
 #include "iommu/vtd.h"
 #include "measure.h"
 
@@ -18,8 +19,10 @@ static bool found;
 
 void iommu_probe(struct bootinfo *bi)
 {
-	int err = dmar_find_and_hide(bi->rsdp, &dmar);
+	int err;
 
+	pciguard_probe(bi);	/* the chipset's ECAM window: also without an IOMMU */
+	err = dmar_find_and_hide(bi->rsdp, &dmar);
 	if (err) {
 		hv_printf("iommu: %s (%d): NO DMA PROTECTION, devices reach all memory\n",
 			  err == -ENOENT ? "no ACPI DMAR table" : "malformed ACPI DMAR table", err);
@@ -38,6 +41,7 @@ void iommu_probe(struct bootinfo *bi)
  * hypervisor's, so they are absent from the OS's EPT/NPT. */
 void iommu_hide_mmio(struct frame_table *t)
 {
+	pciguard_hide_ecam(t);
 	for (u32 i = 0; found && i < dmar.n_units; i++)
 		frames_set_range(t, dmar.unit[i].base, dmar.unit[i].size, FRAME_HV);
 }
