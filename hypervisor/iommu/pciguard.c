@@ -142,12 +142,61 @@ int pciguard_io(struct vcpu *v, u16 port, unsigned size, bool in)
 	return VCPU_SKIP;
 }
 
+/* Bus mastering off on every function of bus b and the buses behind its
+ * bridges (PCI 3.0 6.2.2: command bit 2); the count of functions it was on. */
+static u32 quiesce_bus(u32 b, u8 *seen)
+{
+	u32 n = 0;
+
+	if (seen[b / 8] & (1u << (b % 8)))
+		return 0;
+	seen[b / 8] |= (u8)(1u << (b % 8));
+	for (u32 d = 0; d < 32; d++) {
+		for (u32 f = 0; f < 8; f++) {
+			u32 bdf = PCI_BDF(b, d, f), id = cfg_read(NULL, bdf, 0), hdr, cmd;
+
+			if ((id & 0xffff) == 0xffff) {
+				if (!f)
+					break;	/* no function 0: no device */
+				continue;
+			}
+			hdr = (cfg_read(NULL, bdf, 0x0c) >> 16) & 0xff;
+			cmd = cfg_read(NULL, bdf, 0x04) & 0xffff;
+			if (cmd & (1u << 2)) {
+				cfg_write(NULL, bdf, 0x04, 2, cmd & ~(1u << 2));
+				n++;
+			}
+			if ((hdr & 0x7f) == 1)	/* a bridge: its secondary bus */
+				n += quiesce_bus((cfg_read(NULL, bdf, 0x18) >> 8) & 0xff, seen);
+			if (!f && !(hdr & 0x80))
+				break;	/* single-function device */
+		}
+	}
+	return n;
+}
+
+/* The early window (docs/iommu.md): until translation is on, a device the
+ * firmware left mastering the bus could write the hypervisor. Its bus
+ * mastering goes off now; the OS's drivers turn it on again for the devices
+ * they drive, after translation is on. */
+static void quiesce(void)
+{
+	u8 seen[32];
+	u32 n;
+
+	memset(seen, 0, sizeof(seen));
+	n = quiesce_bus(0, seen);
+	hv_printf("pci: bus mastering turned off on %u function(s) until the OS enables it\n", n);
+}
+
 void pciguard_probe(struct bootinfo *bi)
 {
 	u64 pa;
 	u32 hidden, len;
-	int err = acpi_take_table(bi->rsdp, "MCFG", &pa, &hidden);
+	int err;
 
+	quiesce();
+	err = acpi_take_table(bi->rsdp, "MCFG", &pa, &hidden);
 	if (err == -ENOENT) {
 		hv_printf("pci: no ACPI MCFG: configuration space by ports 0xcf8/0xcfc only\n");
 		return;
