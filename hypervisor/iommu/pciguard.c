@@ -164,7 +164,9 @@ static u32 quiesce_bus(u32 b, u8 *seen)
 			cmd = cfg_read(NULL, bdf, 0x04) & 0xffff;
 			if (cmd & (1u << 2)) {
 				cfg_write(NULL, bdf, 0x04, 2, cmd & ~(1u << 2));
-				n++;
+				if (n++ < 8)
+					hv_printf("pci: %02x:%02x.%x [%08x]: bus mastering off\n",
+						  b, d, f, id);
 			}
 			if ((hdr & 0x7f) == 1)	/* a bridge: its secondary bus */
 				n += quiesce_bus((cfg_read(NULL, bdf, 0x18) >> 8) & 0xff, seen);
