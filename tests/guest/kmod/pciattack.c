@@ -7,8 +7,9 @@
  * through ports 0xCF8/0xCFC and through the ECAM window (the host bridge's
  * PCIEXBAR), and reads the BAR back through the ports each time; it tries
  * to change the Q35 host bridge's PAM, SMRAM and PCIEXBAR registers and the
- * LPC bridge's RCBA. Controls: the function's IDs read through the ports
- * match the kernel's, rewriting the BAR's own value works, and sizing the
+ * LPC bridge's RCBA (on i440FX, Bochs: PAM and SMRAM). devfn=-1: only the
+ * chipset (Bochs has no device with a memory BAR). Controls: the IDs read
+ * through the ports match the kernel's, rewriting the BAR's own value works, and sizing the
  * BAR (decode off, all ones, read back, restore) works, so writes do reach
  * the device. Everything is restored. One line per fact, "pciattack:";
  * tests/guest/pci-guard.sh judges them.
@@ -110,7 +111,8 @@ static void chipset(const char *name, unsigned df, unsigned reg, u32 flip)
 		wr(0, df, reg, 4, before);
 }
 
-static int __init pciattack_init(void)
+/* The BAR attacks and their controls on bus:devfn. */
+static int bar_attacks(void)
 {
 	struct pci_dev *pdev = pci_get_domain_bus_and_slot(0, bus, devfn);
 	struct hvcall m = { .rax = HC_MEMINFO };
@@ -119,7 +121,7 @@ static int __init pciattack_init(void)
 	u64 hv = 0, ecam;
 	int k = hvc_detect();
 
-	if (!pdev || devfn < 0) {
+	if (!pdev) {
 		pr_err("pciattack: no PCI function %02x:%02x.%x\n", bus, devfn >> 3, devfn & 7);
 		return -ENODEV;
 	}
@@ -132,9 +134,9 @@ static int __init pciattack_init(void)
 	pr_info("pciattack: function %02x:%02x.%x id=%08x kernel-id=%04x%04x bar%d=%08x hv=%llx\n",
 		bus, devfn >> 3, devfn & 7, rd(bus, devfn, 0), pdev->device, pdev->vendor, bar,
 		orig, hv);
+	pci_dev_put(pdev);
 	if ((orig & 7) != 0) {
 		pr_err("pciattack: BAR %d is not a 32-bit memory BAR\n", bar);
-		pci_dev_put(pdev);
 		return -EINVAL;
 	}
 	ecam = ecam_base();
@@ -162,15 +164,36 @@ static int __init pciattack_init(void)
 		rd(bus, devfn, 0x04) & 0xffff,
 		mask != orig && mask != 0xffffffff && (mask & 0xfff00000) == 0xfff00000 &&
 		back == orig && (rd(bus, devfn, 0x04) & 0xffff) == cmd ? "ok" : "BAD");
-	/* The Q35 chipset's memory map (00:00.0) and the LPC bridge (00:1f.0). */
-	if (rd(0, 0, 0) == 0x29c08086) {
-		chipset("pam0-3", 0, 0x90, 0x00333300);
+	return 0;
+}
+
+static int __init pciattack_init(void)
+{
+	struct pci_dev *host = pci_get_domain_bus_and_slot(0, 0, 0);
+	u32 id = rd(0, 0, 0);
+	int err = 0;
+
+	if (host) {
+		pr_info("pciattack: host bridge id=%08x kernel-id=%04x%04x\n", id, host->device,
+			host->vendor);
+		pci_dev_put(host);
+	}
+	if (devfn >= 0)
+		err = bar_attacks();
+	if (err)
+		return err;
+	/* The chipset's memory map: Q35 (00:00.0) and its LPC bridge
+	 * (00:1f.0), or the i440FX (00:00.0). */
+	if (id == 0x29c08086) {
+		chipset("pam1-2", 0, 0x90, 0x00333300);	/* PAM1 0x91, PAM2 0x92 */
 		chipset("smram", 0, 0x9c, 0x00004800);	/* SMRAM: D_OPEN, G_SMRAME */
 		chipset("pciexbar", 0, 0x60, 0x00000001);	/* ECAM off */
+	} else if (id == 0x12378086) {
+		chipset("pam1-2", 0, 0x58, 0x33330000);	/* PAM1 0x5a, PAM2 0x5b */
+		chipset("smram", 0, 0x70, 0x00480000);	/* SMRAM 0x72: D_OPEN, G_SMRAME */
 	}
 	if (rd(0, PCI_DEVFN(0x1f, 0), 0) == 0x29188086)
 		chipset("rcba", PCI_DEVFN(0x1f, 0), 0xf0, 0x00100000);
-	pci_dev_put(pdev);
 	pr_info("pciattack: done\n");
 	return 0;
 }
