@@ -88,7 +88,15 @@ static const struct pcicfg_ops ops = {
 	.range_ok = range_ok,
 };
 
-static const struct pcicfg_guard guard = { .ops = &ops };
+static struct pcicfg_guard guard = { .ops = &ops };
+
+int pciguard_protect(u32 bdf)
+{
+	if (guard.n_protected == PCICFG_MAX_PROTECTED)
+		return -E2BIG;
+	guard.protected_bdf[guard.n_protected++] = bdf;
+	return 0;
+}
 
 static void refused(u32 cf8, u16 port, unsigned size, u32 val, const char *why)
 {

@@ -22,6 +22,10 @@ struct vcpu;
 void pciguard_probe(struct bootinfo *bi);
 void pciguard_hide_ecam(struct frame_table *t);
 
+/* Boot: a function the OS may not write at all (an IOMMU that is a PCI
+ * function).  0 or -E2BIG. */
+int pciguard_protect(u32 bdf);
+
 /* An OS IN/OUT of size bytes to port (PCIGUARD_PORT_*), not string I/O:
  * emulated, VCPU_SKIP.  Refused writes are dropped and logged. */
 int pciguard_io(struct vcpu *v, u16 port, unsigned size, bool in);
