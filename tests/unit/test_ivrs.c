@@ -1,6 +1,6 @@
 /* Host unit tests for hypervisor/iommu/ivrs.c: IVRS parsing over fake
- * tables (the shape QEMU 7.2's amd-iommu gives: IVHD 10h and 11h for one
- * unit), malformed blocks refused with nothing returned. */
+ * tables (one unit described by an IVHD 10h and an 11h, as firmware that
+ * supports both does), malformed blocks refused with nothing returned. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
