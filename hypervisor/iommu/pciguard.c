@@ -228,7 +228,15 @@ void pciguard_probe(struct bootinfo *bi)
 
 void pciguard_hide_ecam(struct frame_table *t)
 {
-	for (u32 i = 0; i < n_ecam; i++)
-		frames_set_range(t, ecam[i].base + ((u64)ecam[i].start_bus << 20),
-				 (u64)(ecam[i].end_bus - ecam[i].start_bus + 1) << 20, FRAME_HV);
+	for (u32 i = 0; i < n_ecam; i++) {
+		u64 base = ecam[i].base + ((u64)ecam[i].start_bus << 20);
+		u64 size = (u64)(ecam[i].end_bus - ecam[i].start_bus + 1) << 20;
+
+		/* Frames beyond the table are the OS's MMIO: a window there
+		 * would stay in its EPT/NPT. */
+		if ((base + size) >> PAGE_SHIFT > t->nframes)
+			panic("pci: ECAM %lx-%lx lies above the frame table: cannot hide it",
+			      base, base + size);
+		frames_set_range(t, base, size, FRAME_HV);
+	}
 }
