@@ -52,6 +52,12 @@ else
 		grep -q "attack via=${a%:*} target=${a#*:} .* unchanged$" $res ||
 			{ echo "pci-guard: the BAR move via ${a%:*} over the ${a#*:} was not refused"; bad=1; }
 	done
+	# ECAM is absent from the OS's view: reads there are not the function's.
+	if grep -qE 'ecam-read id=([0-9a-f]{8}) \(the function.s is \1\)' $res ||
+		! grep -q 'ecam-read id=' $res; then
+		echo "pci-guard: the ECAM window is visible to the OS (or was not tried)"
+		bad=1
+	fi
 	grep -q 'control rewrite .* ok$' $res ||
 		{ echo "pci-guard: rewriting the BAR's own value failed"; bad=1; }
 	grep -q 'control sizing .* ok$' $res ||
