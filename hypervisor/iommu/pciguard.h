@@ -30,7 +30,8 @@ int pciguard_protect(u32 bdf);
  * emulated, VCPU_SKIP.  Refused writes are dropped and logged. */
 int pciguard_io(struct vcpu *v, u16 port, unsigned size, bool in);
 
-/* Refused writes since boot (HC-free: the serial log shows the first 16). */
+/* Refused writes since boot (no hypercall reports it; the serial log
+ * shows the first 16). */
 extern u64 pciguard_refused;
 
 #endif
