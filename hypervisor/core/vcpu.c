@@ -7,6 +7,7 @@
 #include "vcpu.h"
 #include "miee.h"
 #include "core/frames.h"
+#include "iommu/pciguard.h"
 #include "smp.h"
 #include "x86.h"
 
@@ -147,6 +148,13 @@ int vcpu_io(struct vcpu *v, u16 port, unsigned size, bool in, bool string)
 {
 	if (v->miee)
 		return miee_insn(v, in ? MIEE_I_IN : MIEE_I_OUT, port);
+	/* PCI configuration ports: emulated, writes filtered (docs/iommu.md). */
+	if (port >= PCIGUARD_PORT_BASE && (size == 1 || size == 2 || size == 4) &&
+	    port + size <= PCIGUARD_PORT_BASE + PCIGUARD_PORT_COUNT) {
+		if (string)
+			return inject_gp(v);
+		return pciguard_io(v, port, size, in);
+	}
 	if (port < HV_HIDDEN_PORT_BASE || port >= HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT ||
 	    (size != 1 && size != 2 && size != 4))
 		return vcpu_fatal(v, "intercepted port I/O outside the hidden ports", port);

@@ -130,9 +130,11 @@ int vcpu_xsetbv(struct vcpu *v);
 int vcpu_refused_insn(struct vcpu *v, u8 vector, u64 info);
 /* Nested page fault on gpa; access is NPT_R/W/X of the attempt. */
 int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access);
-/* Port I/O the backend intercepted for the OS: only ports the hypervisor
+/* Port I/O the backend intercepted for the OS: the ports the hypervisor
  * hides (HV_HIDDEN_PORT_*: COM2, the DRTM chipset's request channel, must
- * not be the OS's). IN reads all ones, OUT is dropped, string I/O gets #GP. */
+ * not be the OS's): IN reads all ones, OUT is dropped; and the PCI
+ * configuration ports (PCIGUARD_PORT_*, iommu/pciguard.h): emulated with
+ * writes filtered.  String I/O to either gets #GP. */
 #define HV_HIDDEN_PORT_BASE 0x2f8
 #define HV_HIDDEN_PORT_COUNT 8
 int vcpu_io(struct vcpu *v, u16 port, unsigned size, bool in, bool string);

@@ -77,9 +77,9 @@ static int parse(const u8 *d, u64 pa, struct dmar_info *out)
 	return out->n_units ? 0 : -EBADMSG;
 }
 
-/* Remove entries pointing at a DMAR from a root table with entries of
- * esize bytes; keeps the checksum valid. */
-static u32 hide(u8 *root, u32 esize)
+/* Remove entries pointing at a table with signature sig from a root table
+ * with entries of esize bytes; keeps the checksum valid. */
+static u32 hide(u8 *root, u32 esize, const char *sig)
 {
 	u32 len = rd32(root + 4), n = (len - ACPI_HDR) / esize, kept = 0, gone = 0;
 	u8 *e = root + ACPI_HDR;
@@ -88,7 +88,7 @@ static u32 hide(u8 *root, u32 esize)
 		u64 pa = esize == 8 ? rd64(e + i * esize) : rd32(e + i * esize);
 		const u8 *t = pa ? phys_to_virt(pa) : NULL;
 
-		if (t && !memcmp(t, "DMAR", 4)) {
+		if (t && !memcmp(t, sig, 4)) {
 			gone++;
 			continue;
 		}
@@ -105,9 +105,68 @@ static u32 hide(u8 *root, u32 esize)
 	return gone;
 }
 
+/* The RSDT and XSDT the RSDP names (ACPI 6.4 5.2.5): 0, -ENOENT, -EBADMSG. */
+static int roots(u64 rsdp_pa, u8 *out[2])
+{
+	u8 *rsdp;
+
+	out[0] = out[1] = NULL;
+	if (!rsdp_pa)
+		return -ENOENT;
+	rsdp = phys_to_virt(rsdp_pa);
+	if (memcmp(rsdp, "RSD PTR ", 8) || sum(rsdp, 20))
+		return -EBADMSG;
+	out[0] = table(rd32(rsdp + 16), "RSDT");
+	if (rsdp[15] >= 2 && !sum(rsdp, rd32(rsdp + 20) < 36 ? 36 : rd32(rsdp + 20)))
+		out[1] = table(rd64(rsdp + 24), "XSDT");
+	return out[0] || out[1] ? 0 : -EBADMSG;
+}
+
+/* The first table with signature sig (XSDT first): 0, -ENOENT, -EBADMSG
+ * (found with a bad length or checksum). */
+static int find(u8 *rts[2], const char *sig, const u8 **t, u64 *pa)
+{
+	for (int r = 1; r >= 0; r--) {
+		u32 esize = r ? 8 : 4, n;
+
+		if (!rts[r])
+			continue;
+		n = (rd32(rts[r] + 4) - ACPI_HDR) / esize;
+		for (u32 i = 0; i < n; i++) {
+			const u8 *e = rts[r] + ACPI_HDR + i * esize;
+			u64 p = esize == 8 ? rd64(e) : rd32(e);
+
+			if (p && !memcmp(phys_to_virt(p), sig, 4)) {
+				*t = table(p, sig);
+				*pa = p;
+				return *t ? 0 : -EBADMSG;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+int acpi_take_table(u64 rsdp_pa, const char *sig, u64 *pa, u32 *hidden)
+{
+	u8 *rts[2];
+	const u8 *t;
+	int err = roots(rsdp_pa, rts);
+
+	*pa = 0;
+	*hidden = 0;
+	if (!err)
+		err = find(rts, sig, &t, pa);
+	if (err)
+		return err;
+	for (int r = 0; r < 2; r++)
+		if (rts[r])
+			*hidden += hide(rts[r], r ? 8 : 4, sig);
+	return 0;
+}
+
 int dmar_find_and_hide(u64 rsdp_pa, struct dmar_info *out)
 {
-	u8 *rsdp, *roots[2] = { NULL, NULL };
+	u8 *rts[2];
 	const u8 *dmar = NULL;
 	u64 dmar_pa = 0;
 	int err;
@@ -115,36 +174,11 @@ int dmar_find_and_hide(u64 rsdp_pa, struct dmar_info *out)
 	if (!out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	if (!rsdp_pa)
-		return -ENOENT;
-	rsdp = phys_to_virt(rsdp_pa);
-	if (memcmp(rsdp, "RSD PTR ", 8) || sum(rsdp, 20))
-		return -EBADMSG;
-	roots[0] = table(rd32(rsdp + 16), "RSDT");
-	if (rsdp[15] >= 2 && !sum(rsdp, rd32(rsdp + 20) < 36 ? 36 : rd32(rsdp + 20)))
-		roots[1] = table(rd64(rsdp + 24), "XSDT");
-	if (!roots[0] && !roots[1])
-		return -EBADMSG;
-	for (int r = 1; r >= 0 && !dmar; r--) {
-		u32 esize = r ? 8 : 4, n;
-
-		if (!roots[r])
-			continue;
-		n = (rd32(roots[r] + 4) - ACPI_HDR) / esize;
-		for (u32 i = 0; i < n && !dmar; i++) {
-			const u8 *e = roots[r] + ACPI_HDR + i * esize;
-			u64 pa = esize == 8 ? rd64(e) : rd32(e);
-
-			if (pa && !memcmp(phys_to_virt(pa), "DMAR", 4)) {
-				dmar = table(pa, "DMAR");
-				dmar_pa = pa;
-				if (!dmar)
-					return -EBADMSG;
-			}
-		}
-	}
-	if (!dmar)
-		return -ENOENT;
+	err = roots(rsdp_pa, rts);
+	if (!err)
+		err = find(rts, "DMAR", &dmar, &dmar_pa);
+	if (err)
+		return err;
 	err = parse(dmar, dmar_pa, out);
 	if (err) {
 		u64 keep = out->table_pa;
@@ -154,7 +188,7 @@ int dmar_find_and_hide(u64 rsdp_pa, struct dmar_info *out)
 		return err;
 	}
 	for (int r = 0; r < 2; r++)
-		if (roots[r])
-			out->hidden += hide(roots[r], r ? 8 : 4);
+		if (rts[r])
+			out->hidden += hide(rts[r], r ? 8 : 4, "DMAR");
 	return 0;
 }

@@ -34,4 +34,12 @@ struct dmar_info {
  */
 int dmar_find_and_hide(u64 rsdp, struct dmar_info *out);
 
+/*
+ * The same walk for any table: the first one with signature sig and a
+ * valid checksum (its address in *pa), and every root-table entry naming
+ * a table with that signature removed (*hidden).  0; -ENOENT none;
+ * -EBADMSG a malformed RSDP, root table or table (then nothing is hidden).
+ */
+int acpi_take_table(u64 rsdp, const char *sig, u64 *pa, u32 *hidden);
+
 #endif

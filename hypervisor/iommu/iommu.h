@@ -59,7 +59,8 @@ int iommu_sync(void);
 u64 iommu_poll_faults(void);
 
 /* Hypervisor start (iommu/setup.c): find the units in ACPI and hide them and
- * their ACPI table from the OS (before the frame table is sealed), then
+ * their ACPI table from the OS (before the frame table is sealed; also the
+ * ECAM window and the MCFG, iommu/pciguard.h), then
  * build the tables and switch translation on (after the OS's EPT/NPT). */
 void iommu_probe(struct bootinfo *bi);
 void iommu_hide_mmio(struct frame_table *t);

@@ -150,5 +150,27 @@ def drtm():
     put("drtm_ctrl", "relay", b"\1" + len(cmd).to_bytes(2, "little") + cmd + rsps + rsps)
 
 
-for f in (mb2, bzimage, tpm_rsp, elf, loadercfg, miee, unseal, tis, drtm):
+def pcicfg():
+    # Function 0: BAR0 32-bit 4 KiB at 0xc0001000, BAR1-2 64-bit 16 KiB at
+    # 0xe000000000, BAR3 I/O, ROM 256 KiB; function 1 (the MCH): no BARs;
+    # function 2 (protected): one BAR. Then Linux-like writes.
+    def fn(bars, rom):
+        b = b""
+        for t, e, v in bars:
+            b += bytes([t, e]) + v
+        return b + rom
+    f0 = fn([(2, 0, struct.pack("<I", 0xc0001000)), (3, 2, struct.pack("<II", 0xe0, 0)),
+             (1, 0, b""), (0, 0, b""), (0, 0, b"")], b"\1\7" + struct.pack("<I", 0xc0040000))
+    f1 = fn([(0, 0, b"")] * 6, b"\0") + bytes(0xc0)
+    f2 = fn([(2, 0, struct.pack("<I", 0xc0100000))] + [(0, 0, b"")] * 5, b"\0")
+    def w(f, size, reg, val):
+        code = {1: 0, 2: 1, 4: 2}[size]
+        return bytes([f | (code << 2), reg, 0]) + struct.pack("<I", val)
+    ops = (w(0, 4, 0x10, 0xffffffff) + w(0, 4, 0x10, 0xc0001000) + w(0, 2, 0x04, 6) +
+           w(0, 4, 0x10, 0x00200000) + w(0, 4, 0x18, 0) + w(1, 1, 0x90, 0x33) +
+           w(2, 2, 0x04, 6) + w(0, 4, 0x30, 0xfffff800) + w(0, 4, 0x30, 0xc0040001))
+    put("pcicfg", "linux", f0 + f1 + f2 + ops)
+
+
+for f in (mb2, bzimage, tpm_rsp, elf, loadercfg, miee, unseal, tis, drtm, pcicfg):
     f()

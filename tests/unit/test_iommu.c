@@ -432,6 +432,33 @@ static void test_dmar_bad_tables(void **state)
 	assert_int_equal(dmar_find_and_hide(RSDP, &d), -EBADMSG);
 }
 
+/* The generic walk the PCI guard uses for the MCFG (FACP stands in). */
+static void test_acpi_take_table(void **state)
+{
+	struct dmar_info d;
+	u64 pa;
+	u32 hidden, len;
+
+	(void)state;
+	make_acpi();
+	at(FACP)[20] ^= 1;			/* bad checksum: refused, nothing hidden */
+	assert_int_equal(acpi_take_table(RSDP, "FACP", &pa, &hidden), -EBADMSG);
+	assert_int_equal(hidden, 0);
+	memcpy(&len, at(XSDT) + 4, 4);
+	assert_int_equal(len, 52);
+	make_acpi();
+	assert_int_equal(acpi_take_table(RSDP, "FACP", &pa, &hidden), 0);
+	assert_int_equal(pa, FACP);
+	assert_int_equal(hidden, 2);
+	assert_int_equal(table_sum(XSDT), 0);
+	assert_int_equal(table_sum(RSDT), 0);
+	assert_int_equal(acpi_take_table(RSDP, "FACP", &pa, &hidden), -ENOENT);
+	/* The DMAR is still there and still parses. */
+	assert_int_equal(dmar_find_and_hide(RSDP, &d), 0);
+	assert_int_equal(d.n_units, 2);
+	assert_int_equal(acpi_take_table(0, "MCFG", &pa, &hidden), -ENOENT);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -447,6 +474,7 @@ int main(void)
 		T(test_build_out_of_memory),
 		T(test_dmar_parse_and_hide),
 		T(test_dmar_bad_tables),
+		T(test_acpi_take_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

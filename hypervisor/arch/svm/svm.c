@@ -11,6 +11,7 @@
 #include "arch/svm/vmcb.h"
 #include "msr_policy.h"
 #include "ctx_msrs.h"
+#include "iommu/pciguard.h"
 #include "hv/miee.h"
 
 #define EFER_FFXSR BIT(14)
@@ -135,8 +136,11 @@ static int svm_maps_init(void)
 		hv_printf("SVM: the MSR table is malformed at MSR %x\n", bad);
 		return -EINVAL;
 	}
-	/* IOPM (APM Vol. 2 15.10.1): one bit per port. */
+	/* IOPM (APM Vol. 2 15.10.1): one bit per port; the hidden ports and
+	 * the PCI configuration ports (the core filters them). */
 	for (u32 p = HV_HIDDEN_PORT_BASE; p < HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT; p++)
+		svm.iopm_os[p / 8] |= 1 << (p % 8);
+	for (u32 p = PCIGUARD_PORT_BASE; p < PCIGUARD_PORT_BASE + PCIGUARD_PORT_COUNT; p++)
 		svm.iopm_os[p / 8] |= 1 << (p % 8);
 	memset(svm.msrpm_all, 0xff, MSRPM_SIZE);
 	/* ... but for the MSRs of an isolated context's own state

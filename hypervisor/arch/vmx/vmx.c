@@ -8,6 +8,7 @@
 #include "x86.h"
 #include "arch/vmx/vmcs.h"
 #include "ctx_msrs.h"
+#include "iommu/pciguard.h"
 #include "hv/miee.h"
 #include "msr_policy.h"
 
@@ -179,8 +180,11 @@ static int vmx_cpu_enable(void)
 	vmx.io_bitmap = palloc_contig(2);
 	if (!region || !vmx.msr_bitmap || !vmx.msr_bitmap_all || !vmx.io_bitmap)
 		return -ENOMEM;
-	/* I/O bitmaps (SDM 25.6.4): only the hidden ports exit for the OS. */
+	/* I/O bitmaps (SDM 25.6.4): only the hidden ports and the PCI
+	 * configuration ports (the core filters them) exit for the OS. */
 	for (u32 p = HV_HIDDEN_PORT_BASE; p < HV_HIDDEN_PORT_BASE + HV_HIDDEN_PORT_COUNT; p++)
+		vmx.io_bitmap[p / 8] |= 1 << (p % 8);
+	for (u32 p = PCIGUARD_PORT_BASE; p < PCIGUARD_PORT_BASE + PCIGUARD_PORT_COUNT; p++)
 		vmx.io_bitmap[p / 8] |= 1 << (p % 8);
 	memset(vmx.msr_bitmap_all, 0xff, PAGE_SIZE);
 	/* ... but for the MSRs that are part of an isolated context's state
