@@ -38,6 +38,8 @@ struct opts {
 	uint64_t target;
 	int have_nonce;
 	unsigned char nonce[MIEE_PAL_NONCE_LEN];	/* `quote NONCE` */
+	unsigned char blob[192];	/* `unseal BLOB` (struct miee_pal_utpm.blob) */
+	unsigned blob_len;
 };
 
 struct miee {
