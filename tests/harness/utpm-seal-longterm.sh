@@ -55,7 +55,7 @@ grep -q '^hv: measure: long-term uTPM secret created (NV index 148[0-9a-f]*)$' "
 has 1 'lt-seal-status 0'
 has 1 'pl-seal-status 0'
 has 1 'os-attack-status 0'
-grep -q '^tpm-longterm-os: .*PolicyLocality(2) at locality 0 -> rc 0x907: refused$' "$TMP/boot1" ||
+grep -q '^tpm-longterm-os: .*NV_Read under PolicyPCR + PolicyLocality(2) at locality 0 -> rc 0x907: refused (TPM_RC_LOCALITY)$' "$TMP/boot1" ||
 	fail "boot 1: the OS's policy read was not refused with TPM_RC_LOCALITY"
 lt=$(sed -n 's/^miee-run: utpm blob \(00000002[0-9a-f]*\)$/\1/p' "$TMP/boot1")
 [ ${#lt} = $(((64 + 84) * 2)) ] || fail "boot 1: no long-term blob of 148 bytes (got ${#lt} hex digits)"
