@@ -5,6 +5,7 @@
 #include "tpm/tis_io.h"
 #include "tpm/tpm.h"
 #include "tpm/tpm_tis.h"
+#include "crypto/util.h"
 
 #define TPM_RETRIES 4			/* after TPM_RC_RETRY/YIELDED/TESTING */
 #define TPM_RETRY_DELAY_MS 20		/* doubled each time: 300 ms at most */
@@ -584,7 +585,9 @@ int tpm_lt_secret(struct tpm *t, const u8 pcr17[TPM_SHA256_SIZE],
 	 * session; after a failure it is still there. */
 	if (err)
 		tpm_flush_session(t, session, &rc2);
-	memset(cmd, 0, sizeof(cmd));
-	memset(rsp, 0, sizeof(rsp));
+	/* The secret passed through both buffers (crypto_wipe: not optimised
+	 * away like a memset of a dying array). */
+	crypto_wipe(cmd, sizeof(cmd));
+	crypto_wipe(rsp, sizeof(rsp));
 	return err;
 }
