@@ -148,7 +148,7 @@ static void measure_longterm(const u8 pcr17[32])
 			  "long-term sealing refused\n", err, rc, index);
 		return;
 	}
-	hv_printf("measure: long-term uTPM secret %s (NV index %x)\n",
+	hv_printf("measure: long-term uTPM secret %s (NV index %x, now read-locked)\n",
 		  created ? "created" : "unsealed", index);
 }
 

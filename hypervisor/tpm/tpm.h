@@ -73,8 +73,9 @@ int tpm_get_random(struct tpm *t, u8 *buf, size_t len, u32 *tpm_rc);
  * the NV index of the policy PolicyPCR(17, 18 = pcr17, pcr18) +
  * PolicyLocality(2) (tpm_lt_nv_index) is read under that policy; if it does
  * not exist it is defined (owner hierarchy, empty owner password) and if it
- * was never written, fresh is written into it (*created = true). secret is
- * zeroed unless 0 is returned. -EEXIST: an index with other attributes,
+ * was never written, fresh is written into it (*created = true); then the
+ * index is read-locked (TPM2_NV_ReadLock) until the next TPM2_Startup(CLEAR).
+ * secret is zeroed unless 0 is returned (also when the lock failed). -EEXIST: an index with other attributes,
  * size or policy sits at that handle (left alone). nonce: nonceCaller of the
  * policy session (any bytes; no HMAC is involved).
  */

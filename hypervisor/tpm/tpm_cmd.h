@@ -48,6 +48,7 @@
 #define TPM_CC_STARTUP 0x00000144
 #define TPM_CC_NV_WRITE 0x00000137
 #define TPM_CC_NV_READ 0x0000014e
+#define TPM_CC_NV_READ_LOCK 0x0000014f
 #define TPM_CC_CREATE 0x00000153
 #define TPM_CC_FLUSH_CONTEXT 0x00000165
 #define TPM_CC_NV_READ_PUBLIC 0x00000169
@@ -218,12 +219,17 @@ int tpm_rsp_get_random(const u8 *rsp, size_t len, u16 asked, u8 *out,
  * secret"): an NV index readable and writable only under
  * PolicyPCR(17, 18) + PolicyLocality(2). */
 
-/* TPMA_NV (Part 2 §13.4): POLICYWRITE, POLICYREAD, NO_DA; TPM_NT_ORDINARY. */
+/* TPMA_NV (Part 2 §13.4): POLICYWRITE, POLICYREAD, NO_DA, READ_STCLEAR (so
+ * TPM2_NV_ReadLock can close it until the next TPM2_Startup(CLEAR));
+ * TPM_NT_ORDINARY. */
 #define TPMA_NV_POLICYWRITE 0x00000008u
 #define TPMA_NV_POLICYREAD 0x00080000u
 #define TPMA_NV_NO_DA 0x02000000u
+#define TPMA_NV_READLOCKED 0x10000000u
 #define TPMA_NV_WRITTEN 0x20000000u
-#define TPM_LT_NV_ATTRS (TPMA_NV_POLICYWRITE | TPMA_NV_POLICYREAD | TPMA_NV_NO_DA)
+#define TPMA_NV_READ_STCLEAR 0x80000000u
+#define TPM_LT_NV_ATTRS (TPMA_NV_POLICYWRITE | TPMA_NV_POLICYREAD | TPMA_NV_NO_DA | \
+			 TPMA_NV_READ_STCLEAR)
 #define TPM_LT_SECRET_SIZE 32
 #define TPMA_LOCALITY_TWO 0x04		/* TPMA_LOCALITY (Part 2 §8.5): TPM_LOC_TWO */
 /* TPMS_NV_PUBLIC as we define it: index 4, nameAlg 2, attributes 4,
@@ -273,6 +279,10 @@ int tpm_cmd_nv_write_lt(u8 *buf, size_t cap, u32 index, u32 session,
 			const u8 data[TPM_LT_SECRET_SIZE], size_t *len);
 int tpm_cmd_nv_read_lt(u8 *buf, size_t cap, u32 index, u32 session,
 		       const u8 nonce[TPM_NONCE_SIZE], size_t *len);
+/* Part 3 §31.11 TPM2_NV_ReadLock, authorized like NV_Read: no more reads
+ * until the next TPM2_Startup(CLEAR), i.e. the next boot. */
+int tpm_cmd_nv_read_lock_lt(u8 *buf, size_t cap, u32 index, u32 session,
+			    const u8 nonce[TPM_NONCE_SIZE], size_t *len);
 
 /* A policy session handle (TPM_HT_POLICY_SESSION) and a nonceTPM of
  * TPM_NONCE_SIZE bytes, nothing more. */
@@ -291,6 +301,8 @@ int tpm_rsp_nv_define(const u8 *rsp, size_t len, u32 *rc);
  * data (zeroed unless 0). Both: one policy-session response (nonceTPM of
  * TPM_NONCE_SIZE bytes, empty hmac). */
 int tpm_rsp_nv_write(const u8 *rsp, size_t len, u32 *rc);
+/* NV_ReadLock: as NV_Write. */
+int tpm_rsp_nv_read_lock(const u8 *rsp, size_t len, u32 *rc);
 int tpm_rsp_nv_read_lt(const u8 *rsp, size_t len,
 		       u8 data[TPM_LT_SECRET_SIZE], u32 *rc);
 

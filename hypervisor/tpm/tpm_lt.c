@@ -185,6 +185,20 @@ int tpm_cmd_nv_read_lt(u8 *buf, size_t cap, u32 index, u32 session,
 	return tpm_cmd_end(&b, len);
 }
 
+int tpm_cmd_nv_read_lock_lt(u8 *buf, size_t cap, u32 index, u32 session,
+			    const u8 nonce[TPM_NONCE_SIZE], size_t *len)
+{
+	struct tpm_buf b;
+
+	if (!nonce)
+		return -EINVAL;
+	tpm_cmd_begin(&b, buf, cap, TPM_ST_SESSIONS, TPM_CC_NV_READ_LOCK);
+	tpm_put_u32(&b, index);			/* authHandle: the index */
+	tpm_put_u32(&b, index);			/* nvIndex */
+	tpm_put_policy_session(&b, session, nonce);
+	return tpm_cmd_end(&b, len);
+}
+
 int tpm_rsp_start_auth_session(const u8 *rsp, size_t len, u32 *session,
 			       u32 *rc)
 {
@@ -289,6 +303,11 @@ int tpm_rsp_nv_write(const u8 *rsp, size_t len, u32 *rc)
 	int err = tpm_rsp_open(&r, rsp, len, TPM_ST_SESSIONS, NULL, 0, rc);
 
 	return err ? err : tpm_rsp_close_policy(&r);
+}
+
+int tpm_rsp_nv_read_lock(const u8 *rsp, size_t len, u32 *rc)
+{
+	return tpm_rsp_nv_write(rsp, len, rc);
 }
 
 int tpm_rsp_nv_read_lt(const u8 *rsp, size_t len,

@@ -589,5 +589,28 @@ int tpm_lt_secret(struct tpm *t, const u8 pcr17[TPM_SHA256_SIZE],
 	 * away like a memset of a dying array). */
 	crypto_wipe(cmd, sizeof(cmd));
 	crypto_wipe(rsp, sizeof(rsp));
+	/* Nothing reads it again this boot, whatever talks to locality 2
+	 * later: NV_ReadLock (TPMA_NV_READ_STCLEAR) until the next
+	 * TPM2_Startup(CLEAR). Fail closed: no lock, no secret. */
+	if (!err)
+		err = tpm_lt_session(t, nonce, &session, tpm_rc);
+	if (!err) {
+		TPM_LT_CALL(tpm_cmd_nv_read_lock_lt(cmd, sizeof(cmd), *index,
+						    session, nonce, &clen),
+			    tpm_rsp_nv_read_lock(rsp, rlen, tpm_rc));
+		if (err)
+			tpm_flush_session(t, session, &rc2);
+	}
+	/* ...and the TPM says so. */
+	if (!err)
+		TPM_LT_CALL(tpm_cmd_nv_read_public(cmd, sizeof(cmd), *index, &clen),
+			    tpm_rsp_nv_read_public(rsp, rlen, *index, &pub,
+						   tpm_rc));
+	if (!err && !(pub.attrs & TPMA_NV_READLOCKED))
+		err = -EPROTO;
+	if (err) {
+		crypto_wipe(secret, TPM_LT_SECRET_SIZE);
+		*created = false;
+	}
 	return err;
 }

@@ -50,7 +50,7 @@ pcr17() { sed -n 's/^hv: measure: PCR 17 \([0-9a-f]*\)$/\1/p' "$TMP/boot$1"; }
 
 # Boot 1: create, seal, attack.
 boot_n 1 "$HV"
-grep -q '^hv: measure: long-term uTPM secret created (NV index 148[0-9a-f]*)$' "$TMP/boot1" ||
+grep -q '^hv: measure: long-term uTPM secret created (NV index 148[0-9a-f]*, now read-locked)$' "$TMP/boot1" ||
 	fail "boot 1: the hypervisor did not create the long-term secret"
 has 1 'lt-seal-status 0'
 has 1 'pl-seal-status 0'
@@ -64,7 +64,7 @@ echo "ok: boot 1 created the secret, sealed (long-term blob ${lt:0:24}...), the 
 # Boot 2: the same build and TPM: unsealed, the long-term blob opens.
 boot_n 2 "$HV"
 [ "$(pcr17 1)" = "$(pcr17 2)" ] || fail "PCR 17 differs between boots 1 and 2 of one build"
-grep -q '^hv: measure: long-term uTPM secret unsealed (NV index 148[0-9a-f]*)$' "$TMP/boot2" ||
+grep -q '^hv: measure: long-term uTPM secret unsealed (NV index 148[0-9a-f]*, now read-locked)$' "$TMP/boot2" ||
 	fail "boot 2: the hypervisor did not unseal the long-term secret"
 has 2 'miee-run: utpm unseal: opened, the secret (64 bytes)'
 has 2 'lt-unseal-status 0'
@@ -88,7 +88,7 @@ PY
 boot_n 3 "$HV2"
 [ -n "$(pcr17 3)" ] && [ "$(pcr17 1)" != "$(pcr17 3)" ] ||
 	fail "boot 3: PCR 17 did not change with the image ($(pcr17 3))"
-grep -q '^hv: measure: Long-term uTPM secret created (NV index 148[0-9a-f]*)$' "$TMP/boot3" ||
+grep -q '^hv: measure: Long-term uTPM secret created (NV index 148[0-9a-f]*, now read-locked)$' "$TMP/boot3" ||
 	fail "boot 3: the second build did not get a secret of its own"
 grep -q '^miee-run: utpm unseal: refused, RAX -19 (MIEE_EUTPM), output left zero$' "$TMP/boot3" ||
 	fail "boot 3: the long-term blob was not refused by another build"

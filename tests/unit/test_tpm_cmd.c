@@ -95,16 +95,17 @@ static const char LT_POLICY_FF[] =
 static const char CMD_LT_DEFINE[] =
 	"8002" "0000004d" "0000012a" "40000001"
 	"00000009" "40000009" "0000" "01" "0000"
-	"0000" "002e" "0148fa13" "000b" "02080008" "0020"
+	"0000" "002e" "0148fa13" "000b" "82080008" "0020"
 	"fa13e008040686836c4a5c989c025c492eb4b057ca08f79022156f7d12125f48" "0020";
 static const char RSP_LT_DEFINE[] =
 	"8002" "00000013" "00000000" "00000000" "0000" "01" "0000";
-/* written: TPMA_NV_WRITTEN set; nvName = 000b || SHA-256(TPMS_NV_PUBLIC) */
+/* written and read-locked (a second look in the same boot): TPMA_NV_WRITTEN
+ * and TPMA_NV_READLOCKED set; nvName = 000b || SHA-256(TPMS_NV_PUBLIC) */
 static const char RSP_LT_READ_PUBLIC[] =
-	"8001" "0000005e" "00000000" "002e" "0148fa13" "000b" "22080008" "0020"
+	"8001" "0000005e" "00000000" "002e" "0148fa13" "000b" "b2080008" "0020"
 	"fa13e008040686836c4a5c989c025c492eb4b057ca08f79022156f7d12125f48" "0020"
 	"0022" "000b"
-	"53077ed6fb2e0af88f9121912468eda80df00c79e86922d37db3f23819f97def";
+	"1beffe4fb32fbbec45e2482026cea6a3232ad00a1a93826d99ae37a7d66ee4ac";
 static const char CMD_LT_SESSION[] =
 	"8001" "0000003b" "00000176" "40000007" "40000007"
 	"0020" "1111111111111111111111111111111111111111111111111111111111111111"
@@ -130,6 +131,13 @@ static const char RSP_LT_NV_WRITE[] =
 	"8002" "00000033" "00000000" "00000000"
 	"0020" "28ee9f19a6e2bcc320978e8c8b7e356fb7e6d4f5aeb06d6b495f4ad3959a13a7"
 	"00" "0000";
+static const char CMD_LT_READ_LOCK[] =
+	"8002" "0000003f" "0000014f" "0148fa13" "0148fa13"
+	"00000029" "03000000"
+	"0020" "1111111111111111111111111111111111111111111111111111111111111111"
+	"00" "0000";
+/* NV_Read after the lock, at locality 2: TPM_RC_NV_LOCKED */
+static const char RSP_LT_LOCKED[] = "8001" "0000000a" "00000148";
 /* NV_Read at locality 0 under the same policy */
 static const char RSP_LT_LOCALITY[] = "8001" "0000000a" "00000907";
 
@@ -1056,6 +1064,10 @@ static void test_lt_policy_and_commands(void **state)
 	assert_int_equal(tpm_cmd_nv_read_lt(cmd, sizeof(cmd), 0x0148fa13, 0x03000000, nonce,
 					    &len), 0);
 	assert_cmd(cmd, len, CMD_LT_NV_READ);
+	assert_int_equal(tpm_cmd_nv_read_lock_lt(cmd, sizeof(cmd), 0x0148fa13, 0x03000000, nonce,
+						 &len), 0);
+	assert_cmd(cmd, len, CMD_LT_READ_LOCK);
+	assert_int_equal(tpm_cmd_nv_read_lock_lt(cmd, sizeof(cmd), 1, 2, NULL, &len), -EINVAL);
 	assert_int_equal(tpm_cmd_flush_context(cmd, sizeof(cmd), 0x03000000, &len), 0);
 	assert_cmd(cmd, len, "8001" "0000000e" "00000165" "03000000");
 	/* NV_Write: same handles and session, then data (TPM2B) and offset. */
@@ -1091,7 +1103,7 @@ static void test_lt_responses_real(void **state)
 	r = unhex(RSP_LT_READ_PUBLIC, &n);
 	assert_int_equal(tpm_rsp_nv_read_public(r, n, 0x0148fa13, &pub, &rc), 0);
 	assert_int_equal(pub.index, 0x0148fa13);
-	assert_int_equal(pub.attrs, TPM_LT_NV_ATTRS | TPMA_NV_WRITTEN);
+	assert_int_equal(pub.attrs, TPM_LT_NV_ATTRS | TPMA_NV_WRITTEN | 0x10000000);
 	assert_int_equal(pub.size, 32);
 	free(r);
 	r = unhex(LT_POLICY_FF, &n);
@@ -1108,6 +1120,15 @@ static void test_lt_responses_real(void **state)
 	assert_int_equal(rc, TPM_RC_LOCALITY);
 	for (size_t i = 0; i < 32; i++)
 		assert_int_equal(d[i], 0);
+	free(r);
+
+	/* After NV_ReadLock: TPM_RC_NV_LOCKED, nothing given. */
+	r = unhex(RSP_LT_LOCKED, &n);
+	assert_int_equal(tpm_rsp_nv_read_lt(r, n, d, &rc), -EIO);
+	assert_int_equal(rc, 0x148);
+	free(r);
+	r = unhex(RSP_LT_NV_WRITE, &n);	/* NV_ReadLock's answer has the same shape */
+	assert_int_equal(tpm_rsp_nv_read_lock(r, n, &rc), 0);
 	free(r);
 
 	r = unhex(RSP_LT_NV_READ, &n);
