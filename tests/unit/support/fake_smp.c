@@ -14,3 +14,8 @@ bool smp_flush_poll(void)
 {
 	return false;
 }
+
+u32 cpu_index(void)
+{
+	return 0;
+}
