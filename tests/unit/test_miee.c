@@ -1097,6 +1097,60 @@ static void test_map_unmap(void **state)
 	assert_int_equal(fake_pages_live(), os_npt_store.table_pages);
 }
 
+extern u32 fake_cpu_index;
+
+/* After an UNMAP on one CPU, every other CPU flushes the MIEE's
+ * translations before it next runs it; a CPU flushes before its first run
+ * of an MIEE; nothing is flushed when nothing changed. */
+static void test_unmap_other_cpus(void **state)
+{
+	const u64 rw = MIEE_P_R | MIEE_P_W;
+	struct miee_page p[3];
+	struct vcpu *m;
+	u64 id, f = data_frame(10, 0);
+	int fl;
+
+	(void)state;
+	id = ready_miee(8, p);
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(&f, 1), 1), 0);
+	for (u32 cpu = 0; cpu < 2; cpu++) {	/* first run on CPU 0, then 1 */
+		fake_cpu_index = cpu;
+		fl = flushes;
+		assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
+		assert_int_equal(flushes, fl + 1);
+		m = running();
+		frame.rax = HC_MIEE_HOSTCALL;
+		m->regs = &frame;
+		assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	}
+	fake_cpu_index = 0;
+	fl = flushes;
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
+	assert_int_equal(flushes, fl);		/* nothing changed since */
+	m = running();
+	assert_int_equal(mcall(m, HC_MIEE_MAP, 0x4000, 1, rw), 0);
+	assert_int_equal(mcall(m, HC_MIEE_UNMAP, 0x4000, 1, 0), 0);
+	assert_int_equal(flushes, fl + 1);	/* this CPU, at once */
+	frame.rax = HC_MIEE_HOSTCALL;
+	m->regs = &frame;
+	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	fake_cpu_index = 1;			/* CPU 1 held its old translations */
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
+	assert_int_equal(flushes, fl + 2);
+	m = running();
+	frame.rax = HC_MIEE_HOSTCALL;
+	m->regs = &frame;
+	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	fake_cpu_index = 0;			/* CPU 0 flushed at the UNMAP */
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
+	assert_int_equal(flushes, fl + 2);
+	m = running();
+	frame.rax = HC_MIEE_HOSTCALL;
+	m->regs = &frame;
+	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+}
+
 /* An MIEE of 1 GiB: its page-list storage grows with the pages added,
  * not with max_pages. */
 static void test_big_miee(void **state)
@@ -1130,6 +1184,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enter_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_donate_reclaim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_unmap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_other_cpus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_miee, setup, teardown),
 	};
 
