@@ -27,7 +27,7 @@ deps:
 
 # ---- host-side library: the hypervisor's pure-logic parts, built with sanitizers
 HOST_SRCS := $(wildcard hypervisor/crypto/*.c hypervisor/mm/*.c hypervisor/core/frames.c \
-	hypervisor/tpm/tpm_cmd.c hypervisor/tpm/tpm_lt.c hypervisor/utpm/*.c hypervisor/core/miee.c hypervisor/core/miee_meas.c hypervisor/core/fpu.c \
+	hypervisor/tpm/tpm_cmd.c hypervisor/tpm/tpm_lt.c hypervisor/utpm/*.c hypervisor/core/miee.c hypervisor/core/miee_meas.c hypervisor/core/miee_mem.c hypervisor/core/fpu.c \
 	hypervisor/core/msr_policy.c hypervisor/arch/vmx/msr_policy.c hypervisor/arch/svm/msr_policy.c \
 	hypervisor/iommu/dmapt.c hypervisor/iommu/iommu.c hypervisor/iommu/dmar.c hypervisor/iommu/pcicfg.c hypervisor/iommu/ivrs.c \
 	hypervisor/core/madt.c)
@@ -46,7 +46,8 @@ $(B)/host/libhost.a: $(HOST_OBJS)
 	@rm -f $@; ar rcs $@ $^
 
 # ---- the runner's pure parts (its image, the test PAL), for the unit tests
-TOOLS_HOST_SRCS := tools/miee-run/image.c tools/miee-run/pal.c tools/miee-run/pal-ctx.c
+TOOLS_HOST_SRCS := tools/miee-run/image.c tools/miee-run/pal.c tools/miee-run/pal-ctx.c \
+	tools/miee-run/pal-two.c tools/miee-run/pal-mem.c
 TOOLS_HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(TOOLS_HOST_SRCS))
 
 $(B)/host/tools/%.o: tools/%.c

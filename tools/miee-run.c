@@ -22,6 +22,13 @@
  *                     checked on both sides (tools/miee-run/ctx.c)
  *   cli-spin [MS] | tpr-spin [MS]   interrupts off / CR8 = 15 for MS (1000) ms
  *   rdmsr | wrmsr | in | out | xsetbv | hlt | vmxoff | stgi   MIEE_F_INSN
+ *   two-level         CPUID/CR4/AVX inside, its own GDT/TSS/IDT, CPL 3 with a #PF,
+ *                     SYSCALL round trips and a refused hypercall; VM exits
+ *                     counted per stretch (tools/miee-run/pal-two.c, run-two.c)
+ *   mem | mem-unmapped | mem-secret [SECONDS]   memory after init: MAP/UNMAP and
+ *                     their refusals, host donations and reclaims, a page used
+ *                     after its unmap, a secret in dynamic pages held live
+ *                     (tools/miee-run/pal-mem.c, run-mem.c)
  * Exit: 0 all MIEEs ended with status 0 and the right result, 1 error,
  * 2 usage, 3 a fault, 4 measurement mismatch, 5 wrong status or result,
  * 6 timeout, 7 confinement failed or the confined runner was killed by its
@@ -30,8 +37,9 @@
  * This file: main, the order of the steps. The parts are in tools/miee-run/:
  * options.c (command line), load.c (image, measurement, /dev/miee), run.c
  * (entering, host calls, results), confined.c, confine.c, manifest.c and
- * policy.c (--confine and the policy), utpm.c and ctx.c (those modes' checks),
- * image.c (the image), pal.c and pal-ctx.c (the PAL itself). */
+ * policy.c (--confine and the policy), utpm.c, ctx.c, run-two.c and run-mem.c
+ * (those modes' checks), image.c (the image), pal.c, pal-ctx.c, pal-two.c and
+ * pal-mem.c (the PAL itself). */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -12,6 +12,7 @@
 extern struct frame_table hv_frames;
 #include "vcpu.h"
 #include "smp.h"
+#include "x86.h"
 
 static int hc_version(struct vcpu *v)
 {
@@ -108,6 +109,17 @@ static const hc_fn hc_table[] = {
 	[HC_IOMMU_INFO] = hc_iommu_info,
 };
 
+/* Only its CPL 0 (the libOS) speaks for an MIEE: a hypercall instruction
+ * at its CPL 3 (the program) is #UD through the MIEE's own IDT, as on a
+ * CPU without it, and the MIEE goes on. */
+bool vcpu_hypercall_refused(struct vcpu *v)
+{
+	if (!v->miee || v->ops->guest_cpl(v) == 0)
+		return false;
+	v->ops->inject_exception(v, EXC_UD, false, 0);
+	return true;
+}
+
 int vcpu_hypercall(struct vcpu *v)
 {
 	u64 nr = v->regs->rax;
@@ -123,7 +135,7 @@ int vcpu_hypercall(struct vcpu *v)
 		v->regs->rax = (u64)ret;
 		return VCPU_SKIP;
 	}
-	if (nr >= HC_MIEE_CREATE && nr <= HC_MIEE_INFO) {
+	if (nr >= HC_MIEE_CREATE && nr <= HC_MIEE_RECLAIM) {
 		if (v->ops->guest_cpl(v) != 0) {
 			ret = HVE_PERM;
 		} else {
@@ -131,7 +143,7 @@ int vcpu_hypercall(struct vcpu *v)
 			if (r == VCPU_SWITCHED)
 				return VCPU_SWITCHED;
 		}
-	} else if (nr == HC_MIEE_EXIT || nr == HC_MIEE_HOSTCALL ||
+	} else if ((nr >= HC_MIEE_EXIT && nr <= HC_MIEE_UNMAP) ||
 		   (nr >= HC_UTPM_PCR_READ && nr <= HC_UTPM_PUBKEY))
 		ret = HVE_PERM;		/* only from inside an MIEE */
 	else if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr])

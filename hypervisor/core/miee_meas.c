@@ -1,4 +1,4 @@
-/* The measurement encoding of include/hv/miee.h (version 2): little-endian
+/* The measurement encoding of include/hv/miee.h (version 3): little-endian
  * fields, records in the order of the lifecycle calls. Shared by the
  * hypervisor and the runner (core/miee_meas.h). */
 #include "core/miee_meas.h"

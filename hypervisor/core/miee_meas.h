@@ -1,5 +1,5 @@
 /* The byte string an MIEE's measurement hashes (include/hv/miee.h,
- * "Measurement", version 2), written once: the hypervisor (core/miee.c)
+ * "Measurement", version 3), written once: the hypervisor (core/miee.c)
  * measures with it and the runner (tools/miee-run/image.c) recomputes the
  * expected value with it. Pure C over crypto/sha256; builds freestanding,
  * in host tests and in the guest tools. attest/miee-measure is the

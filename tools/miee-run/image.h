@@ -42,7 +42,7 @@ void miee_image_variant(struct miee_image *im);
  * hypervisor judges them. Before miee_image_measure. */
 int miee_image_add_region(struct miee_image *im, uint64_t offset, uint32_t npages,
 			  uint32_t flags);
-/* The measurement of include/hv/miee.h (version 2): the tag, max_pages;
+/* The measurement of include/hv/miee.h (version 3): the tag, max_pages;
  * for every page in the order added, MIEE_MEAS_PAGE || offset (8 LE) ||
  * flags (4 LE), then its 4096 bytes if it is MIEE_P_MEASURED; then
  * MIEE_MEAS_INIT || the page count (4 LE) || the 56 bytes of struct

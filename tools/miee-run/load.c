@@ -98,6 +98,7 @@ void prepare(struct miee *m, int k)
 	}
 
 	run_ctx_prepare(m);
+	run_script_prepare(m);
 
 	/* Must happen before MIEE_IOC_ADD: afterwards the private pages may no
 	 * longer be the process's to read. */

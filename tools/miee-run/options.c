@@ -40,6 +40,10 @@ static const struct {
 	{ "hlt", MIEE_PAL_M_HLT },
 	{ "vmxoff", MIEE_PAL_M_VMXOFF },
 	{ "stgi", MIEE_PAL_M_STGI },
+	{ "two-level", MIEE_PAL_M_TWO },
+	{ "mem", RUN_M_MEM },
+	{ "mem-unmapped", RUN_M_MEM_UNMAPPED },
+	{ "mem-secret", RUN_M_MEM_SECRET },
 };
 
 __attribute__((noreturn)) static void usage(void)
@@ -51,8 +55,9 @@ __attribute__((noreturn)) static void usage(void)
 		"                [--confine[=MANIFEST]] [--confine-test=WHAT[,WHAT]...] MODE [ARGS]\n"
 		"modes: sum [NUM...] | secret [SECONDS] | jump [ADDR] | overflow | exec-shared |\n"
 		"       write-code | refused | badcall | ud | quote [NONCE] | seal | seal-other |\n"
-		"       seal-lt | unseal BLOB | ctx | cli-spin [MS] | tpr-spin [MS] | rdmsr | wrmsr | in | out | xsetbv |\n"
-		"       hlt | vmxoff | stgi\n");
+		"       seal-lt | unseal BLOB | ctx | cli-spin [MS] | tpr-spin [MS] | rdmsr | wrmsr |\n"
+		"       in | out | xsetbv | hlt | vmxoff | stgi | two-level | mem | mem-unmapped |\n"
+		"       mem-secret [SECONDS]\n");
 	exit(RC_USAGE);
 }
 
@@ -184,7 +189,7 @@ void parse(int argc, char **argv)
 			die("at most %u numbers", MIEE_PAL_MAX_NUMS);
 		while (optind < argc)
 			o.nums[o.nnums++] = num_arg(argv[optind++], "number");
-	} else if (o.mode == MIEE_PAL_M_SECRET && optind < argc) {
+	} else if ((o.mode == MIEE_PAL_M_SECRET || o.mode == RUN_M_MEM_SECRET) && optind < argc) {
 		o.secret_s = (unsigned)num_arg(argv[optind++], "seconds");
 	} else if (o.mode == MIEE_PAL_M_QUOTE && optind < argc) {
 		const char *h = argv[optind++];

@@ -17,7 +17,7 @@ PAL_FN uint64_t pal_rdmsr(uint32_t msr)
 	return (uint64_t)hi << 32 | lo;
 }
 
-PAL_FN void pal_wrmsr(uint32_t msr, uint64_t v)
+PAL_GLOBAL void pal_wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
 			     : "memory");
@@ -128,11 +128,6 @@ __asm__(".pushsection miee_pal, \"ax\", @progbits\n"
 	"	movq %rax, (%rsp)\n"		/* the return RIP */
 	"	iretq\n"
 	".popsection\n");
-
-struct pal_dtr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
 
 PAL_FN uint64_t pal_pf(uint64_t addr)
 {

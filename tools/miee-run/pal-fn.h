@@ -1,4 +1,4 @@
-/* What the PAL's two files share (pal.c, pal-ctx.c), and the rules for code
+/* What the PAL's files share (pal.c, pal-ctx.c, pal-two.c, pal-mem.c), and the rules for code
  * in them.
  *
  * Every function is in section "miee_pal" (bracketed by the linker's
@@ -41,5 +41,16 @@ PAL_EXTERN uint64_t pal_hc2(uint64_t vmm, uint64_t nr, uint64_t arg1, uint64_t a
 PAL_EXTERN __attribute__((noreturn)) void pal_exit(uint64_t vmm, uint64_t status);
 /* pal-ctx.c: returns only for modes that are not its own. */
 PAL_EXTERN void pal_ctx_modes(uint64_t vmm, pal_shared_t *sh, uint64_t shared, uint64_t mode);
+PAL_EXTERN void pal_wrmsr(uint32_t msr, uint64_t v);
+/* pal-two.c: MIEE_PAL_M_TWO. pal-mem.c: MIEE_PAL_M_SCRIPT. */
+PAL_EXTERN __attribute__((noreturn)) void pal_two(uint64_t vmm, pal_shared_t *sh, uint64_t shared);
+PAL_EXTERN __attribute__((noreturn)) void pal_script(uint64_t vmm, pal_shared_t *sh,
+						     uint64_t shared);
+
+/* The operand of LGDT and LIDT. */
+struct pal_dtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
 
 #endif

@@ -1,6 +1,7 @@
 /* The test PAL: freestanding code that miee-run copies into the MIEE image
  * at MIEE_IMG_CODE, the lifecycle, fault and uTPM modes and the entry; the
- * context and instruction modes are in pal-ctx.c. The rules for code here
+ * context and instruction modes are in pal-ctx.c, the two-level mode in
+ * pal-two.c, the script modes in pal-mem.c. The rules for code here
  * are in pal-fn.h. It needs no build flags of its own: every function
  * carries its attributes (PAL_FN, PAL_GLOBAL). docs/miee-runner.md. */
 #include <stddef.h>
@@ -402,6 +403,10 @@ __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 		pal_seal(vmm, sh, shared, mode == MIEE_PAL_M_SEAL_LT);
 	if (mode == MIEE_PAL_M_UNSEAL)
 		pal_unseal_other(vmm, sh, shared);
+	if (mode == MIEE_PAL_M_TWO)
+		pal_two(vmm, sh, shared);
+	if (mode == MIEE_PAL_M_SCRIPT)
+		pal_script(vmm, sh, shared);
 	pal_ctx_modes(vmm, sh, shared, mode);
 	pal_exit(vmm, MIEE_PAL_ST_BADMODE);
 }

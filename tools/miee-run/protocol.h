@@ -240,4 +240,104 @@ _Static_assert(MIEE_PAL_CTX_OFF + sizeof(struct miee_pal_ctx) <= MIEE_PG, "conte
 /* Lanes used: 4 per register with AVX (the whole YMM), else the 2 low. */
 #define PAL_LANE_USED(j, avx) ((avx) || ((j) & 3) < 2)
 
+/* ---- two-level mode (docs/miee-runner.md, "Two-level mode"; the PAL side
+ * is pal-two.c, the runner's run-two.c) */
+#define MIEE_PAL_M_TWO 24	/* the two-level checks */
+#define MIEE_PAL_HC_MARK 5	/* `two-level`: the runner reads HC_MIEE_INFO; answer 0 */
+
+/* Progress marks after the context modes'. */
+#define MIEE_PAL_P_TWO_A 15	/* CPUID, CR4, SSE/AVX recorded */
+#define MIEE_PAL_P_TWO_B 16	/* back from CPL 3: #PF and SYSCALLs done */
+#define MIEE_PAL_P_TWO_C 17	/* back from the CPL 3 hypercall */
+
+#define MIEE_PAL_TWO_SYSCALLS 1000	/* round trips in the stretch without exits */
+#define MIEE_PAL_TWO_CPUIDS 16	/* CPUIDs in the stretch that must exit */
+
+/* MIEE addresses the mode uses. Plain numbers: the asm below takes them. */
+#define PAL_TWO_GDT_LIMIT 0x3f	/* 0x18 unused, 0x20 user data, 0x28 user code, 0x30 TSS */
+#define PAL_TWO_UDS 0x23	/* user data, RPL 3 */
+#define PAL_TWO_UCS 0x2b	/* user 64-bit code, RPL 3 */
+#define PAL_TWO_TSS_SEL 0x30
+#define PAL_TWO_TSS 0x4100	/* in the GDT page (private, R|W) */
+#define PAL_TWO_IDT 0x4200	/* 16 gates */
+#define PAL_TWO_SLOT 0x4f00	/* the ring-0 RSP while CPL 3 runs (private) */
+#define PAL_TWO_RSP0 0xc000	/* TSS.RSP0: inside its stack pages */
+#define PAL_TWO_USTACK 0x8000	/* CPL 3 stack top: the data page, made user */
+#define PAL_TWO_UDATA 0x7000	/* CPL 3 writes what it saw here */
+#define PAL_TWO_SUPER 0xa000	/* a supervisor page (its stack) CPL 3 reads: #PF */
+#define PAL_TWO_REC 0xfe40	/* struct miee_pal_two in the shared page */
+
+/* What the PAL found (the runner judges); handlers write it at CPL 0. */
+#define MIEE_PAL_TWO_OFF 0xe40u
+struct miee_pal_two {
+	uint64_t cpuid1_ecx;	/* 0x00 CPUID 1 at CPL 0 */
+	uint64_t cpuid1_edx;	/* 0x08 */
+	uint64_t cpuid_ext_ecx;	/* 0x10 CPUID 0x80000001 ECX */
+	uint64_t cr4;		/* 0x18 CR4 at the first entry */
+	uint64_t xcr0;		/* 0x20 XGETBV(0), when CR4.OSXSAVE */
+	uint64_t sse;		/* 0x28 MIEE_PAL_TWO_V_* */
+	uint64_t avx;		/* 0x30 MIEE_PAL_TWO_V_* */
+	uint64_t syscalls;	/* 0x38 round trips the LSTAR handler counted */
+	uint64_t pf_count;	/* 0x40 #PFs its IDT took */
+	uint64_t pf_cr2;	/* 0x48 */
+	uint64_t pf_err;	/* 0x50 the error code */
+	uint64_t pf_cs;		/* 0x58 CS of the interrupted code */
+	uint64_t pf_rsp;	/* 0x60 RSP in the handler (the TSS's stack) */
+	uint64_t ud_count;	/* 0x68 #UDs its IDT took */
+	uint64_t ud_rip;	/* 0x70 */
+	uint64_t ud_cs;		/* 0x78 */
+	uint64_t gp_count;	/* 0x80 #GPs (none expected) */
+	uint64_t gp_rip;	/* 0x88 */
+	uint64_t user_cpuid1_ecx;	/* 0x90 CPUID 1 at CPL 3 */
+	uint64_t hc_rip;	/* 0x98 where the CPL 3 hypercall instruction is */
+	uint64_t user_r13;	/* 0xa0 0 unless the CPL 3 hypercall came back */
+};
+_Static_assert(MIEE_PAL_TWO_OFF + sizeof(struct miee_pal_two) <= MIEE_PG, "two-level area");
+_Static_assert(MIEE_IMG_SHARED + MIEE_PAL_TWO_OFF == PAL_TWO_REC, "two-level record");
+_Static_assert(MIEE_PAL_CTX_OFF + sizeof(struct miee_pal_ctx) <= MIEE_PAL_TWO_OFF,
+	       "two-level area after the context area");
+_Static_assert(PAL_TWO_UDATA == MIEE_IMG_DATA && PAL_TWO_USTACK == MIEE_IMG_DATA + MIEE_PG &&
+	       PAL_TWO_SUPER == MIEE_IMG_STACK && PAL_TWO_RSP0 > MIEE_IMG_STACK &&
+	       PAL_TWO_RSP0 < MIEE_IMG_STACK_TOP && (PAL_TWO_TSS & ~0xfff) == MIEE_IMG_GDT,
+	       "two-level addresses in the PAL's image");
+
+#define MIEE_PAL_TWO_V_NONE 0	/* not available (no AVX, or XCR0 without it) */
+#define MIEE_PAL_TWO_V_OK 1
+#define MIEE_PAL_TWO_V_WRONG 2
+
+/* ---- script modes (docs/miee-runner.md, "Script modes"; the PAL side is
+ * pal-mem.c, the runner's run-mem.c) */
+#define MIEE_PAL_M_SCRIPT 25	/* run the operations of struct miee_pal_script */
+#define MIEE_PAL_P_SCRIPT 18	/* progress: running the script (done = how far) */
+
+/* Host calls a script may make (struct miee_pal_op with MIEE_PAL_OP_HC). */
+#define MIEE_PAL_HC_GROW 6	/* donate to my reserve; answer 0 or the errno */
+#define MIEE_PAL_HC_SHRINK 7	/* reclaim from my reserve; answer how many */
+
+/* Operations. a: an MIEE address or the hypercall number; b, c, d: see each. */
+#define MIEE_PAL_OP_HC 1	/* RAX = a, RBX = b, RCX = c, RDX = d; res = RAX */
+#define MIEE_PAL_OP_FILL 2	/* b pages at a get the secret pattern; res = 0 */
+#define MIEE_PAL_OP_CHECK 3	/* res = words of the b pages at a not the pattern */
+#define MIEE_PAL_OP_ZERO 4	/* res = words of the b pages at a not zero */
+#define MIEE_PAL_OP_HOLD 5	/* MIEE_PAL_HC_YIELD until MIEE_PAL_STOP; res = calls */
+
+/* The pattern: word i of every page is MIEE_PAL_SECRET_WORD(i), so the
+ * attack modules' scanners (tests/guest/kmod) look for the same thing. */
+#define MIEE_PAL_MAX_OPS 38u
+
+struct miee_pal_op {
+	uint64_t op, a, b, c, d;	/* runner */
+	uint64_t res;			/* PAL */
+};
+
+/* Over the `sum` numbers (0x80..0x7ff), which a script does not use. */
+#define MIEE_PAL_SCRIPT_OFF 0x80u
+struct miee_pal_script {
+	uint64_t nops;		/* runner: ops to run */
+	uint64_t done;		/* PAL: ops run so far */
+	struct miee_pal_op ops[MIEE_PAL_MAX_OPS];
+};
+_Static_assert(MIEE_PAL_SCRIPT_OFF + sizeof(struct miee_pal_script) <= MIEE_PAL_SHARED_CODE,
+	       "the script lies where the numbers do, below the exec-shared RET");
+
 #endif

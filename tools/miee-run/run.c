@@ -116,6 +116,8 @@ static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 		confine_attack(o.attack);
 		o.attack = NULL;
 	}
+	if (run_script_serve(m, nr, secret_until, &x))
+		return x;
 	if (nr == MIEE_PAL_HC_PRINT && o.mode == MIEE_PAL_M_SUM) {
 		printf("miee-run: host call print: sum %" PRIu64 " fnv 0x%016" PRIx64 "\n",
 		       (uint64_t)m->sh->sum, (uint64_t)m->sh->fnv);
@@ -152,6 +154,8 @@ static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 	}
 	if (nr == MIEE_PAL_HC_CTX && o.mode == MIEE_PAL_M_CTX)
 		return MIEE_PAL_CTX_ANSWER;
+	if (nr == MIEE_PAL_HC_MARK && o.mode == MIEE_PAL_M_TWO)
+		return run_two_mark(m);
 	printf("miee-run: host call 0x%" PRIx64 " refused (not in the policy for mode %s)\n", nr,
 	       o.mode_name);
 	m->refused++;
@@ -172,10 +176,12 @@ int run(struct miee *m)
 {
 	struct miee_ioc_enter e;
 	double start = now(), secret_until = start + o.secret_s;
-	double deadline = start + o.timeout + (o.mode == MIEE_PAL_M_SECRET ? o.secret_s : 0);
+	double deadline = start + o.timeout +
+			  (o.mode == MIEE_PAL_M_SECRET || o.mode == RUN_M_MEM_SECRET ? o.secret_s : 0);
 	uint64_t ret = 0;
 	int rc;
 
+	run_script_begin(m);
 	if (run_is_ctx_mode(m->mode))
 		run_ctx_begin(m);
 	if (o.mode == MIEE_PAL_M_SECRET)
@@ -272,6 +278,10 @@ int run(struct miee *m)
 	}
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_CTX)
 		rc = run_ctx_verdict(m);
+	if (rc == RC_OK && m->mode == MIEE_PAL_M_TWO)
+		rc = run_two_verdict(m);
+	if (rc == RC_OK && m->mode == MIEE_PAL_M_SCRIPT)
+		rc = run_script_verdict(m);
 	if (rc == RC_OK && (m->mode == MIEE_PAL_M_CLI_SPIN || m->mode == MIEE_PAL_M_TPR_SPIN))
 		rc = run_spin_verdict(m);
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_QUOTE)

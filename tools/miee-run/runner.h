@@ -19,6 +19,10 @@ struct policy;
 /* Runner-only mode: three MIEEs (seal, unseal in a variant image, unseal in
  * the same image); never written to a shared page. */
 #define RUN_M_SEAL_OTHER 0x100
+/* Script modes (run-mem.c); the PAL runs MIEE_PAL_M_SCRIPT. */
+#define RUN_M_MEM 0x200		/* map, use, refusals, unmap, reclaim */
+#define RUN_M_MEM_UNMAPPED 0x201	/* a page used after its unmap: MIEE_F_NPF */
+#define RUN_M_MEM_SECRET 0x202	/* the secret in dynamic pages, held live */
 
 enum { RC_OK = 0, RC_ERR = 1, RC_USAGE = 2, RC_FAULT = 3, RC_MEAS = 4, RC_WRONG = 5,
        RC_TIMEOUT = 6, RC_CONFINE = 7 /* = CONFINE_EXIT, from the supervisor */ };
@@ -120,5 +124,17 @@ int run_ctx_enter(struct miee *m, struct miee_ioc_enter *e);
 int run_ctx_verdict(struct miee *m);
 int run_spin_verdict(struct miee *m);
 void run_print_insn(uint64_t info2);
+
+/* run-two.c: the two-level mode. */
+uint64_t run_two_mark(struct miee *m);	/* MIEE_PAL_HC_MARK: its answer */
+int run_two_verdict(struct miee *m);
+
+/* run-mem.c: the script modes (RUN_M_MEM*). */
+int run_is_script(uint64_t mode);
+void run_script_prepare(struct miee *m);	/* before the measurement */
+void run_script_begin(struct miee *m);		/* before the first entry */
+/* A host call of a script mode: 1 and *ans, or 0 if it is not one of its. */
+int run_script_serve(struct miee *m, uint64_t nr, double secret_until, uint64_t *ans);
+int run_script_verdict(struct miee *m);
 
 #endif
