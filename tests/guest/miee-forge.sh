@@ -6,7 +6,7 @@
 # MIEE's frame and straddling into it). All refused with their own codes;
 # destroy returns every page, and every frame an MIEE held reads as zeros
 # (a frame never given keeps its pattern). Then through the real driver, the review's forgery: the test
-# PAL's image plus one unmeasured page at the unused 0x8000. R|W|X is refused
+# PAL's image plus one unmeasured page at the unused 0x9000. R|W|X is refused
 # (MIEE_EWX, W^X); R|X is accepted, but measures differently from the PAL.
 # The hypervisor frames it forges with come from HC_MEMINFO, the code under
 # test: they are cross-checked with the memory map Linux was given.
@@ -34,15 +34,15 @@ measurement() {
 t 0 sum
 genuine=$(measurement)
 
-t 1 --add-page 0x8000:0x7 sum
-has_re '^miee-run: miee 0: MIEE_IOC_ADD offset 0x8000 \(1 pages, flags 0x7\): .*\(errno 1; hypervisor MIEE_EWX'
+t 1 --add-page 0x9000:0x7 sum
+has_re '^miee-run: miee 0: MIEE_IOC_ADD offset 0x9000 \(1 pages, flags 0x7\): .*\(errno 1; hypervisor MIEE_EWX'
 if ! dmesg | grep -q 'ADD of MIEE [0-9]* refused by the hypervisor: MIEE_EWX'; then
 	echo "FAIL: no driver line naming MIEE_EWX"
 	fail=1
 fi
 
-t 0 --add-page 0x8000:0x5 sum
-has "miee-run: miee 0: added page 0x8000 flags 0x5 on top of the PAL's image (--add-page)"
+t 0 --add-page 0x9000:0x5 sum
+has "miee-run: miee 0: added page 0x9000 flags 0x5 on top of the PAL's image (--add-page)"
 forged=$(measurement)
 if [ -z "$genuine" ] || [ -z "$forged" ] || [ "$genuine" = "$forged" ]; then
 	echo "FAIL: the forged MIEE measures '$forged', the PAL '$genuine': they must differ"
@@ -50,7 +50,7 @@ if [ -z "$genuine" ] || [ -z "$forged" ] || [ "$genuine" = "$forged" ]; then
 fi
 
 # Asked for and measured, W+X is accepted (and measured too).
-t 0 --add-page 0x8000:0x2f sum
+t 0 --add-page 0x9000:0x2f sum
 wx=$(measurement)
 [ -n "$wx" ] && [ "$wx" != "$genuine" ] && [ "$wx" != "$forged" ] ||
 	{ echo "FAIL: the measured W+X page measures '$wx'"; fail=1; }

@@ -55,7 +55,7 @@ has_re '^miee-run: result secret intact'
 t 3 jump
 has_re '^miee-run: fault reason 2 at 0x1000000 '
 t 3 overflow
-has_re '^miee-run: fault reason 2 at 0x10000 '
+has_re '^miee-run: fault reason 2 at 0x11000 '
 t 3 exec-shared
 has_re '^miee-run: fault reason 2 at 0xf(800|000) '
 t 3 write-code

@@ -46,7 +46,7 @@ edit() {
 dump genuine
 genuine=$V
 [ "$genuine" = "$ref" ] || fail "the runner's dump ($genuine) is not the reference ($ref)"
-grep -qx 'max_pages 16' "$TMP/genuine/manifest" || fail "the manifest lacks 'max_pages 16'"
+grep -qx 'max_pages 17' "$TMP/genuine/manifest" || fail "the manifest lacks 'max_pages 17'"
 echo "ok: reference $ref recomputed from the files"
 
 declare -A seen=([$ref]=genuine)
@@ -55,55 +55,55 @@ distinct() { # NAME VALUE
 	seen[$2]=$1
 	echo "ok: $1 measures $2"
 }
-# The review's forgery and its neighbours: one page more at the unused 0x8000.
-dump rx --add-page 0x8000:0x5
+# The review's forgery and its neighbours: one page more at the unused 0x9000.
+dump rx --add-page 0x9000:0x5
 rx=$V
-distinct "an unmeasured R|X page at 0x8000" "$V"
-dump rw --add-page 0x8000:0x3
-distinct "an unmeasured R|W page at 0x8000" "$V"
-dump r9 --add-page 0x9000:0x1
-distinct "an unmeasured R page at 0x9000" "$V"
-dump wx --add-page 0x8000:0x2f
+distinct "an unmeasured R|X page at 0x9000" "$V"
+dump rw --add-page 0x9000:0x3
+distinct "an unmeasured R|W page at 0x9000" "$V"
+dump r9 --add-page 0xa000:0x1
+distinct "an unmeasured R page at 0xa000" "$V"
+dump wx --add-page 0x9000:0x2f
 distinct "a measured R|W|X page asking for it (MIEE_P_WX)" "$V"
-dump max17 --max-pages 17
-max17=$V
-distinct "max_pages 17" "$V"
+dump max18 --max-pages 18
+max18=$V
+distinct "max_pages 18" "$V"
 dump variant --variant
 distinct "the variant image" "$V"
 
 # The same, and more, from edited manifests alone.
-edit genuine e-rx '/^region 0xf000 /a region 0x8000 1 0x5'
+edit genuine e-rx '/^region 0x10000 /a region 0x9000 1 0x5'
 oracle "$TMP/e-rx"
 [ "$V" = "$rx" ] || fail "a region line added by hand does not give --add-page's value"
-edit genuine e-max 's/^max_pages 16$/max_pages 17/'
+edit genuine e-max 's/^max_pages 17$/max_pages 18/'
 oracle "$TMP/e-max"
-[ "$V" = "$max17" ] ||
-	fail "max_pages edited by hand does not give --max-pages 17's value"
-edit genuine e-shared 's/^region 0xf000 1 0x13$/region 0x8000 1 0x13/'
+[ "$V" = "$max18" ] ||
+	fail "max_pages edited by hand does not give --max-pages 18's value"
+edit genuine e-shared 's/^region 0x10000 1 0x13$/region 0x9000 1 0x13/'
 oracle "$TMP/e-shared"
-distinct "the shared page moved to 0x8000" "$V"
-edit genuine e-sharedro 's/^region 0xf000 1 0x13$/region 0xf000 1 0x11/'
+distinct "the shared page moved to 0x9000" "$V"
+edit genuine e-sharedro 's/^region 0x10000 1 0x13$/region 0x10000 1 0x11/'
 oracle "$TMP/e-sharedro"
 distinct "the shared page read-only" "$V"
-edit genuine e-stack 's/^region 0xa000 5 0xb$/region 0xa000 5 0x9/'
+edit genuine e-stack 's/^region 0xb000 5 0xb$/region 0xb000 5 0x9/'
 oracle "$TMP/e-stack"
 distinct "the stack read-only" "$V"
-edit genuine e-split 's/^region 0xa000 5 0xb$/region 0xa000 2 0xb\nregion 0xc000 3 0xb/'
+edit genuine e-split 's/^region 0xb000 5 0xb$/region 0xb000 2 0xb\nregion 0xd000 3 0xb/'
 oracle "$TMP/e-split"
 [ "$V" = "$ref" ] || fail "one region written as two changed the measurement"
 echo "ok: a region split in two lines measures the same (pages, not lines, count)"
 
 # What the hypervisor refuses describes no MIEE.
-"$RUN" --dump "$TMP/rwx" --add-page 0x8000:0x7 sum >/dev/null || fail "miee-run --dump --add-page 0x8000:0x7 failed"
+"$RUN" --dump "$TMP/rwx" --add-page 0x9000:0x7 sum >/dev/null || fail "miee-run --dump --add-page 0x9000:0x7 failed"
 refused "$TMP/rwx" "an unmeasured R|W|X page (W^X)"
-edit genuine e-wxm '/^region 0xf000 /a region 0x8000 1 0xf'
+edit genuine e-wxm '/^region 0x10000 /a region 0x9000 1 0xf'
 refused "$TMP/e-wxm" "a measured R|W|X page without MIEE_P_WX"
-edit genuine e-out '/^region 0xf000 /a region 0x10000 1 0x3'
+edit genuine e-out '/^region 0x10000 /a region 0x11000 1 0x3'
 refused "$TMP/e-out" "a page outside max_pages"
-edit genuine e-twice '/^region 0xf000 /a region 0x7000 1 0x3'
+edit genuine e-twice '/^region 0x10000 /a region 0x8000 1 0x3'
 refused "$TMP/e-twice" "a page added twice"
 edit genuine e-nomax '/^max_pages /d'
 refused "$TMP/e-nomax" "a manifest without max_pages"
-edit genuine e-shx 's/^region 0xf000 1 0x13$/region 0xf000 1 0x17/'
+edit genuine e-shx 's/^region 0x10000 1 0x13$/region 0x10000 1 0x17/'
 refused "$TMP/e-shx" "an executable shared page"
 echo "PASS"

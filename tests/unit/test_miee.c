@@ -512,7 +512,7 @@ struct layout {
 };
 
 /* A small PAL-like MIEE: tables, code, data, stack, one shared page; 0x4000
- * is left out (a guard, like the test PAL's 0x8000). */
+ * is left out (a guard, like the test PAL's 0x9000). */
 static struct layout genuine(void)
 {
 	struct layout l = {
@@ -774,7 +774,7 @@ static void test_runner_image(void **state)
 	assert_int_equal(load_image(&im, hv), 0);
 	assert_memory_equal(hv, genuine, 32);
 
-	/* The forgery: an unmeasured page of other code at 0x8000. */
+	/* The forgery: an unmeasured page of other code at 0x9000. */
 	memset(buf + MIEE_IMG_GUARD, 0xc3, PAGE_SIZE);
 	assert_int_equal(miee_image_add_region(&im, MIEE_IMG_GUARD, 1, MIEE_P_R | MIEE_P_X), 0);
 	miee_image_measure(&im, runner);

@@ -160,9 +160,9 @@ static void test_layout(void **state)
 			seen[g->offset / MIEE_PG + i] = 1;
 		}
 	}
-	assert_int_equal(measured, 13);
+	assert_int_equal(measured, 14);	/* all but the guard (2) and the shared page */
 	assert_true(seen[MIEE_IMG_CODE / MIEE_PG] && seen[MIEE_IMG_DATA / MIEE_PG]);
-	assert_false(seen[0x8000 / MIEE_PG] || seen[0x9000 / MIEE_PG]);	/* the guard */
+	assert_false(seen[MIEE_IMG_GUARD / MIEE_PG] || seen[MIEE_IMG_GUARD / MIEE_PG + 1]);	/* the guard */
 	assert_true(seen[(MIEE_IMG_STACK_TOP - 8) / MIEE_PG]);
 
 	/* Initial state. */
@@ -281,7 +281,7 @@ static void test_measurement(void **state)
 
 	/* But the guard matters once a page is added there, unmeasured or not:
 	 * the review's forgery (the genuine image plus an unmeasured page of
-	 * the OS's code at 0x8000) no longer measures as the genuine PAL. The
+	 * the OS's code at 0x9000) no longer measures as the genuine PAL. The
 	 * unmeasured page's contents are still not hashed; its place and
 	 * rights are. */
 	assert_int_equal(miee_image_add_region(&im2, MIEE_IMG_GUARD, 1,
@@ -595,7 +595,7 @@ static void emu_child(uint64_t mode)
 		    mprotect((void *)(uintptr_t)g->offset, g->npages * MIEE_PG, prot))
 			_exit(2);
 	}
-	if (mprotect((void *)0x8000, 2 * MIEE_PG, PROT_NONE))	/* not added */
+	if (mprotect((void *)(uintptr_t)MIEE_IMG_GUARD, 2 * MIEE_PG, PROT_NONE))	/* not added */
 		_exit(2);
 
 	EMU_SH->magic = MIEE_PAL_MAGIC;

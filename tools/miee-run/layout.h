@@ -14,14 +14,14 @@
 #define MIEE_IMG_PT 0x3000u
 #define MIEE_IMG_GDT 0x4000u
 #define MIEE_IMG_CODE 0x5000u	/* the PAL's code, MIEE_IMG_CODE_PAGES pages */
-#define MIEE_IMG_CODE_PAGES 2u
-#define MIEE_IMG_DATA 0x7000u	/* one private data page (the `secret` mode's) */
-#define MIEE_IMG_GUARD 0x8000u	/* 0x8000-0x9fff: not added (guard below the stack) */
-#define MIEE_IMG_STACK 0xa000u
+#define MIEE_IMG_CODE_PAGES 3u
+#define MIEE_IMG_DATA 0x8000u	/* one private data page (the `secret` mode's) */
+#define MIEE_IMG_GUARD 0x9000u	/* 0x9000-0xafff: not added (guard below the stack) */
+#define MIEE_IMG_STACK 0xb000u
 #define MIEE_IMG_STACK_PAGES 5u
-#define MIEE_IMG_STACK_TOP 0xf000u
-#define MIEE_IMG_SHARED 0xf000u	/* the one shared page, the last */
-#define MIEE_IMG_SIZE 0x10000u	/* the MIEE's range [0, size) */
+#define MIEE_IMG_STACK_TOP 0x10000u
+#define MIEE_IMG_SHARED 0x10000u	/* the one shared page, the last */
+#define MIEE_IMG_SIZE 0x11000u	/* the MIEE's range [0, size) */
 #define MIEE_IMG_PAGES (MIEE_IMG_SIZE / MIEE_PG)	/* max_pages at create */
 #define MIEE_IMG_GDT_LIMIT (3 * 8 - 1)
 #define MIEE_IMG_CS 0x08u

@@ -76,7 +76,7 @@ static uint64_t num_arg(const char *s, const char *what)
 }
 
 /* --add-page OFFSET:FLAGS: one more page of the image's buffer (so below
- * MIEE_IMG_SIZE: the unadded guard 0x8000-0x9fff is what is free), added
+ * MIEE_IMG_SIZE: the unadded guard 0x9000-0xafff is what is free), added
  * after the image's own regions with FLAGS as given. The hypervisor judges
  * the flags; the measurement covers the page whatever they are. */
 static void extra_arg(const char *arg)
