@@ -117,6 +117,41 @@ static int measure_root_key(bool tpm)
 	return 0;
 }
 
+/*
+ * The long-term uTPM storage secret (docs/utpm.md "Long-term sealing"):
+ * only for a DRTM launch whose PCR 18 is final, at locality 2. It lives in
+ * a TPM NV index that only PolicyPCR(17, 18) + PolicyLocality(2) can read
+ * or write; the first launch of a build writes a fresh DRBG secret there.
+ * Without it, long-term sealing is refused and per-launch sealing works.
+ */
+static void measure_longterm(const u8 pcr17[32])
+{
+	u8 pcr18[32], fresh[32], nonce[32], secret[32];
+	u32 index = 0, rc = 0;
+	bool created = false;
+	int err;
+
+	err = tpm_pcr_read_sha256(&hv_tpm, PCR_PARAMS, pcr18, &rc);
+	if (!err)
+		err = drbg_generate(&hv_drbg, fresh, sizeof(fresh), NULL, 0) ? -EIO : 0;
+	if (!err)
+		err = drbg_generate(&hv_drbg, nonce, sizeof(nonce), NULL, 0) ? -EIO : 0;
+	if (!err)
+		err = tpm_lt_secret(&hv_tpm, pcr17, pcr18, fresh, nonce, secret, &index,
+				    &created, &rc);
+	if (!err)
+		err = utpm_root_set_longterm(&hv_utpm_root, secret);
+	crypto_wipe(fresh, sizeof(fresh));
+	crypto_wipe(secret, sizeof(secret));
+	if (err) {
+		hv_printf("measure: long-term uTPM secret unavailable (%d, rc %x, NV index %x): "
+			  "long-term sealing refused\n", err, rc, index);
+		return;
+	}
+	hv_printf("measure: long-term uTPM secret %s (NV index %x, now read-locked)\n",
+		  created ? "created" : "unsealed", index);
+}
+
 void measure_launch(const struct bootinfo *bi)
 {
 	u8 pcr[32], params[32], ff[32];
@@ -177,6 +212,10 @@ void measure_launch(const struct bootinfo *bi)
 	hv_launch_flags |= HV_LAUNCH_PARAMS;
 	if (measure_root_key(true))
 		goto out;
+	if (hv_launch_flags & HV_LAUNCH_DRTM)
+		measure_longterm(pcr);
+	else
+		hv_printf("measure: no DRTM launch: no long-term uTPM secret\n");
 	if ((hv_launch_flags & (HV_LAUNCH_TPM | HV_LAUNCH_DRTM | HV_LAUNCH_PARAMS |
 				HV_LAUNCH_KEYBOUND)) ==
 	    (HV_LAUNCH_TPM | HV_LAUNCH_DRTM | HV_LAUNCH_PARAMS | HV_LAUNCH_KEYBOUND))

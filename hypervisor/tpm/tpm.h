@@ -67,4 +67,24 @@ int tpm_pcr_read_sha256(struct tpm *t, unsigned int pcr, u8 out[32],
  * need; buf is zeroed on failure. */
 int tpm_get_random(struct tpm *t, u8 *buf, size_t len, u32 *tpm_rc);
 
+/*
+ * The long-term uTPM storage secret (docs/tpm.md "Long-term secret"), at
+ * locality 2 after PCRs 17 and 18 hold their final values for this launch:
+ * the NV index of the policy PolicyPCR(17, 18 = pcr17, pcr18) +
+ * PolicyLocality(2) (tpm_lt_nv_index) is read under that policy; if it does
+ * not exist it is defined (owner hierarchy, empty owner password) and if it
+ * was never written, fresh is written into it (*created = true); then the
+ * index is read-locked (TPM2_NV_ReadLock) until the next TPM2_Startup(CLEAR).
+ * secret is zeroed unless 0 is returned (also when the lock failed). -EEXIST: an index with other attributes,
+ * size or policy sits at that handle (left alone). nonce: nonceCaller of the
+ * policy session (any bytes; no HMAC is involved).
+ */
+int tpm_lt_secret(struct tpm *t, const u8 pcr17[TPM_SHA256_SIZE],
+		  const u8 pcr18[TPM_SHA256_SIZE],
+		  const u8 fresh[TPM_LT_SECRET_SIZE],
+		  const u8 nonce[TPM_NONCE_SIZE], u8 secret[TPM_LT_SECRET_SIZE],
+		  u32 *index, bool *created, u32 *tpm_rc);
+/* TPM2_FlushContext of a session handle. */
+int tpm_flush_session(struct tpm *t, u32 session, u32 *tpm_rc);
+
 #endif

@@ -43,23 +43,39 @@
 #define TPM_ST_SESSIONS 0x8002
 
 /* TPM_CC (Part 2 §6.5.2) */
+#define TPM_CC_NV_DEFINE_SPACE 0x0000012a
 #define TPM_CC_CREATE_PRIMARY 0x00000131
 #define TPM_CC_STARTUP 0x00000144
+#define TPM_CC_NV_WRITE 0x00000137
+#define TPM_CC_NV_READ 0x0000014e
+#define TPM_CC_NV_READ_LOCK 0x0000014f
 #define TPM_CC_CREATE 0x00000153
+#define TPM_CC_FLUSH_CONTEXT 0x00000165
+#define TPM_CC_NV_READ_PUBLIC 0x00000169
+#define TPM_CC_POLICY_LOCALITY 0x0000016f
+#define TPM_CC_START_AUTH_SESSION 0x00000176
 #define TPM_CC_GET_RANDOM 0x0000017b
 #define TPM_CC_PCR_READ 0x0000017e
+#define TPM_CC_POLICY_PCR 0x0000017f
 #define TPM_CC_PCR_EXTEND 0x00000182
 #define TPM_CC_CREATE_LOADED 0x00000191
 
 /* TPM_RC (Part 2 §6.6) */
 #define TPM_RC_SUCCESS 0x000
 #define TPM_RC_INITIALIZE 0x100		/* TPM2_Startup already done */
+#define TPM_RC_HANDLE 0x08b		/* format 1: bad handle (| TPM_RC_1 etc.) */
+#define TPM_RC_1 0x100			/* format 1: the first handle/parameter */
 #define TPM_RC_LOCALITY 0x907		/* command not allowed from this locality */
 #define TPM_RC_YIELDED 0x908
 #define TPM_RC_TESTING 0x90a
 #define TPM_RC_RETRY 0x922
 
 #define TPM_RS_PW 0x40000009		/* password session handle (Part 2 §7.4) */
+#define TPM_RH_OWNER 0x40000001		/* TPM_RH (Part 2 §7.4) */
+#define TPM_RH_NULL 0x40000007
+#define TPM_HT_POLICY_SESSION 0x03	/* TPM_HT (Part 2 §7.2): handle >> 24 */
+#define TPM_SE_POLICY 0x01		/* TPM_SE (Part 2 §6.11) */
+#define TPM_ALG_NULL 0x0010
 #define TPM_ALG_SHA256 0x000b		/* TPM_ALG_ID (Part 2 §6.3) */
 #define TPM_SU_CLEAR 0x0000		/* TPM_SU (Part 2 §6.8) */
 #define TPM_SU_STATE 0x0001
@@ -69,6 +85,8 @@
 #define TPM_PCR_SELECT_SIZE 3		/* sizeofSelect covering 24 PCRs */
 #define TPM_SHA256_SIZE 32
 #define TPM_RANDOM_MAX 64		/* TPM2B_DIGEST bound: sizeof(TPMU_HA) <= 64 */
+#define TPM_NONCE_SIZE 32		/* our nonceCaller; nonceTPM = digest size */
+#define TPM_NAME_SIZE (2 + TPM_SHA256_SIZE)	/* nameAlg || digest */
 
 /* How long the TPM may take to execute a command (tpmGo to dataAvail). The
  * PTP gives no per-command figures: short commands get TIMEOUT_B, key
@@ -196,5 +214,96 @@ int tpm_rsp_pcr_read_sha256(const u8 *rsp, size_t len, unsigned int pcr,
 /* 1 <= *got <= asked bytes copied to out (out has room for asked). */
 int tpm_rsp_get_random(const u8 *rsp, size_t len, u16 asked, u8 *out,
 		       size_t *got, u32 *rc);
+
+/* ---- sealing to PCRs 17 and 18 at locality 2 (docs/tpm.md "Long-term
+ * secret"): an NV index readable and writable only under
+ * PolicyPCR(17, 18) + PolicyLocality(2). */
+
+/* TPMA_NV (Part 2 §13.4): POLICYWRITE, POLICYREAD, NO_DA, READ_STCLEAR (so
+ * TPM2_NV_ReadLock can close it until the next TPM2_Startup(CLEAR));
+ * TPM_NT_ORDINARY. */
+#define TPMA_NV_POLICYWRITE 0x00000008u
+#define TPMA_NV_POLICYREAD 0x00080000u
+#define TPMA_NV_NO_DA 0x02000000u
+#define TPMA_NV_READLOCKED 0x10000000u
+#define TPMA_NV_WRITTEN 0x20000000u
+#define TPMA_NV_READ_STCLEAR 0x80000000u
+#define TPM_LT_NV_ATTRS (TPMA_NV_POLICYWRITE | TPMA_NV_POLICYREAD | TPMA_NV_NO_DA | \
+			 TPMA_NV_READ_STCLEAR)
+#define TPM_LT_SECRET_SIZE 32
+#define TPMA_LOCALITY_TWO 0x04		/* TPMA_LOCALITY (Part 2 §8.5): TPM_LOC_TWO */
+/* TPMS_NV_PUBLIC as we define it: index 4, nameAlg 2, attributes 4,
+ * authPolicy 2 + 32, dataSize 2. */
+#define TPM_LT_NV_PUBLIC_SIZE (4 + 2 + 4 + 2 + TPM_SHA256_SIZE + 2)
+
+/* The index's public area, checked against what we would define. */
+struct tpm_nv_public {
+	u32 index;
+	u32 attrs;
+	u8 policy[TPM_SHA256_SIZE];
+	u16 size;
+};
+
+/* Trial policy, computed without the TPM (Part 3 §23.7, §23.13):
+ * d0 = 0^32; d1 = H(d0 || TPM_CC_PolicyPCR || sel{sha256: 17, 18} ||
+ * H(pcr17 || pcr18)); policy = H(d1 || TPM_CC_PolicyLocality || 0x04). */
+void tpm_lt_policy(const u8 pcr17[TPM_SHA256_SIZE],
+		   const u8 pcr18[TPM_SHA256_SIZE], u8 policy[TPM_SHA256_SIZE]);
+/* The NV index for a policy: TPM_LT_NV_BASE | its first two bytes (one
+ * index per hypervisor build and launch parameters). */
+#define TPM_LT_NV_BASE 0x01480000u
+u32 tpm_lt_nv_index(const u8 policy[TPM_SHA256_SIZE]);
+
+/* Part 3 §11.1 TPM2_StartAuthSession: unsalted, unbound policy session,
+ * symmetric NULL, authHash SHA-256, nonceCaller of TPM_NONCE_SIZE bytes. */
+int tpm_cmd_start_policy_session(u8 *buf, size_t cap,
+				 const u8 nonce[TPM_NONCE_SIZE], size_t *len);
+/* Part 3 §23.7 TPM2_PolicyPCR with an empty pcrDigest (the TPM takes the
+ * current values) over PCRs 17 and 18 of the SHA-256 bank. */
+int tpm_cmd_policy_pcr_17_18(u8 *buf, size_t cap, u32 session, size_t *len);
+/* Part 3 §23.13 TPM2_PolicyLocality(TPM_LOC_TWO). */
+int tpm_cmd_policy_locality2(u8 *buf, size_t cap, u32 session, size_t *len);
+/* Part 3 §28.2 TPM2_FlushContext. */
+int tpm_cmd_flush_context(u8 *buf, size_t cap, u32 handle, size_t *len);
+/* Part 3 §31.6 TPM2_NV_ReadPublic. */
+int tpm_cmd_nv_read_public(u8 *buf, size_t cap, u32 index, size_t *len);
+/* Part 3 §31.3 TPM2_NV_DefineSpace under TPM_RH_OWNER with an empty owner
+ * password: empty auth, TPM_LT_NV_ATTRS, policy, TPM_LT_SECRET_SIZE bytes. */
+int tpm_cmd_nv_define_lt(u8 *buf, size_t cap, u32 index,
+			 const u8 policy[TPM_SHA256_SIZE], size_t *len);
+/* Part 3 §31.7 / §31.10 TPM2_NV_Write / TPM2_NV_Read of the whole index
+ * (offset 0, TPM_LT_SECRET_SIZE bytes), authorized by the policy session
+ * (continueSession clear: the TPM flushes it after a success). */
+int tpm_cmd_nv_write_lt(u8 *buf, size_t cap, u32 index, u32 session,
+			const u8 nonce[TPM_NONCE_SIZE],
+			const u8 data[TPM_LT_SECRET_SIZE], size_t *len);
+int tpm_cmd_nv_read_lt(u8 *buf, size_t cap, u32 index, u32 session,
+		       const u8 nonce[TPM_NONCE_SIZE], size_t *len);
+/* Part 3 §31.11 TPM2_NV_ReadLock, authorized like NV_Read: no more reads
+ * until the next TPM2_Startup(CLEAR), i.e. the next boot. */
+int tpm_cmd_nv_read_lock_lt(u8 *buf, size_t cap, u32 index, u32 session,
+			    const u8 nonce[TPM_NONCE_SIZE], size_t *len);
+
+/* A policy session handle (TPM_HT_POLICY_SESSION) and a nonceTPM of
+ * TPM_NONCE_SIZE bytes, nothing more. */
+int tpm_rsp_start_auth_session(const u8 *rsp, size_t len, u32 *session,
+			       u32 *rc);
+/* PolicyPCR, PolicyLocality, FlushContext: the header alone. */
+int tpm_rsp_empty(const u8 *rsp, size_t len, u32 *rc);
+/* NV_ReadPublic: a TPMS_NV_PUBLIC of exactly our shape (nameAlg SHA-256, a
+ * 32-byte authPolicy) for the index asked, and nvName equal to
+ * SHA-256 of it. Any other shape is -EPROTO; pub is zeroed unless 0. */
+int tpm_rsp_nv_read_public(const u8 *rsp, size_t len, u32 index,
+			   struct tpm_nv_public *pub, u32 *rc);
+/* NV_DefineSpace: no parameters, one password session. */
+int tpm_rsp_nv_define(const u8 *rsp, size_t len, u32 *rc);
+/* NV_Write: no parameters; NV_Read: exactly TPM_LT_SECRET_SIZE bytes into
+ * data (zeroed unless 0). Both: one policy-session response (nonceTPM of
+ * TPM_NONCE_SIZE bytes, empty hmac). */
+int tpm_rsp_nv_write(const u8 *rsp, size_t len, u32 *rc);
+/* NV_ReadLock: as NV_Write. */
+int tpm_rsp_nv_read_lock(const u8 *rsp, size_t len, u32 *rc);
+int tpm_rsp_nv_read_lt(const u8 *rsp, size_t len,
+		       u8 data[TPM_LT_SECRET_SIZE], u32 *rc);
 
 #endif

@@ -5,6 +5,7 @@
 #include "tpm/tis_io.h"
 #include "tpm/tpm.h"
 #include "tpm/tpm_tis.h"
+#include "crypto/util.h"
 
 #define TPM_RETRIES 4			/* after TPM_RC_RETRY/YIELDED/TESTING */
 #define TPM_RETRY_DELAY_MS 20		/* doubled each time: 300 ms at most */
@@ -474,5 +475,142 @@ int tpm_get_random(struct tpm *t, u8 *buf, size_t len, u32 *tpm_rc)
 	memset(rsp, 0, sizeof(rsp));
 	if (err)
 		memset(buf, 0, len);
+	return err;
+}
+
+/* One short command: build (done by the caller), exchange, parse. */
+#define TPM_LT_CALL(build, parse)                                             \
+	do {                                                                  \
+		err = (build);                                                \
+		if (!err)                                                     \
+			err = tpm_call(t, cmd, clen, rsp, sizeof(rsp), &rlen); \
+		if (!err)                                                     \
+			err = (parse);                                        \
+	} while (0)
+
+/* A policy session satisfied for the long-term index: StartAuthSession,
+ * PolicyPCR(17, 18), PolicyLocality(2). The session is flushed on failure. */
+static int tpm_lt_session(struct tpm *t, const u8 nonce[TPM_NONCE_SIZE],
+			  u32 *session, u32 *tpm_rc)
+{
+	u8 cmd[TPM_SMALL_BUF], rsp[TPM_SMALL_BUF];
+	size_t clen, rlen;
+	u32 rc2;
+	int err;
+
+	TPM_LT_CALL(tpm_cmd_start_policy_session(cmd, sizeof(cmd), nonce, &clen),
+		    tpm_rsp_start_auth_session(rsp, rlen, session, tpm_rc));
+	if (err)
+		return err;
+	TPM_LT_CALL(tpm_cmd_policy_pcr_17_18(cmd, sizeof(cmd), *session, &clen),
+		    tpm_rsp_empty(rsp, rlen, tpm_rc));
+	if (!err)
+		TPM_LT_CALL(tpm_cmd_policy_locality2(cmd, sizeof(cmd), *session,
+						     &clen),
+			    tpm_rsp_empty(rsp, rlen, tpm_rc));
+	if (err)
+		tpm_flush_session(t, *session, &rc2);
+	return err;
+}
+
+int tpm_flush_session(struct tpm *t, u32 session, u32 *tpm_rc)
+{
+	u8 cmd[TPM_SMALL_BUF], rsp[TPM_SMALL_BUF];
+	size_t clen, rlen;
+	int err;
+
+	*tpm_rc = 0;
+	TPM_LT_CALL(tpm_cmd_flush_context(cmd, sizeof(cmd), session, &clen),
+		    tpm_rsp_empty(rsp, rlen, tpm_rc));
+	return err;
+}
+
+int tpm_lt_secret(struct tpm *t, const u8 pcr17[TPM_SHA256_SIZE],
+		  const u8 pcr18[TPM_SHA256_SIZE],
+		  const u8 fresh[TPM_LT_SECRET_SIZE],
+		  const u8 nonce[TPM_NONCE_SIZE], u8 secret[TPM_LT_SECRET_SIZE],
+		  u32 *index, bool *created, u32 *tpm_rc)
+{
+	u8 cmd[TPM_SMALL_BUF], rsp[TPM_SMALL_BUF], policy[TPM_SHA256_SIZE];
+	struct tpm_nv_public pub;
+	size_t clen, rlen;
+	u32 session, rc2;
+	int err;
+
+	*tpm_rc = 0;
+	*created = false;
+	memset(secret, 0, TPM_LT_SECRET_SIZE);
+	tpm_lt_policy(pcr17, pcr18, policy);
+	*index = tpm_lt_nv_index(policy);
+
+	TPM_LT_CALL(tpm_cmd_nv_read_public(cmd, sizeof(cmd), *index, &clen),
+		    tpm_rsp_nv_read_public(rsp, rlen, *index, &pub, tpm_rc));
+	if (err == -EIO && *tpm_rc == (TPM_RC_HANDLE | TPM_RC_1)) {
+		/* Not there: this build's first launch. */
+		TPM_LT_CALL(tpm_cmd_nv_define_lt(cmd, sizeof(cmd), *index,
+						 policy, &clen),
+			    tpm_rsp_nv_define(rsp, rlen, tpm_rc));
+		if (err)
+			return err;
+		pub.attrs = TPM_LT_NV_ATTRS;
+		pub.size = TPM_LT_SECRET_SIZE;
+		memcpy(pub.policy, policy, sizeof(policy));
+	} else if (err) {
+		return err;
+	}
+	/* Someone else's index at our handle (another policy, other
+	 * attributes or size): left alone, no long-term secret. */
+	if ((pub.attrs & ~TPMA_NV_WRITTEN) != TPM_LT_NV_ATTRS ||
+	    pub.size != TPM_LT_SECRET_SIZE ||
+	    memcmp(pub.policy, policy, sizeof(policy)))
+		return -EEXIST;
+
+	err = tpm_lt_session(t, nonce, &session, tpm_rc);
+	if (err)
+		return err;
+	if (pub.attrs & TPMA_NV_WRITTEN) {
+		TPM_LT_CALL(tpm_cmd_nv_read_lt(cmd, sizeof(cmd), *index,
+					       session, nonce, &clen),
+			    tpm_rsp_nv_read_lt(rsp, rlen, secret, tpm_rc));
+	} else {
+		TPM_LT_CALL(tpm_cmd_nv_write_lt(cmd, sizeof(cmd), *index,
+						session, nonce, fresh, &clen),
+			    tpm_rsp_nv_write(rsp, rlen, tpm_rc));
+		if (!err) {
+			memcpy(secret, fresh, TPM_LT_SECRET_SIZE);
+			*created = true;
+		}
+	}
+	/* continueSession was clear: after a success the TPM has flushed the
+	 * session; after a failure it is still there. */
+	if (err)
+		tpm_flush_session(t, session, &rc2);
+	/* The secret passed through both buffers (crypto_wipe: not optimised
+	 * away like a memset of a dying array). */
+	crypto_wipe(cmd, sizeof(cmd));
+	crypto_wipe(rsp, sizeof(rsp));
+	/* Nothing reads it again this boot, whatever talks to locality 2
+	 * later: NV_ReadLock (TPMA_NV_READ_STCLEAR) until the next
+	 * TPM2_Startup(CLEAR). Fail closed: no lock, no secret. */
+	if (!err)
+		err = tpm_lt_session(t, nonce, &session, tpm_rc);
+	if (!err) {
+		TPM_LT_CALL(tpm_cmd_nv_read_lock_lt(cmd, sizeof(cmd), *index,
+						    session, nonce, &clen),
+			    tpm_rsp_nv_read_lock(rsp, rlen, tpm_rc));
+		if (err)
+			tpm_flush_session(t, session, &rc2);
+	}
+	/* ...and the TPM says so. */
+	if (!err)
+		TPM_LT_CALL(tpm_cmd_nv_read_public(cmd, sizeof(cmd), *index, &clen),
+			    tpm_rsp_nv_read_public(rsp, rlen, *index, &pub,
+						   tpm_rc));
+	if (!err && !(pub.attrs & TPMA_NV_READLOCKED))
+		err = -EPROTO;
+	if (err) {
+		crypto_wipe(secret, TPM_LT_SECRET_SIZE);
+		*created = false;
+	}
 	return err;
 }

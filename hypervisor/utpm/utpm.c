@@ -41,6 +41,8 @@
 
 static const char utpm_seal_label[] = "utpm-seal";
 #define UTPM_SEAL_LABEL_LEN (sizeof(utpm_seal_label) - 1)
+static const char utpm_seal_lt_label[] = "utpm-seal-lt";
+#define UTPM_SEAL_LT_LABEL_LEN (sizeof(utpm_seal_lt_label) - 1)
 
 /*
  * TPMS_ATTEST (Part 2 10.12) for a quote: magic 4, type 2, qualifiedSigner
@@ -176,6 +178,9 @@ int utpm_root_init(struct utpm_root *root, const u8 seed[64])
 	if (drbg_generate(&d, root->seal_secret, sizeof(root->seal_secret),
 			  NULL, 0))
 		goto out;
+	/* Drawn after the keys above, so they are what they always were. */
+	if (drbg_generate(&d, root->lt_salt, sizeof(root->lt_salt), NULL, 0))
+		goto out;
 
 	/* Name = nameAlg || H_nameAlg(TPMT_PUBLIC) (Part 1 16 "Names"). */
 	utpm_marshal_public(root->pub, area);
@@ -217,6 +222,16 @@ int utpm_public(const struct utpm_root *root, u8 *out, size_t max,
 	if (max < UTPM_PUBLIC2B_SIZE)
 		return -ENOSPC;
 	utpm_marshal_public(root->pub, utpm_put16(out, UTPM_PUBLIC_SIZE));
+	return 0;
+}
+
+int utpm_root_set_longterm(struct utpm_root *root,
+			   const u8 secret[UTPM_LT_SECRET_SIZE])
+{
+	if (!root || !root->ready || !secret)
+		return -EINVAL;
+	memcpy(root->lt_secret, secret, UTPM_LT_SECRET_SIZE);
+	root->lt_ready = true;
 	return 0;
 }
 
@@ -376,22 +391,33 @@ out:
 
 /* ---- seal / unseal */
 
-/* Sealing key = HKDF-SHA-256(IKM = root seal secret, info = "utpm-seal" ||
- * uPCR 0) (RFC 5869, no salt): one key per PAL identity per launch. */
+/* Sealing key (docs/utpm.md "Key hierarchy"), RFC 5869 HKDF-SHA-256:
+ * per launch: IKM = root seal secret, no salt, info = "utpm-seal" || uPCR 0;
+ * long-term (salt != NULL): IKM = the long-term secret, salt = the sealing
+ * launch's salt from the blob, info = "utpm-seal-lt" || uPCR 0. Either way
+ * one key per PAL identity per launch. */
 static int utpm_seal_key(const struct utpm *u, const struct utpm_root *root,
-			 struct gcm_ctx *g)
+			 const u8 *salt, struct gcm_ctx *g)
 {
-	u8 info[UTPM_SEAL_LABEL_LEN + UTPM_DIGEST_SIZE], key[32];
+	u8 info[UTPM_SEAL_LT_LABEL_LEN + UTPM_DIGEST_SIZE], key[32];
+	const char *label = salt ? utpm_seal_lt_label : utpm_seal_label;
+	size_t llen = salt ? UTPM_SEAL_LT_LABEL_LEN : UTPM_SEAL_LABEL_LEN;
 	int err;
 
-	memcpy(info, utpm_seal_label, UTPM_SEAL_LABEL_LEN);
-	memcpy(info + UTPM_SEAL_LABEL_LEN, u->pcr[0], UTPM_DIGEST_SIZE);
-	err = hkdf_sha256(NULL, 0, root->seal_secret,
-			  sizeof(root->seal_secret), info, sizeof(info), key,
-			  sizeof(key));
+	memcpy(info, label, llen);
+	memcpy(info + llen, u->pcr[0], UTPM_DIGEST_SIZE);
+	if (salt)
+		err = hkdf_sha256(salt, UTPM_SEAL_SALT_SIZE, root->lt_secret,
+				  sizeof(root->lt_secret), info,
+				  llen + UTPM_DIGEST_SIZE, key, sizeof(key));
+	else
+		err = hkdf_sha256(NULL, 0, root->seal_secret,
+				  sizeof(root->seal_secret), info,
+				  llen + UTPM_DIGEST_SIZE, key, sizeof(key));
 	if (!err)
 		gcm_init(g, key);
 	crypto_wipe(key, sizeof(key));
+	crypto_wipe(info, sizeof(info));
 	return err ? -EIO : 0;
 }
 
@@ -399,16 +425,21 @@ int utpm_seal(const struct utpm *u, struct utpm_root *root, u32 pcr_mask,
 	      const u8 *data, size_t len, u8 *blob, size_t blob_max,
 	      size_t *blob_len)
 {
-	u8 hdr[UTPM_SEAL_HDR_SIZE], *p, *iv;
-	size_t need = len + UTPM_SEAL_OVERHEAD;
+	u8 hdr[UTPM_SEAL_LT_HDR_SIZE], *p, *iv;
+	bool lt = pcr_mask & UTPM_SEAL_LONGTERM;
+	size_t hlen = lt ? UTPM_SEAL_LT_HDR_SIZE : UTPM_SEAL_HDR_SIZE;
+	size_t need = len + hlen + UTPM_SEAL_TAG_SIZE;
 	struct gcm_ctx g;
 	int err;
 
+	pcr_mask &= ~UTPM_SEAL_LONGTERM;
 	if (!u || !u->ready || !root || !root->ready ||
 	    !utpm_mask_ok(pcr_mask))
 		return -EINVAL;
 	if (len > UTPM_SEAL_MAX || (len && !data) || !blob || !blob_len)
 		return -EINVAL;
+	if (lt && !root->lt_ready)
+		return -EPERM;
 	if (blob_max < need) {
 		*blob_len = need;
 		return -ENOSPC;
@@ -418,31 +449,33 @@ int utpm_seal(const struct utpm *u, struct utpm_root *root, u32 pcr_mask,
 	if (root->seal_counter == UINT64_MAX)
 		return -ERANGE;
 
-	/* Header, also the AAD: version, pcr_mask, policy digest, IV. */
-	p = utpm_put32(hdr, UTPM_SEAL_VERSION);
+	/* Header, also the AAD: version, pcr_mask, policy digest, [salt,] IV. */
+	p = utpm_put32(hdr, lt ? UTPM_SEAL_LT_VERSION : UTPM_SEAL_VERSION);
 	p = utpm_put32(p, pcr_mask);
 	utpm_pcr_digest(u, pcr_mask, p);
 	p += UTPM_DIGEST_SIZE;
+	if (lt)
+		p = utpm_putn(p, root->lt_salt, UTPM_SEAL_SALT_SIZE);
 	/*
 	 * IV: SP 800-38D 8.2.1 deterministic construction, a 4-byte fixed
 	 * field (zero) and an 8-byte invocation counter. The counter is the
 	 * root's, shared by every PAL, and every sealing key lives for one
-	 * launch only, so no (key, IV) pair repeats.
+	 * launch only (the long-term one too: its HKDF salt is this launch's),
+	 * so no (key, IV) pair repeats.
 	 */
 	iv = p;
 	p = utpm_put32(p, 0);
 	utpm_put64(p, root->seal_counter + 1);
 
-	err = utpm_seal_key(u, root, &g);
+	err = utpm_seal_key(u, root, lt ? root->lt_salt : NULL, &g);
 	if (err)
 		return err;
-	if (gcm_seal(&g, iv, UTPM_SEAL_IV_SIZE, hdr, sizeof(hdr), data, len,
-		     blob + UTPM_SEAL_HDR_SIZE,
-		     blob + UTPM_SEAL_HDR_SIZE + len)) {
+	if (gcm_seal(&g, iv, UTPM_SEAL_IV_SIZE, hdr, hlen, data, len,
+		     blob + hlen, blob + hlen + len)) {
 		err = -EIO;
 		goto out;
 	}
-	memcpy(blob, hdr, sizeof(hdr));
+	memcpy(blob, hdr, hlen);
 	root->seal_counter++;
 	*blob_len = need;
 out:
@@ -454,18 +487,29 @@ int utpm_unseal(const struct utpm *u, const struct utpm_root *root,
 		const u8 *blob, size_t blob_len, u8 *out, size_t out_max,
 		size_t *out_len)
 {
-	u8 hdr[UTPM_SEAL_HDR_SIZE], tag[UTPM_SEAL_TAG_SIZE];
+	u8 hdr[UTPM_SEAL_LT_HDR_SIZE], tag[UTPM_SEAL_TAG_SIZE];
 	u8 policy[UTPM_DIGEST_SIZE];
+	size_t len, hlen, max;
 	struct gcm_ctx g;
-	size_t len;
-	u32 mask;
+	u32 mask, version;
+	bool lt;
 	int err;
 
 	if (!u || !u->ready || !root || !root->ready || !blob || !out_len)
 		return -EINVAL;
+	/* The version decides the header size; read it once. */
 	if (blob_len < UTPM_SEAL_OVERHEAD || blob_len > UTPM_BLOB_MAX)
 		return -EINVAL;
-	len = blob_len - UTPM_SEAL_OVERHEAD;
+	memcpy(hdr, blob, 4);
+	version = utpm_get32(hdr);
+	if (version != UTPM_SEAL_VERSION && version != UTPM_SEAL_LT_VERSION)
+		return -EINVAL;
+	lt = version == UTPM_SEAL_LT_VERSION;
+	hlen = lt ? UTPM_SEAL_LT_HDR_SIZE : UTPM_SEAL_HDR_SIZE;
+	max = UTPM_SEAL_MAX + hlen + UTPM_SEAL_TAG_SIZE;
+	if (blob_len < hlen + UTPM_SEAL_TAG_SIZE || blob_len > max)
+		return -EINVAL;
+	len = blob_len - hlen - UTPM_SEAL_TAG_SIZE;
 	if (out_max < len) {
 		*out_len = len;
 		return -ENOSPC;
@@ -474,24 +518,27 @@ int utpm_unseal(const struct utpm *u, const struct utpm_root *root,
 		return -EINVAL;
 
 	/* Read header and tag once: the bytes checked are the bytes
-	 * authenticated. */
-	memcpy(hdr, blob, sizeof(hdr));
-	memcpy(tag, blob + UTPM_SEAL_HDR_SIZE + len, sizeof(tag));
+	 * authenticated. The version in the copy is the one checked above. */
+	memcpy(hdr + 4, blob + 4, hlen - 4);
+	memcpy(tag, blob + hlen + len, sizeof(tag));
 	mask = utpm_get32(hdr + 4);
-	if (utpm_get32(hdr) != UTPM_SEAL_VERSION || !utpm_mask_ok(mask))
+	if (!utpm_mask_ok(mask))
 		return -EINVAL;
+	if (lt && !root->lt_ready)
+		return -EPERM;
 
 	/* Policy first: no plaintext is produced for the wrong uPCR state. */
 	utpm_pcr_digest(u, mask, policy);
 	if (!crypto_memeq(policy, hdr + 8, UTPM_DIGEST_SIZE))
 		return -EPERM;
 
-	err = utpm_seal_key(u, root, &g);
+	err = utpm_seal_key(u, root, lt ? hdr + 8 + UTPM_DIGEST_SIZE : NULL,
+			    &g);
 	if (err)
 		return err;
 	/* gcm_open writes out only after the tag verified; zeroes it if not. */
-	if (gcm_open(&g, hdr + 8 + UTPM_DIGEST_SIZE, UTPM_SEAL_IV_SIZE, hdr,
-		     sizeof(hdr), blob + UTPM_SEAL_HDR_SIZE, len, tag, out))
+	if (gcm_open(&g, hdr + hlen - UTPM_SEAL_IV_SIZE, UTPM_SEAL_IV_SIZE,
+		     hdr, hlen, blob + hlen, len, tag, out))
 		err = -EBADMSG;
 	else
 		*out_len = len;

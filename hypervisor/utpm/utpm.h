@@ -62,7 +62,18 @@
 #define UTPM_SEAL_HDR_SIZE	(4 + 4 + UTPM_DIGEST_SIZE + UTPM_SEAL_IV_SIZE)
 #define UTPM_SEAL_TAG_SIZE	16
 #define UTPM_SEAL_OVERHEAD	(UTPM_SEAL_HDR_SIZE + UTPM_SEAL_TAG_SIZE)
-#define UTPM_BLOB_MAX		(UTPM_SEAL_MAX + UTPM_SEAL_OVERHEAD)
+/* Long-term blob (version 2): the header also carries the sealing
+ * launch's 16-byte salt, after the policy digest and before the IV. */
+#define UTPM_SEAL_LT_VERSION	2
+#define UTPM_SEAL_SALT_SIZE	16
+#define UTPM_SEAL_LT_HDR_SIZE	(UTPM_SEAL_HDR_SIZE + UTPM_SEAL_SALT_SIZE)
+#define UTPM_SEAL_LT_OVERHEAD	(UTPM_SEAL_LT_HDR_SIZE + UTPM_SEAL_TAG_SIZE)
+#define UTPM_BLOB_MAX		(UTPM_SEAL_MAX + UTPM_SEAL_LT_OVERHEAD)
+/* utpm_seal's pcr_mask bit 31: seal under the long-term secret (a version 2
+ * blob that survives a reboot of the same hypervisor build). The same bit
+ * as MIEE_SEAL_LONGTERM in include/hv/miee.h. */
+#define UTPM_SEAL_LONGTERM	0x80000000u
+#define UTPM_LT_SECRET_SIZE	32
 
 /* Per-launch root shared by all uTPMs. Secret: wipe with utpm_root_wipe(). */
 struct utpm_root {
@@ -74,6 +85,9 @@ struct utpm_root {
 	u32 reset_count;		/* TPMS_CLOCK_INFO.resetCount */
 	u32 restart_count;		/* TPMS_CLOCK_INFO.restartCount */
 	u64 seal_counter;		/* IVs issued so far (one per blob) */
+	u8 lt_secret[UTPM_LT_SECRET_SIZE];	/* long-term: from the hardware TPM */
+	u8 lt_salt[UTPM_SEAL_SALT_SIZE];	/* this launch's HKDF salt for it */
+	bool lt_ready;			/* lt_secret set (utpm_root_set_longterm) */
 	bool ready;
 };
 
@@ -100,6 +114,11 @@ int utpm_pubkey(const struct utpm_root *root, u8 pub[UTPM_PUBKEY_SIZE]);
 int utpm_public(const struct utpm_root *root, u8 *out, size_t max,
 		size_t *len);
 void utpm_root_wipe(struct utpm_root *root);
+/* The long-term storage secret, kept in the hardware TPM under the DRTM PCRs
+ * (docs/utpm.md "Long-term sealing"); from now on utpm_seal accepts
+ * UTPM_SEAL_LONGTERM and utpm_unseal version 2 blobs. */
+int utpm_root_set_longterm(struct utpm_root *root,
+			   const u8 secret[UTPM_LT_SECRET_SIZE]);
 
 /* uPCR 0 := measurement (set, not extended); uPCRs 1..7 := zero. */
 int utpm_init(struct utpm *u, const struct utpm_root *root,
@@ -124,14 +143,17 @@ int utpm_quote(struct utpm *u, struct utpm_root *root, u32 pcr_mask,
 
 /*
  * Seal len <= UTPM_SEAL_MAX bytes to this PAL's identity and to the current
- * values of the uPCRs in pcr_mask (any subset, may be 0). The blob is
- * len + UTPM_SEAL_OVERHEAD bytes.
+ * values of the uPCRs in pcr_mask (bits 0-7, any subset, may be 0). The blob
+ * is len + UTPM_SEAL_OVERHEAD bytes, under this launch's secret; with
+ * UTPM_SEAL_LONGTERM in pcr_mask len + UTPM_SEAL_LT_OVERHEAD bytes under the
+ * long-term secret (-EPERM if this launch has none).
  */
 int utpm_seal(const struct utpm *u, struct utpm_root *root, u32 pcr_mask,
 	      const u8 *data, size_t len, u8 *blob, size_t blob_max,
 	      size_t *blob_len);
 /* Writes the plaintext only when the blob authenticates under this PAL's
- * identity and the selected uPCRs match; otherwise out is left zeroed. */
+ * identity and the selected uPCRs match; otherwise out is left zeroed.
+ * A version 2 blob in a launch without the long-term secret: -EPERM. */
 int utpm_unseal(const struct utpm *u, const struct utpm_root *root,
 		const u8 *blob, size_t blob_len, u8 *out, size_t out_max,
 		size_t *out_len);

@@ -79,8 +79,16 @@ struct utpm_quote_req {
 	m_u64 attest_len, sig_len;	/* out */
 };
 
+/* utpm_data_req.pcr_mask bit 31 for HC_UTPM_SEAL: seal under the long-term
+ * secret kept in the hardware TPM (bound to PCRs 17 and 18 and locality 2),
+ * so the blob opens again after a reboot of the same hypervisor build with
+ * the same launch parameters; MIEE_EUTPM when this launch has none. Without
+ * it: the per-launch secret, as before. docs/utpm.md "Long-term sealing". */
+#define MIEE_SEAL_LONGTERM 0x80000000u
+
 struct utpm_data_req {
-	m_u32 pcr_mask;		/* seal: uPCRs the blob is bound to */
+	m_u32 pcr_mask;		/* seal: uPCRs the blob is bound to (bits 0-7),
+				 * | MIEE_SEAL_LONGTERM */
 	m_u32 pad;		/* 0 */
 	m_u64 in, in_len;	/* seal: data (<= 4096); unseal: blob */
 	m_u64 out, out_max;	/* seal: blob; unseal: data */

@@ -1,5 +1,6 @@
 /* libFuzzer harness: the TPM 2.0 response parsers of hypervisor/tpm/tpm_cmd.c.
- * Input: one selector byte (which parser, PCR index, bytes asked), then the
+ * Input: one selector byte (which parser: low 3 bits; PCR index, bytes asked
+ * or, for 6, which long-term-secret parser: the upper bits), then the
  * response. Checks the return convention of tpm_cmd.h on every answer. */
 #include <string.h>
 #include "fuzz.h"
@@ -79,6 +80,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len >= TPM_HEADER_SIZE) {
 			err = tpm_rsp_frame_size(rsp, sel, &fsize);
 			FUZZ_CHECK(err || (fsize >= TPM_HEADER_SIZE && fsize <= sel));
+		}
+		break;
+	}
+	case 6: {
+		/* The long-term secret's parsers (tpm_cmd.h "sealing to PCRs
+		 * 17 and 18"), chosen by the selector's upper bits. */
+		static const u8 zero[TPM_LT_SECRET_SIZE];
+		struct tpm_nv_public pub;
+		u8 secret[TPM_LT_SECRET_SIZE];
+		u32 session = 0xdeadbeef;
+
+		switch ((sel >> 3) % 6) {
+		case 0:
+			err = tpm_rsp_start_auth_session(rsp, len, &session, &rc);
+			check_rc(err, rc);
+			FUZZ_CHECK(err ? session == 0 : session >> 24 == TPM_HT_POLICY_SESSION);
+			break;
+		case 1:
+			err = tpm_rsp_empty(rsp, len, &rc);
+			check_rc(err, rc);
+			break;
+		case 2:
+			memset(&pub, 0xa5, sizeof(pub));
+			err = tpm_rsp_nv_read_public(rsp, len, TPM_LT_NV_BASE | (sel & 0x80), &pub, &rc);
+			check_rc(err, rc);
+			if (err)
+				FUZZ_CHECK(pub.index == 0 && pub.attrs == 0 && pub.size == 0);
+			else
+				FUZZ_CHECK(pub.index == (TPM_LT_NV_BASE | (sel & 0x80)));
+			break;
+		case 3:
+			err = tpm_rsp_nv_define(rsp, len, &rc);
+			check_rc(err, rc);
+			break;
+		case 4:
+			err = tpm_rsp_nv_write(rsp, len, &rc);
+			check_rc(err, rc);
+			break;
+		default:
+			memset(secret, 0xa5, sizeof(secret));
+			err = tpm_rsp_nv_read_lt(rsp, len, secret, &rc);
+			check_rc(err, rc);
+			if (err)
+				FUZZ_CHECK(!memcmp(secret, zero, sizeof(zero)));
+			break;
 		}
 		break;
 	}

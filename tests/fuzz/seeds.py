@@ -2,6 +2,7 @@
 """Write the seed corpora of tests/fuzz/ (tests/fuzz/corpus/<harness>/seed-*):
 small well-formed inputs from which libFuzzer mutates. Run from the
 repository root after changing an input format; the files are committed."""
+import hashlib
 import os
 import struct
 
@@ -61,6 +62,22 @@ def tpm_rsp():
     put("tpm_rsp", "pcr-read-nobank", bytes([2 | (17 << 3)]) + hdr(0x8001, nobank))
     put("tpm_rsp", "get-random", bytes([3 | (31 << 3)]) + hdr(0x8001, struct.pack(">H", 32) + bytes(range(32))))
     put("tpm_rsp", "open-handle", bytes([4 | 8 | 16 | 32]) + hdr(0x8002, struct.pack(">II", 0x80000001, 2) + b"ab" + pw))
+    # The long-term secret's parsers: selector 6 | (parser << 3), shapes as
+    # swtpm answered them (tests/unit/test_tpm_cmd.c).
+    lt = lambda k: bytes([6 | (k << 3)])
+    nonce = bytes(range(32))
+    put("tpm_rsp", "lt-session", lt(0) + hdr(0x8001, struct.pack(">IH", 0x03000000, 32) + nonce))
+    put("tpm_rsp", "lt-policy", lt(1) + hdr(0x8001, b""))
+    area = struct.pack(">IHIH", 0x01480000, 0x000b, 0x22080008, 32) + b"\xfa" * 32 + struct.pack(">H", 32)
+    name = struct.pack(">H", 0x000b) + hashlib.sha256(area).digest()
+    put("tpm_rsp", "lt-read-public", lt(2) + hdr(0x8001, struct.pack(">H", len(area)) + area +
+                                                 struct.pack(">H", len(name)) + name))
+    put("tpm_rsp", "lt-not-defined", lt(2) + hdr(0x8001, b"", 0x18b))
+    put("tpm_rsp", "lt-define", lt(3) + hdr(0x8002, struct.pack(">I", 0) + pw))
+    polrsp = struct.pack(">H", 32) + nonce + struct.pack(">BH", 0, 0)
+    put("tpm_rsp", "lt-nv-write", lt(4) + hdr(0x8002, struct.pack(">I", 0) + polrsp))
+    put("tpm_rsp", "lt-nv-read", lt(5) + hdr(0x8002, struct.pack(">IH", 34, 32) + b"\x5a" * 32 + polrsp))
+    put("tpm_rsp", "lt-locality", lt(5) + hdr(0x8001, b"", 0x907))
 
 
 def elf():

@@ -84,6 +84,63 @@ static const char CMD_STARTUP_CLEAR[] = "8001" "0000000c" "00000144" "0000";
 static const char RSP_STARTUP_OK[] = "8001" "0000000a" "00000000";
 static const char RSP_INITIALIZE[] = "8001" "0000000a" "00000100";
 
+/* The long-term secret's NV sequence (docs/tpm.md "Long-term secret"), our
+ * own commands sent raw to swtpm 0.7.1 at locality 2 (CMD_SET_LOCALITY on
+ * the control socket) with PCRs 17 and 18 all ones; swtpm accepted every
+ * one, so the trial policy below is the TPM's own. */
+static const char CMD_LT_READ_PUBLIC[] = "8001" "0000000e" "00000169" "0148fa13";
+static const char RSP_LT_NOT_DEFINED[] = "8001" "0000000a" "0000018b";
+static const char LT_POLICY_FF[] =
+	"fa13e008040686836c4a5c989c025c492eb4b057ca08f79022156f7d12125f48";
+static const char CMD_LT_DEFINE[] =
+	"8002" "0000004d" "0000012a" "40000001"
+	"00000009" "40000009" "0000" "01" "0000"
+	"0000" "002e" "0148fa13" "000b" "82080008" "0020"
+	"fa13e008040686836c4a5c989c025c492eb4b057ca08f79022156f7d12125f48" "0020";
+static const char RSP_LT_DEFINE[] =
+	"8002" "00000013" "00000000" "00000000" "0000" "01" "0000";
+/* written and read-locked (a second look in the same boot): TPMA_NV_WRITTEN
+ * and TPMA_NV_READLOCKED set; nvName = 000b || SHA-256(TPMS_NV_PUBLIC) */
+static const char RSP_LT_READ_PUBLIC[] =
+	"8001" "0000005e" "00000000" "002e" "0148fa13" "000b" "b2080008" "0020"
+	"fa13e008040686836c4a5c989c025c492eb4b057ca08f79022156f7d12125f48" "0020"
+	"0022" "000b"
+	"1beffe4fb32fbbec45e2482026cea6a3232ad00a1a93826d99ae37a7d66ee4ac";
+static const char CMD_LT_SESSION[] =
+	"8001" "0000003b" "00000176" "40000007" "40000007"
+	"0020" "1111111111111111111111111111111111111111111111111111111111111111"
+	"0000" "01" "0010" "000b";
+static const char RSP_LT_SESSION[] =
+	"8001" "00000030" "00000000" "03000000"
+	"0020" "9efcfa4bfb2dd754102823362419fba832979e9e8c456fc67f9bf9fd146bb28d";
+static const char CMD_LT_POLICY_PCR[] =
+	"8001" "0000001a" "0000017f" "03000000" "0000" "00000001" "000b" "03" "000006";
+static const char CMD_LT_POLICY_LOC[] = "8001" "0000000f" "0000016f" "03000000" "04";
+static const char RSP_LT_EMPTY[] = "8001" "0000000a" "00000000";
+static const char CMD_LT_NV_READ[] =
+	"8002" "00000043" "0000014e" "0148fa13" "0148fa13"
+	"00000029" "03000000"
+	"0020" "1111111111111111111111111111111111111111111111111111111111111111"
+	"00" "0000" "0020" "0000";
+static const char RSP_LT_NV_READ[] =
+	"8002" "00000055" "00000000" "00000022"
+	"0020" "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+	"0020" "c2971989bdaec12afe511701bf5585e5e03c6aac72e64f8594c13e075bb21ea7"
+	"00" "0000";
+static const char RSP_LT_NV_WRITE[] =
+	"8002" "00000033" "00000000" "00000000"
+	"0020" "28ee9f19a6e2bcc320978e8c8b7e356fb7e6d4f5aeb06d6b495f4ad3959a13a7"
+	"00" "0000";
+static const char CMD_LT_READ_LOCK[] =
+	"8002" "0000003f" "0000014f" "0148fa13" "0148fa13"
+	"00000029" "03000000"
+	"0020" "1111111111111111111111111111111111111111111111111111111111111111"
+	"00" "0000";
+/* NV_Read after the lock, at locality 2: TPM_RC_NV_LOCKED */
+static const char RSP_LT_LOCKED[] = "8001" "0000000a" "00000148";
+/* NV_Read at locality 0 under the same policy */
+static const char RSP_LT_LOCALITY[] = "8001" "0000000a" "00000907";
+
 static const uint8_t DIGEST_00_1F[32] = {
 	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
 	16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
@@ -130,7 +187,8 @@ static void set_size(uint8_t *r, uint32_t n)
 }
 
 /* The parsers behind one function type, for the generic checks. */
-enum which { P_STARTUP, P_EXTEND, P_READ, P_RANDOM };
+enum which { P_STARTUP, P_EXTEND, P_READ, P_RANDOM, P_SESSION, P_EMPTY,
+	     P_NV_PUBLIC, P_NV_DEFINE, P_NV_WRITE, P_NV_READ };
 
 static int parse(enum which w, const uint8_t *r, size_t n, uint32_t *rc)
 {
@@ -147,6 +205,21 @@ static int parse(enum which w, const uint8_t *r, size_t n, uint32_t *rc)
 		return tpm_rsp_pcr_read_sha256(r, n, 18, d, &ctr, rc);
 	case P_RANDOM:
 		return tpm_rsp_get_random(r, n, TPM_RANDOM_MAX, out, &got, rc);
+	case P_SESSION:
+		return tpm_rsp_start_auth_session(r, n, &ctr, rc);
+	case P_EMPTY:
+		return tpm_rsp_empty(r, n, rc);
+	case P_NV_PUBLIC: {
+		struct tpm_nv_public pub;
+
+		return tpm_rsp_nv_read_public(r, n, 0x0148fa13, &pub, rc);
+	}
+	case P_NV_DEFINE:
+		return tpm_rsp_nv_define(r, n, rc);
+	case P_NV_WRITE:
+		return tpm_rsp_nv_write(r, n, rc);
+	case P_NV_READ:
+		return tpm_rsp_nv_read_lt(r, n, d, rc);
 	}
 	return -1;
 }
@@ -171,6 +244,12 @@ static const struct {
 	{ P_READ, RSP_READ_18_INIT },
 	{ P_RANDOM, RSP_RANDOM_16 },
 	{ P_RANDOM, RSP_RANDOM_64 },
+	{ P_SESSION, RSP_LT_SESSION },
+	{ P_EMPTY, RSP_LT_EMPTY },
+	{ P_NV_PUBLIC, RSP_LT_READ_PUBLIC },
+	{ P_NV_DEFINE, RSP_LT_DEFINE },
+	{ P_NV_WRITE, RSP_LT_NV_WRITE },
+	{ P_NV_READ, RSP_LT_NV_READ },
 };
 
 static void assert_cmd(const uint8_t *cmd, size_t len, const char *hex)
@@ -697,7 +776,9 @@ static void test_rsp_wrong_tag(void **state)
 
 static void test_rsp_nonzero_rc(void **state)
 {
-	static const enum which all[] = { P_STARTUP, P_EXTEND, P_READ, P_RANDOM };
+	static const enum which all[] = { P_STARTUP, P_EXTEND, P_READ, P_RANDOM, P_SESSION,
+					  P_EMPTY, P_NV_PUBLIC, P_NV_DEFINE, P_NV_WRITE,
+					  P_NV_READ };
 	uint32_t rc;
 
 	(void)state;
@@ -945,6 +1026,204 @@ static void test_rsp_fuzz_consistency(void **state)
 
 /* ---- transport helpers */
 
+/* ---- the long-term secret's NV index (tpm_cmd.h "sealing to PCRs 17 and 18") */
+
+static void test_lt_policy_and_commands(void **state)
+{
+	uint8_t ff[32], pol[32], nonce[32], cmd[256];
+	size_t n, len;
+	uint8_t *want;
+
+	(void)state;
+	memset(ff, 0xff, sizeof(ff));
+	memset(nonce, 0x11, sizeof(nonce));
+	/* The trial policy is the one swtpm computed in its session: the
+	 * NV_Read under that session succeeded. */
+	tpm_lt_policy(ff, ff, pol);
+	want = unhex(LT_POLICY_FF, &n);
+	assert_memory_equal(pol, want, 32);
+	free(want);
+	assert_int_equal(tpm_lt_nv_index(pol), 0x0148fa13);
+	/* Another PCR 17 gives another policy and (here) another index. */
+	ff[0] = 0;
+	tpm_lt_policy(ff, ff + 0, pol);
+	assert_int_not_equal(tpm_lt_nv_index(pol), 0x0148fa13);
+	memset(ff, 0xff, sizeof(ff));
+	tpm_lt_policy(ff, ff, pol);
+
+	assert_int_equal(tpm_cmd_nv_read_public(cmd, sizeof(cmd), 0x0148fa13, &len), 0);
+	assert_cmd(cmd, len, CMD_LT_READ_PUBLIC);
+	assert_int_equal(tpm_cmd_nv_define_lt(cmd, sizeof(cmd), 0x0148fa13, pol, &len), 0);
+	assert_cmd(cmd, len, CMD_LT_DEFINE);
+	assert_int_equal(tpm_cmd_start_policy_session(cmd, sizeof(cmd), nonce, &len), 0);
+	assert_cmd(cmd, len, CMD_LT_SESSION);
+	assert_int_equal(tpm_cmd_policy_pcr_17_18(cmd, sizeof(cmd), 0x03000000, &len), 0);
+	assert_cmd(cmd, len, CMD_LT_POLICY_PCR);
+	assert_int_equal(tpm_cmd_policy_locality2(cmd, sizeof(cmd), 0x03000000, &len), 0);
+	assert_cmd(cmd, len, CMD_LT_POLICY_LOC);
+	assert_int_equal(tpm_cmd_nv_read_lt(cmd, sizeof(cmd), 0x0148fa13, 0x03000000, nonce,
+					    &len), 0);
+	assert_cmd(cmd, len, CMD_LT_NV_READ);
+	assert_int_equal(tpm_cmd_nv_read_lock_lt(cmd, sizeof(cmd), 0x0148fa13, 0x03000000, nonce,
+						 &len), 0);
+	assert_cmd(cmd, len, CMD_LT_READ_LOCK);
+	assert_int_equal(tpm_cmd_nv_read_lock_lt(cmd, sizeof(cmd), 1, 2, NULL, &len), -EINVAL);
+	assert_int_equal(tpm_cmd_flush_context(cmd, sizeof(cmd), 0x03000000, &len), 0);
+	assert_cmd(cmd, len, "8001" "0000000e" "00000165" "03000000");
+	/* NV_Write: same handles and session, then data (TPM2B) and offset. */
+	memset(ff, 0x5a, sizeof(ff));
+	assert_int_equal(tpm_cmd_nv_write_lt(cmd, sizeof(cmd), 0x0148fa13, 0x03000000, nonce,
+					     ff, &len), 0);
+	assert_int_equal(len, 10 + 8 + 4 + 41 + 34 + 2);
+	assert_memory_equal(cmd + 6, "\x00\x00\x01\x37", 4);
+	assert_memory_equal(cmd + len - 36, "\x00\x20\x5a", 3);
+	assert_memory_equal(cmd + len - 2, "\x00\x00", 2);
+	/* Too small a buffer, missing inputs. */
+	assert_int_equal(tpm_cmd_nv_define_lt(cmd, 40, 0x0148fa13, pol, &len), -ENOSPC);
+	assert_int_equal(tpm_cmd_nv_define_lt(cmd, sizeof(cmd), 0x0148fa13, NULL, &len), -EINVAL);
+	assert_int_equal(tpm_cmd_start_policy_session(cmd, sizeof(cmd), NULL, &len), -EINVAL);
+	assert_int_equal(tpm_cmd_nv_read_lt(cmd, sizeof(cmd), 1, 2, NULL, &len), -EINVAL);
+	assert_int_equal(tpm_cmd_nv_write_lt(cmd, sizeof(cmd), 1, 2, nonce, NULL, &len), -EINVAL);
+}
+
+static void test_lt_responses_real(void **state)
+{
+	struct tpm_nv_public pub;
+	uint8_t d[32], *r;
+	size_t n;
+	uint32_t rc = 9, h = 0;
+
+	(void)state;
+	r = unhex(RSP_LT_SESSION, &n);
+	assert_int_equal(tpm_rsp_start_auth_session(r, n, &h, &rc), 0);
+	assert_int_equal(h, 0x03000000);
+	assert_int_equal(rc, 0);
+	free(r);
+
+	r = unhex(RSP_LT_READ_PUBLIC, &n);
+	assert_int_equal(tpm_rsp_nv_read_public(r, n, 0x0148fa13, &pub, &rc), 0);
+	assert_int_equal(pub.index, 0x0148fa13);
+	assert_int_equal(pub.attrs, TPM_LT_NV_ATTRS | TPMA_NV_WRITTEN | 0x10000000);
+	assert_int_equal(pub.size, 32);
+	free(r);
+	r = unhex(LT_POLICY_FF, &n);
+	assert_memory_equal(pub.policy, r, 32);
+	free(r);
+
+	/* Not defined: TPM_RC_HANDLE for handle 1, what tpm_lt_secret tests. */
+	assert_int_equal(parse_hex(P_NV_PUBLIC, RSP_LT_NOT_DEFINED, &rc), -EIO);
+	assert_int_equal(rc, TPM_RC_HANDLE | TPM_RC_1);
+	/* At locality 0: TPM_RC_LOCALITY, the secret not given. */
+	r = unhex(RSP_LT_LOCALITY, &n);
+	memset(d, 0x33, sizeof(d));
+	assert_int_equal(tpm_rsp_nv_read_lt(r, n, d, &rc), -EIO);
+	assert_int_equal(rc, TPM_RC_LOCALITY);
+	for (size_t i = 0; i < 32; i++)
+		assert_int_equal(d[i], 0);
+	free(r);
+
+	/* After NV_ReadLock: TPM_RC_NV_LOCKED, nothing given. */
+	r = unhex(RSP_LT_LOCKED, &n);
+	assert_int_equal(tpm_rsp_nv_read_lt(r, n, d, &rc), -EIO);
+	assert_int_equal(rc, 0x148);
+	free(r);
+	r = unhex(RSP_LT_NV_WRITE, &n);	/* NV_ReadLock's answer has the same shape */
+	assert_int_equal(tpm_rsp_nv_read_lock(r, n, &rc), 0);
+	free(r);
+
+	r = unhex(RSP_LT_NV_READ, &n);
+	assert_int_equal(tpm_rsp_nv_read_lt(r, n, d, &rc), 0);
+	for (size_t i = 0; i < 32; i++)
+		assert_int_equal(d[i], 0x5a);
+	free(r);
+}
+
+/* Every byte of a good response changed to every value: the parser either
+ * accepts (a byte it does not check, e.g. a nonce or digest byte) or refuses
+ * with -EPROTO / -EIO, never reads past the buffer (ASan). */
+static void lt_mutate(enum which w, const char *hex, size_t first, size_t last,
+		      int must_refuse)
+{
+	size_t n;
+	uint8_t *full = unhex(hex, &n);
+
+	for (size_t k = first; k < n && k <= last; k++) {
+		for (int v = 0; v < 256; v++) {
+			uint8_t *p;
+			uint32_t rc = 0;
+			int err;
+
+			if (v == full[k])
+				continue;
+			p = dup_exact(full, n);
+			p[k] = (uint8_t)v;
+			err = parse(w, p, n, &rc);
+			assert_true(err == 0 || err == -EPROTO || err == -EIO);
+			assert_true((err == -EIO) == (rc != 0));
+			if (must_refuse)
+				assert_int_not_equal(err, 0);
+			free(p);
+		}
+	}
+	free(full);
+}
+
+static void test_lt_responses_malformed(void **state)
+{
+	uint32_t rc;
+
+	(void)state;
+	/* ReadPublic: every byte of the header, the public area and the name's
+	 * size and algorithm is checked (the name itself is a hash of the area). */
+	lt_mutate(P_NV_PUBLIC, RSP_LT_READ_PUBLIC, 0, 11, 1);
+	lt_mutate(P_NV_PUBLIC, RSP_LT_READ_PUBLIC, 12, 17, 1);
+	lt_mutate(P_NV_PUBLIC, RSP_LT_READ_PUBLIC, 22, 23, 1);
+	lt_mutate(P_NV_PUBLIC, RSP_LT_READ_PUBLIC, 24, 93, 1);	/* policy, size, name */
+	/* Session: handle type and nonce size checked, nonce bytes not. */
+	lt_mutate(P_SESSION, RSP_LT_SESSION, 0, 10, 1);
+	lt_mutate(P_SESSION, RSP_LT_SESSION, 14, 15, 1);
+	lt_mutate(P_SESSION, RSP_LT_SESSION, 16, 47, 0);
+	/* NV_Read: the header, parameterSize, the data's size; the nonce size
+	 * and the hmac size of the session answer. */
+	lt_mutate(P_NV_READ, RSP_LT_NV_READ, 0, 15, 1);
+	lt_mutate(P_NV_READ, RSP_LT_NV_READ, 48, 49, 1);
+	lt_mutate(P_NV_READ, RSP_LT_NV_READ, 83, 84, 1);
+	lt_mutate(P_NV_WRITE, RSP_LT_NV_WRITE, 0, 15, 1);
+
+	/* An HMAC session handle instead of a policy one. */
+	assert_int_equal(parse_hex(P_SESSION, "8001" "00000030" "00000000" "02000000" "0020"
+				   "9efcfa4bfb2dd754102823362419fba832979e9e8c456fc67f9bf9fd146bb28d",
+				   &rc), -EPROTO);
+	/* A 16-byte nonceTPM. */
+	assert_int_equal(parse_hex(P_SESSION, "8001" "00000020" "00000000" "03000000" "0010"
+				   "9efcfa4bfb2dd754102823362419fba8", &rc), -EPROTO);
+	/* NV_Read: 31 bytes of data. */
+	assert_int_equal(parse_hex(P_NV_READ, "8002" "00000054" "00000000" "00000021" "001f"
+				   "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+				   "0020" "c2971989bdaec12afe511701bf5585e5e03c6aac72e64f8594c13e075bb21ea7"
+				   "00" "0000", &rc), -EPROTO);
+	/* A password-session answer (empty nonce) where a policy session was used. */
+	assert_int_equal(parse_hex(P_NV_WRITE, "8002" "00000013" "00000000" "00000000"
+				   "0000" "01" "0000", &rc), -EPROTO);
+	/* A non-empty hmac. */
+	assert_int_equal(parse_hex(P_NV_WRITE, "8002" "00000035" "00000000" "00000000" "0020"
+				   "28ee9f19a6e2bcc320978e8c8b7e356fb7e6d4f5aeb06d6b495f4ad3959a13a7"
+				   "00" "0002" "abcd", &rc), -EPROTO);
+	/* Two session answers. */
+	assert_int_equal(parse_hex(P_NV_DEFINE, "8002" "00000018" "00000000" "00000000"
+				   "0000" "01" "0000" "0000" "01" "0000", &rc), -EPROTO);
+	/* ReadPublic of another index than asked. */
+	{
+		struct tpm_nv_public pub;
+		size_t n;
+		uint8_t *r = unhex(RSP_LT_READ_PUBLIC, &n);
+
+		assert_int_equal(tpm_rsp_nv_read_public(r, n, 0x0148fa14, &pub, &rc), -EPROTO);
+		assert_int_equal(pub.index, 0);
+		free(r);
+	}
+}
+
 static void test_cmd_duration(void **state)
 {
 	uint8_t cmd[12];
@@ -1007,6 +1286,9 @@ int main(void)
 		cmocka_unit_test(test_rsp_pcr_extend_sessions),
 		cmocka_unit_test(test_rsp_open_handles),
 		cmocka_unit_test(test_rsp_fuzz_consistency),
+		cmocka_unit_test(test_lt_policy_and_commands),
+		cmocka_unit_test(test_lt_responses_real),
+		cmocka_unit_test(test_lt_responses_malformed),
 		cmocka_unit_test(test_cmd_duration),
 		cmocka_unit_test(test_rc_is_retry),
 	};

@@ -16,6 +16,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -963,6 +964,143 @@ static void test_unseal_every_byte_modified(void **state)
 	assert_memory_equal(out, data, sizeof(data));
 }
 
+/* ---- long-term sealing (docs/utpm.md "Long-term sealing") */
+
+/* Launches A and B of one build share the long-term secret S (the hardware
+ * TPM gives it back); C is another build with S'. */
+static void test_seal_longterm_across_launches(void **state)
+{
+	struct utpm_root a, b, c, none;
+	struct utpm ua, ub, uc, other, un;
+	uint8_t s1[32], s2[32], data[40], out[40], zero[40], fives[40];
+	uint8_t blob[40 + UTPM_SEAL_LT_OVERHEAD], v1[40 + UTPM_SEAL_OVERHEAD];
+	uint8_t hkey[32], info[12 + 32], iv[12], ct[40], tag[16];
+	size_t blen, v1len, olen, i;
+	unsigned int x;
+	int err;
+
+	(void)state;
+	memset(zero, 0, sizeof(zero));
+	memset(fives, 0x5a, sizeof(fives));
+	fill(s1, 32, 0x61);
+	fill(s2, 32, 0x62);
+	fill(data, sizeof(data), 0x63);
+	new_root(&a, 0x50);
+	new_root(&b, 0x51);
+	new_root(&c, 0x52);
+	new_root(&none, 0x53);
+	assert_int_equal(utpm_root_set_longterm(&a, s1), 0);
+	assert_int_equal(utpm_root_set_longterm(&b, s1), 0);
+	assert_int_equal(utpm_root_set_longterm(&c, s2), 0);
+	assert_int_equal(utpm_root_set_longterm(NULL, s1), -EINVAL);
+	assert_int_equal(utpm_root_set_longterm(&a, NULL), -EINVAL);
+	/* Every launch its own salt. */
+	assert_memory_not_equal(a.lt_salt, b.lt_salt, UTPM_SEAL_SALT_SIZE);
+	new_pal(&ua, &a, 0x70);
+	new_pal(&ub, &b, 0x70);
+	new_pal(&uc, &c, 0x70);
+	new_pal(&un, &none, 0x70);
+	new_pal(&other, &b, 0x71);
+
+	assert_int_equal(utpm_seal(&ua, &a, 0x03 | UTPM_SEAL_LONGTERM, data, sizeof(data), blob,
+				   sizeof(blob), &blen), 0);
+	assert_int_equal(blen, sizeof(data) + UTPM_SEAL_LT_OVERHEAD);
+	/* Header: version 2, mask without the flag, policy, salt, IV. */
+	assert_memory_equal(blob, "\0\0\0\2\0\0\0\3", 8);
+	assert_memory_equal(blob + 40, a.lt_salt, UTPM_SEAL_SALT_SIZE);
+	assert_true(blob[UTPM_SEAL_LT_HDR_SIZE - 1] == 1);
+	/* The key is HKDF-SHA-256(salt, S, "utpm-seal-lt" || uPCR 0), computed
+	 * here with OpenSSL's HKDF and GCM: the blob is what docs/utpm.md says. */
+	memcpy(info, "utpm-seal-lt", 12);
+	memcpy(info + 12, ua.pcr[0], 32);
+	{
+		EVP_PKEY_CTX *k = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+		EVP_CIPHER_CTX *g = EVP_CIPHER_CTX_new();
+		size_t klen = 32;
+		int n;
+
+		assert_true(k && g);
+		assert_int_equal(EVP_PKEY_derive_init(k), 1);
+		assert_int_equal(EVP_PKEY_CTX_set_hkdf_md(k, EVP_sha256()), 1);
+		assert_int_equal(EVP_PKEY_CTX_set1_hkdf_salt(k, a.lt_salt, 16), 1);
+		assert_int_equal(EVP_PKEY_CTX_set1_hkdf_key(k, s1, 32), 1);
+		assert_int_equal(EVP_PKEY_CTX_add1_hkdf_info(k, info, sizeof(info)), 1);
+		assert_int_equal(EVP_PKEY_derive(k, hkey, &klen), 1);
+		memcpy(iv, blob + 56, 12);
+		assert_int_equal(EVP_EncryptInit_ex(g, EVP_aes_256_gcm(), NULL, hkey, iv), 1);
+		assert_int_equal(EVP_EncryptUpdate(g, NULL, &n, blob, UTPM_SEAL_LT_HDR_SIZE), 1);
+		assert_int_equal(EVP_EncryptUpdate(g, ct, &n, data, sizeof(data)), 1);
+		assert_int_equal(EVP_EncryptFinal_ex(g, ct + n, &n), 1);
+		assert_int_equal(EVP_CIPHER_CTX_ctrl(g, EVP_CTRL_GCM_GET_TAG, 16, tag), 1);
+		assert_memory_equal(blob + UTPM_SEAL_LT_HDR_SIZE, ct, sizeof(ct));
+		assert_memory_equal(blob + UTPM_SEAL_LT_HDR_SIZE + sizeof(data), tag, 16);
+		EVP_PKEY_CTX_free(k);
+		EVP_CIPHER_CTX_free(g);
+	}
+
+	/* The next launch of the same build: opens, same bytes. */
+	memset(out, 0, sizeof(out));
+	assert_int_equal(utpm_unseal(&ub, &b, blob, blen, out, sizeof(out), &olen), 0);
+	assert_int_equal(olen, sizeof(data));
+	assert_memory_equal(out, data, sizeof(data));
+	/* Another build (another long-term secret): refused, nothing out. */
+	memset(out, 0xaa, sizeof(out));
+	assert_int_equal(utpm_unseal(&uc, &c, blob, blen, out, sizeof(out), &olen), -EBADMSG);
+	assert_memory_equal(out, zero, sizeof(out));
+	/* A launch without the long-term secret: refused before any crypto. */
+	memset(out, 0x5a, sizeof(out));
+	assert_int_equal(utpm_unseal(&un, &none, blob, blen, out, sizeof(out), &olen), -EPERM);
+	assert_memory_equal(out, fives, sizeof(out));
+	assert_int_equal(utpm_seal(&un, &none, 1 | UTPM_SEAL_LONGTERM, data, 8, blob,
+				   sizeof(blob), &olen), -EPERM);
+	assert_true(none.seal_counter == 0);
+	/* Another PAL: its uPCR 0 differs (policy first, -EPERM). */
+	assert_int_equal(utpm_unseal(&other, &b, blob, blen, out, sizeof(out), &olen), -EPERM);
+	/* A per-launch blob does not survive the reboot. */
+	assert_int_equal(utpm_seal(&ua, &a, 0x03, data, sizeof(data), v1, sizeof(v1), &v1len), 0);
+	assert_int_equal(utpm_unseal(&ua, &a, v1, v1len, out, sizeof(out), &olen), 0);
+	memset(out, 0xaa, sizeof(out));
+	assert_int_equal(utpm_unseal(&ub, &b, v1, v1len, out, sizeof(out), &olen), -EBADMSG);
+	assert_memory_equal(out, zero, sizeof(out));
+	/* A version 1 blob relabelled version 2 (and the reverse): refused. */
+	v1[3] = 2;
+	assert_int_not_equal(utpm_unseal(&ua, &a, v1, v1len, out, sizeof(out), &olen), 0);
+	v1[3] = 1;
+	blob[3] = 1;
+	assert_int_not_equal(utpm_unseal(&ub, &b, blob, blen, out, sizeof(out), &olen), 0);
+	blob[3] = 2;
+	/* Short output: the size needed. */
+	assert_int_equal(utpm_unseal(&ub, &b, blob, blen, out, sizeof(out) - 1, &olen), -ENOSPC);
+	assert_int_equal(olen, sizeof(data));
+
+	/* Every byte changed every way: refused, out untouched or zeroed. */
+	for (i = 0; i < blen; i++) {
+		for (x = 1; x < 256; x++) {
+			blob[i] ^= (uint8_t)x;
+			memset(out, 0x5a, sizeof(out));
+			err = utpm_unseal(&ub, &b, blob, blen, out, sizeof(out), &olen);
+			/* -ENOSPC: version 1 makes the same bytes 16 bytes more data. */
+			if (err != -EINVAL && err != -EPERM && err != -EBADMSG && err != -ENOSPC)
+				fail_msg("byte %zu ^ %#x: unseal returned %d", i, x, err);
+			assert_memory_equal(out, err == -EBADMSG ? zero : fives, sizeof(out));
+			blob[i] ^= (uint8_t)x;
+		}
+	}
+	assert_int_equal(utpm_unseal(&ub, &b, blob, blen - 1, out, sizeof(out), &olen), -EBADMSG);
+	assert_int_equal(utpm_unseal(&ub, &b, blob, blen, out, sizeof(out), &olen), 0);
+	assert_memory_equal(out, data, sizeof(data));
+	/* The largest long-term blob fits UTPM_BLOB_MAX. */
+	{
+		static uint8_t big[UTPM_SEAL_MAX], bigblob[UTPM_BLOB_MAX], bigout[UTPM_SEAL_MAX];
+
+		assert_int_equal(utpm_seal(&ua, &a, UTPM_SEAL_LONGTERM, big, sizeof(big), bigblob,
+					   sizeof(bigblob), &olen), 0);
+		assert_int_equal(olen, UTPM_BLOB_MAX);
+		assert_int_equal(utpm_unseal(&ub, &b, bigblob, olen, bigout, sizeof(bigout),
+					     &olen), 0);
+	}
+}
+
 static void test_seal_bad_args(void **state)
 {
 	struct utpm_root root;
@@ -1056,6 +1194,7 @@ int main(void)
 		cmocka_unit_test(test_unseal_other_identity),
 		cmocka_unit_test(test_unseal_every_byte_modified),
 		cmocka_unit_test(test_seal_bad_args),
+		cmocka_unit_test(test_seal_longterm_across_launches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

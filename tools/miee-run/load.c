@@ -89,6 +89,13 @@ void prepare(struct miee *m, int k)
 		for (i = 0; i < MIEE_PAL_NONCE_LEN; i++)
 			m->u->nonce[i] = m->nonce[i];
 	}
+	/* `unseal BLOB`: the blob from the command line (seal-other hands its
+	 * own later, hand_blob). */
+	if (o.mode == MIEE_PAL_M_UNSEAL) {
+		for (i = 0; i < o.blob_len; i++)
+			m->u->blob[i] = o.blob[i];
+		m->u->blob_len = o.blob_len;
+	}
 
 	run_ctx_prepare(m);
 	run_script_prepare(m);

@@ -27,6 +27,8 @@ static const struct {
 	{ "quote", MIEE_PAL_M_QUOTE },
 	{ "seal", MIEE_PAL_M_SEAL },
 	{ "seal-other", RUN_M_SEAL_OTHER },
+	{ "seal-lt", MIEE_PAL_M_SEAL_LT },
+	{ "unseal", MIEE_PAL_M_UNSEAL },
 	{ "ctx", MIEE_PAL_M_CTX },
 	{ "cli-spin", MIEE_PAL_M_CLI_SPIN },
 	{ "tpr-spin", MIEE_PAL_M_TPR_SPIN },
@@ -53,8 +55,9 @@ __attribute__((noreturn)) static void usage(void)
 		"                [--confine[=MANIFEST]] [--confine-test=WHAT[,WHAT]...] MODE [ARGS]\n"
 		"modes: sum [NUM...] | secret [SECONDS] | jump [ADDR] | overflow | exec-shared |\n"
 		"       write-code | refused | badcall | ud | quote [NONCE] | seal | seal-other |\n"
-		"       ctx | cli-spin [MS] | tpr-spin [MS] | rdmsr | wrmsr | in | out | xsetbv |\n"
-		"       hlt | vmxoff | stgi | two-level | mem | mem-unmapped | mem-secret [SECONDS]\n");
+		"       seal-lt | unseal BLOB | ctx | cli-spin [MS] | tpr-spin [MS] | rdmsr | wrmsr | in |\n"
+		"       out | xsetbv | hlt | vmxoff | stgi | two-level | mem | mem-unmapped |\n"
+		"       mem-secret [SECONDS]\n");
 	exit(RC_USAGE);
 }
 
@@ -198,6 +201,19 @@ void parse(int argc, char **argv)
 		for (i = 0; i < MIEE_PAL_NONCE_LEN; i++)
 			sscanf(h + 2 * i, "%2hhx", &o.nonce[i]);
 		o.have_nonce = 1;
+	} else if (o.mode == MIEE_PAL_M_UNSEAL) {
+		const char *h = optind < argc ? argv[optind++] : "";
+		size_t n = strlen(h);
+
+		if (!n || n % 2 || n / 2 > sizeof(o.blob) ||
+		    strspn(h, "0123456789abcdefABCDEF") != n) {
+			fprintf(stderr, "miee-run: unseal wants a blob of 1..%zu bytes in hex\n",
+				sizeof(o.blob));
+			usage();
+		}
+		for (i = 0; i < n / 2; i++)
+			sscanf(h + 2 * i, "%2hhx", &o.blob[i]);
+		o.blob_len = n / 2;
 	} else if ((o.mode == MIEE_PAL_M_CLI_SPIN || o.mode == MIEE_PAL_M_TPR_SPIN) &&
 		   optind < argc) {
 		o.spin_ms = (unsigned)num_arg(argv[optind++], "milliseconds");

@@ -10,12 +10,12 @@
 #include "miee-run/pal-fn.h"
 #include "miee-run/pal.h"
 
-/* One hypercall with RBX = arg1, RCX = arg2; vmm: the instruction (1
+/* One hypercall with RBX = b, RCX = c, RDX = d; vmm: the instruction (1
  * VMMCALL, 0 VMCALL, hv/hvcall.h). Returns RAX. The OS runs between a host
  * call and its return: keep nothing in the caller-saved registers across it. */
-PAL_GLOBAL uint64_t pal_hc2(uint64_t vmm, uint64_t nr, uint64_t arg1, uint64_t arg2)
+PAL_GLOBAL uint64_t pal_hc3(uint64_t vmm, uint64_t nr, uint64_t b, uint64_t c, uint64_t d)
 {
-	uint64_t a = nr, b = arg1, c = arg2, d = 0;
+	uint64_t a = nr;
 
 #define PAL_HC_ASM(insn)								\
 	__asm__ __volatile__(insn : "+a"(a), "+b"(b), "+c"(c), "+d"(d)			\
@@ -23,6 +23,12 @@ PAL_GLOBAL uint64_t pal_hc2(uint64_t vmm, uint64_t nr, uint64_t arg1, uint64_t a
 	hvc_with_insn(vmm, PAL_HC_ASM);
 #undef PAL_HC_ASM
 	return a;
+}
+
+/* With RBX = arg1, RCX = arg2 (RDX 0). */
+PAL_GLOBAL uint64_t pal_hc2(uint64_t vmm, uint64_t nr, uint64_t arg1, uint64_t arg2)
+{
+	return pal_hc3(vmm, nr, arg1, arg2, 0);
 }
 
 /* A hypercall with one argument. */
@@ -284,21 +290,24 @@ __attribute__((noreturn)) PAL_FN void pal_quote(uint64_t vmm, pal_shared_t *sh, 
 	pal_exit(vmm, MIEE_PAL_ST_OK);
 }
 
-/* `seal`: seal the secret to uPCRs 0|1 into the shared page; unseal its own
+/* `seal` (`seal-lt`: under the long-term secret, lt set): seal the secret to
+ * uPCRs 0|1 into the shared page; unseal its own
  * copy of the blob (round trip); a copy with one byte changed must be
  * refused with MIEE_EUTPM and leave the output zero; after extending uPCR 1
  * the original blob must be refused the same way. The shared page keeps the
  * original blob (seal-other hands it to other MIEEs). */
-__attribute__((noreturn)) PAL_FN void pal_seal(uint64_t vmm, pal_shared_t *sh, uint64_t shared)
+__attribute__((noreturn)) PAL_FN void pal_seal(uint64_t vmm, pal_shared_t *sh, uint64_t shared,
+						int lt)
 {
 	pal_utpm_t *u = (pal_utpm_t *)(uintptr_t)(shared + MIEE_PAL_UTPM_OFF);
 	pal_byte_t secret[MIEE_PAL_SECRET_LEN], out[MIEE_PAL_SECRET_LEN + 64];
-	pal_byte_t blob[MIEE_PAL_BLOB_LEN], bad[MIEE_PAL_BLOB_LEN], digest[32];
+	pal_byte_t blob[MIEE_PAL_LT_BLOB_LEN], bad[MIEE_PAL_LT_BLOB_LEN], digest[32];
+	uint64_t want = lt ? MIEE_PAL_LT_BLOB_LEN : MIEE_PAL_BLOB_LEN;
 	volatile struct utpm_data_req d;
 	uint64_t r, len, got;
 
 	pal_secret_bytes(secret);
-	d.pcr_mask = MIEE_PAL_UPCR_MASK;
+	d.pcr_mask = MIEE_PAL_UPCR_MASK | (lt ? MIEE_SEAL_LONGTERM : 0);
 	d.pad = 0;
 	d.in = PAL_ADDR(secret);
 	d.in_len = MIEE_PAL_SECRET_LEN;
@@ -310,12 +319,12 @@ __attribute__((noreturn)) PAL_FN void pal_seal(uint64_t vmm, pal_shared_t *sh, u
 		pal_fail(vmm, u, MIEE_PAL_ST_U_SEAL, r);
 	len = d.out_len;
 	u->blob_len = len;
-	if (len != MIEE_PAL_BLOB_LEN)
+	if (len != want)
 		pal_fail(vmm, u, MIEE_PAL_ST_U_SEAL, len);
-	pal_copy(blob, u->blob, MIEE_PAL_BLOB_LEN);	/* from here on its own copy */
+	pal_copy(blob, u->blob, want);	/* from here on its own copy */
 	sh->progress = MIEE_PAL_P_SEALED;
 
-	r = pal_unseal(vmm, blob, MIEE_PAL_BLOB_LEN, out, &got);
+	r = pal_unseal(vmm, blob, want, out, &got);
 	if (r)
 		pal_fail(vmm, u, MIEE_PAL_ST_U_UNSEAL, r);
 	if (got != MIEE_PAL_SECRET_LEN || pal_differ(out, secret, MIEE_PAL_SECRET_LEN) ||
@@ -323,9 +332,9 @@ __attribute__((noreturn)) PAL_FN void pal_seal(uint64_t vmm, pal_shared_t *sh, u
 		pal_fail(vmm, u, MIEE_PAL_ST_U_ROUNDTRIP, got);
 	sh->progress = MIEE_PAL_P_UNSEALED;
 
-	pal_copy(bad, blob, MIEE_PAL_BLOB_LEN);
+	pal_copy(bad, blob, want);
 	bad[MIEE_PAL_BLOB_FLIP] ^= 0x01;
-	r = pal_unseal(vmm, bad, MIEE_PAL_BLOB_LEN, out, &got);
+	r = pal_unseal(vmm, bad, want, out, &got);
 	if (r != (uint64_t)(int64_t)MIEE_EUTPM)
 		pal_fail(vmm, u, MIEE_PAL_ST_U_TAMPER, r);
 	if (pal_any(out, MIEE_PAL_SECRET_LEN + 64))
@@ -335,7 +344,7 @@ __attribute__((noreturn)) PAL_FN void pal_seal(uint64_t vmm, pal_shared_t *sh, u
 	r = pal_hc2(vmm, HC_UTPM_PCR_EXTEND, 1, PAL_ADDR(digest));
 	if (r)
 		pal_fail(vmm, u, MIEE_PAL_ST_U_EXTEND, r);
-	r = pal_unseal(vmm, blob, MIEE_PAL_BLOB_LEN, out, &got);
+	r = pal_unseal(vmm, blob, want, out, &got);
 	if (r != (uint64_t)(int64_t)MIEE_EUTPM)
 		pal_fail(vmm, u, MIEE_PAL_ST_U_STALE, r);
 	if (pal_any(out, MIEE_PAL_SECRET_LEN + 64))
@@ -396,8 +405,8 @@ __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 		pal_forbidden(vmm, sh, shared, mode);
 	if (mode == MIEE_PAL_M_QUOTE)
 		pal_quote(vmm, sh, shared);
-	if (mode == MIEE_PAL_M_SEAL)
-		pal_seal(vmm, sh, shared);
+	if (mode == MIEE_PAL_M_SEAL || mode == MIEE_PAL_M_SEAL_LT)
+		pal_seal(vmm, sh, shared, mode == MIEE_PAL_M_SEAL_LT);
 	if (mode == MIEE_PAL_M_UNSEAL)
 		pal_unseal_other(vmm, sh, shared);
 	if (mode == MIEE_PAL_M_TWO)

@@ -44,6 +44,7 @@ _Static_assert(sizeof(struct miee_pal_shared) == MIEE_PAL_SHARED_CODE, "shared p
 #define MIEE_PAL_M_QUOTE 10	/* uTPM: extend, read, quote, pubkey, refusals */
 #define MIEE_PAL_M_SEAL 11	/* uTPM: seal, unseal, tampered and stale blobs */
 #define MIEE_PAL_M_UNSEAL 12	/* uTPM: unseal the runner's blob, report the outcome */
+#define MIEE_PAL_M_SEAL_LT 32	/* uTPM: as SEAL, with MIEE_SEAL_LONGTERM (docs/utpm.md) */
 
 /* Host calls (RBX of HC_MIEE_HOSTCALL); operands in the shared page. */
 #define MIEE_PAL_HC_PRINT 1	/* print sum and fnv; answer 0 */
@@ -105,6 +106,7 @@ _Static_assert(sizeof(struct miee_pal_shared) == MIEE_PAL_SHARED_CODE, "shared p
 #define MIEE_PAL_PUBKEY_LEN 65u		/* 04 || X || Y */
 #define MIEE_PAL_SECRET_LEN 64u		/* `seal`: the sealed secret */
 #define MIEE_PAL_BLOB_LEN (MIEE_PAL_SECRET_LEN + 68u)	/* its blob */
+#define MIEE_PAL_LT_BLOB_LEN (MIEE_PAL_SECRET_LEN + 84u)	/* its long-term blob */
 #define MIEE_PAL_BLOB_FLIP 60u		/* `seal`: byte changed (in the ciphertext) */
 #define MIEE_PAL_UPCR_MASK 3u		/* quote and seal: uPCRs 0 and 1 */
 #define MIEE_PAL_NREFUSED 7u
@@ -135,7 +137,7 @@ struct miee_pal_utpm {
 	unsigned char blob[192];	/* PAL `seal` / runner `unseal`: blob_len bytes */
 };
 _Static_assert(MIEE_PAL_UTPM_OFF + sizeof(struct miee_pal_utpm) <= MIEE_PG, "uTPM area");
-_Static_assert(MIEE_PAL_ATTEST_LEN <= 192 && MIEE_PAL_SIG_LEN <= 96 && MIEE_PAL_BLOB_LEN <= 192,
+_Static_assert(MIEE_PAL_ATTEST_LEN <= 192 && MIEE_PAL_SIG_LEN <= 96 && MIEE_PAL_LT_BLOB_LEN <= 192,
 	       "uTPM buffers");
 
 /* `unseal` outcomes (unseal_result). */

@@ -220,7 +220,8 @@ int run(struct miee *m)
 				       (uint64_t)e.info, (uint64_t)e.info, status_name(e.info),
 				       (uint64_t)m->sh->progress);
 			rc = e.info == MIEE_PAL_ST_OK ? RC_OK : RC_WRONG;
-			if (rc != RC_OK && m->mode >= MIEE_PAL_M_QUOTE && m->mode <= MIEE_PAL_M_UNSEAL)
+			if (rc != RC_OK && ((m->mode >= MIEE_PAL_M_QUOTE && m->mode <= MIEE_PAL_M_UNSEAL) ||
+					    m->mode == MIEE_PAL_M_SEAL_LT))
 				printf("miee-run: utpm failing call: RAX/value %" PRId64 " (%s)\n",
 				       (int64_t)m->u->err, rax_name(m->u->err));
 			break;
@@ -285,10 +286,13 @@ int run(struct miee *m)
 		rc = run_spin_verdict(m);
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_QUOTE)
 		rc = check_quote(m);
-	if (rc == RC_OK && m->mode == MIEE_PAL_M_SEAL)
+	if (rc == RC_OK && (m->mode == MIEE_PAL_M_SEAL || m->mode == MIEE_PAL_M_SEAL_LT))
 		rc = check_seal(m);
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_UNSEAL)
 		report_unseal(m);
+	/* `unseal BLOB` alone: the exit status says whether it opened. */
+	if (rc == RC_OK && o.mode == MIEE_PAL_M_UNSEAL && m->u->unseal_result != MIEE_PAL_U_OPENED)
+		rc = RC_WRONG;
 	if (o.info) {
 		struct miee_info inf;
 

@@ -49,6 +49,8 @@ struct opts {
 	int confine_noseccomp;		/* --confine-test=noseccomp (test only) */
 	const char *attack;		/* --confine-test=ATTACK (test only) */
 	struct policy *policy;		/* --confine: the manifest's policy; else NULL */
+	unsigned char blob[192];	/* `unseal BLOB` (struct miee_pal_utpm.blob) */
+	unsigned blob_len;
 };
 
 struct miee {

@@ -141,27 +141,32 @@ int check_quote(struct miee *m)
 }
 
 /* `seal`: the blob (version 1, mask 0b11, policy = SHA-256(uPCR 0 || uPCR 1)
- * at seal time = SHA-256(measurement || 32 zero bytes)). */
+ * at seal time = SHA-256(measurement || 32 zero bytes)). `seal-lt`: version
+ * 2, the same mask and policy, then the launch's 16-byte salt (not zero). */
 int check_seal(struct miee *m)
 {
 	unsigned char blob[sizeof(m->u->blob)], zero[32] = { 0 }, policy[32];
-	uint64_t len = m->u->blob_len;
+	int lt = m->mode == MIEE_PAL_M_SEAL_LT;
+	uint64_t len = m->u->blob_len, want = lt ? MIEE_PAL_LT_BLOB_LEN : MIEE_PAL_BLOB_LEN;
 	int ok;
 
-	if (len != MIEE_PAL_BLOB_LEN) {
-		printf("miee-run: utpm blob length %" PRIu64 " WRONG (want %u)\n", len, MIEE_PAL_BLOB_LEN);
+	if (len != want) {
+		printf("miee-run: utpm blob length %" PRIu64 " WRONG (want %" PRIu64 ")\n", len, want);
 		return RC_WRONG;
 	}
 	get_bytes(blob, m->u->blob, len);
 	print_hex("blob", blob, len);
 	sha256_2(m->expect, 32, zero, 32, policy);
-	ok = !memcmp(blob, "\x00\x00\x00\x01\x00\x00\x00\x03", 8) && !memcmp(blob + 8, policy, 32);
-	match_line("blob header (version 1, uPCRs 0,1, policy of measurement and zero uPCR 1)", ok);
+	ok = !memcmp(blob, lt ? "\x00\x00\x00\x02\x00\x00\x00\x03" : "\x00\x00\x00\x01\x00\x00\x00\x03", 8) &&
+	     !memcmp(blob + 8, policy, 32) && (!lt || memcmp(blob + 40, zero, 16));
+	match_line(lt ? "blob header (version 2 long-term, uPCRs 0,1, policy of measurement and zero "
+			"uPCR 1, a salt)" :
+			"blob header (version 1, uPCRs 0,1, policy of measurement and zero uPCR 1)", ok);
 	if (!ok)
 		return RC_WRONG;
-	printf("miee-run: utpm seal: %u-byte secret sealed, unsealed equal; blob with byte %u "
+	printf("miee-run: utpm seal%s: %u-byte secret sealed, unsealed equal; blob with byte %u "
 	       "changed refused; after extending uPCR 1 refused; outputs left zero: ok\n",
-	       MIEE_PAL_SECRET_LEN, MIEE_PAL_BLOB_FLIP);
+	       lt ? " (long-term)" : "", MIEE_PAL_SECRET_LEN, MIEE_PAL_BLOB_FLIP);
 	return RC_OK;
 }
 
