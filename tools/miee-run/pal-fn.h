@@ -37,6 +37,7 @@ typedef volatile struct miee_pal_shared pal_shared_t;
 
 /* Defined with PAL_GLOBAL. pal.c: */
 #define PAL_EXTERN __attribute__((visibility("hidden")))
+PAL_EXTERN uint64_t pal_hc3(uint64_t vmm, uint64_t nr, uint64_t b, uint64_t c, uint64_t d);
 PAL_EXTERN uint64_t pal_hc2(uint64_t vmm, uint64_t nr, uint64_t arg1, uint64_t arg2);
 PAL_EXTERN __attribute__((noreturn)) void pal_exit(uint64_t vmm, uint64_t status);
 /* pal-ctx.c: returns only for modes that are not its own. */

@@ -8,20 +8,6 @@
 
 #include "miee-run/pal-fn.h"
 
-/* A hypercall with RBX, RCX and RDX (hv/hvcall.h's choice of instruction,
- * as pal_hc2). Returns RAX. */
-PAL_FN uint64_t pal_hc3(uint64_t vmm, uint64_t nr, uint64_t b, uint64_t c, uint64_t d)
-{
-	uint64_t a = nr;
-
-#define PAL_HC3_ASM(insn)								\
-	__asm__ __volatile__(insn : "+a"(a), "+b"(b), "+c"(c), "+d"(d)			\
-			     : : "rsi", "rdi", "r8", "r9", "r10", "r11", "memory")
-	hvc_with_insn(vmm, PAL_HC3_ASM);
-#undef PAL_HC3_ASM
-	return a;
-}
-
 __attribute__((noreturn)) PAL_GLOBAL void pal_script(uint64_t vmm, pal_shared_t *sh, uint64_t shared)
 {
 	volatile struct miee_pal_script *s =

@@ -10,12 +10,12 @@
 #include "miee-run/pal-fn.h"
 #include "miee-run/pal.h"
 
-/* One hypercall with RBX = arg1, RCX = arg2; vmm: the instruction (1
+/* One hypercall with RBX = b, RCX = c, RDX = d; vmm: the instruction (1
  * VMMCALL, 0 VMCALL, hv/hvcall.h). Returns RAX. The OS runs between a host
  * call and its return: keep nothing in the caller-saved registers across it. */
-PAL_GLOBAL uint64_t pal_hc2(uint64_t vmm, uint64_t nr, uint64_t arg1, uint64_t arg2)
+PAL_GLOBAL uint64_t pal_hc3(uint64_t vmm, uint64_t nr, uint64_t b, uint64_t c, uint64_t d)
 {
-	uint64_t a = nr, b = arg1, c = arg2, d = 0;
+	uint64_t a = nr;
 
 #define PAL_HC_ASM(insn)								\
 	__asm__ __volatile__(insn : "+a"(a), "+b"(b), "+c"(c), "+d"(d)			\
@@ -23,6 +23,12 @@ PAL_GLOBAL uint64_t pal_hc2(uint64_t vmm, uint64_t nr, uint64_t arg1, uint64_t a
 	hvc_with_insn(vmm, PAL_HC_ASM);
 #undef PAL_HC_ASM
 	return a;
+}
+
+/* With RBX = arg1, RCX = arg2 (RDX 0). */
+PAL_GLOBAL uint64_t pal_hc2(uint64_t vmm, uint64_t nr, uint64_t arg1, uint64_t arg2)
+{
+	return pal_hc3(vmm, nr, arg1, arg2, 0);
 }
 
 /* A hypercall with one argument. */
