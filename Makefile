@@ -52,6 +52,17 @@ $(B)/unit/%: tests/unit/%.c $(B)/host/libhost.a $(UNIT_SUPPORT)
 	@mkdir -p $(B)/unit/.deps
 	@$(HOST_CC) $(HOST_CFLAGS) -MMD -MF $(B)/unit/.deps/$*.d -Itests/unit $(UNIT_SUPPORT) $< $(B)/host/libhost.a -lcmocka -lcrypto -o $@
 
+# The libOS forwarding layer and the runner's host-call server, linked
+# together over a fake core (tests/unit/test_libos_fwd.c): system headers,
+# not the hypervisor's include directory.
+LIBOS_FWD_SRCS := $(wildcard libos/fwd*.c libos/iago*.c libos/fd*.c)
+HOSTCALL_SRCS := $(wildcard tools/miee-run/hostcall*.c)
+LIBOS_TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) -Iinclude -Ilibos
+$(B)/unit/test_libos_fwd: tests/unit/test_libos_fwd.c $(LIBOS_FWD_SRCS) $(HOSTCALL_SRCS)
+	@mkdir -p $(dir $@) $(B)/unit/.deps
+	@echo "  UNIT    $@"
+	@$(HOST_CC) $(LIBOS_TEST_CFLAGS) -MMD -MF $(B)/unit/.deps/test_libos_fwd.d $^ -lcmocka -o $@
+
 # The emulated MIEE in test_miee_measure rewrites the PAL's hypercall and
 # CPUID instructions; that is sound only if their byte sequences are nowhere
 # else in the section (attest/miee-pal-check.sh).

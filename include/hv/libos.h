@@ -130,6 +130,26 @@ _Static_assert(sizeof(struct libos_image_hdr) == 80, "libos_image_hdr layout");
 #define LIBOS_HC_MAGIC 0x4c4c4143534f424cull	/* "LBOSCALL" */
 #define LIBOS_HC_DATA_MAX (1024u * 1024u)
 
+/* Marshaled forms (docs/libos.md, "Marshaling"): a pointer argument the
+ * program passed as NULL is LIBOS_HC_NOBUF; an iovec array is an array of
+ * struct libos_hc_iov; a msghdr is struct libos_hc_msg (no control data
+ * crosses: msg_control is always LIBOS_HC_NOBUF). Results go back into
+ * the same buffers; out_len is the end of the last byte the runner wrote
+ * as each call's row in docs/libos.md defines it, 0 when ret < 0. */
+#define LIBOS_HC_NOBUF (-1ll)
+
+struct libos_hc_iov {
+	uint64_t off, len;
+};
+
+struct libos_hc_msg {
+	int64_t name;			/* offset or LIBOS_HC_NOBUF */
+	uint32_t namelen, flags;	/* flags: msg_flags out */
+	int64_t iov;			/* offset of struct libos_hc_iov[] */
+	uint64_t iovlen;
+};
+_Static_assert(sizeof(struct libos_hc_msg) == 32, "libos_hc_msg layout");
+
 /* libOS-specific requests (nr >= LIBOS_HC_FIRST) */
 #define LIBOS_HC_FIRST 0x1000u
 #define LIBOS_HC_GROW 0x1000u	/* args[0] = pages the libOS wants donated to
