@@ -138,6 +138,7 @@ _Static_assert(sizeof(struct libos_image_hdr) == 80, "libos_image_hdr layout");
  * as each call's row in docs/libos.md defines it, 0 when ret < 0. */
 #define LIBOS_HC_NOBUF (-1ll)
 
+#ifndef __ASSEMBLER__
 struct libos_hc_iov {
 	uint64_t off, len;
 };
@@ -149,6 +150,7 @@ struct libos_hc_msg {
 	uint64_t iovlen;
 };
 _Static_assert(sizeof(struct libos_hc_msg) == 32, "libos_hc_msg layout");
+#endif
 
 /* libOS-specific requests (nr >= LIBOS_HC_FIRST) */
 #define LIBOS_HC_FIRST 0x1000u
