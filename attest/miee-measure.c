@@ -1,5 +1,5 @@
 /* miee-measure: recompute an MIEE's measurement (include/hv/miee.h,
- * version 2) on the verifier's side, with OpenSSL, from what `miee-run
+ * version 3) on the verifier's side, with OpenSSL, from what `miee-run
  * --dump DIR` writes: DIR/manifest (max_pages, regions in the order added,
  * the initial state) and the page contents DIR/image.bin (file offset ==
  * MIEE address).
@@ -189,7 +189,7 @@ int main(int argc, char **argv)
 	ctx = EVP_MD_CTX_new();
 	if (!seen || !ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 		die("OpenSSL SHA-256 unavailable");
-	update(ctx, "MIEE-MEASURE/v2", 16);	/* 15 characters and the zero */
+	update(ctx, "MIEE-MEASURE/v3", 16);	/* 15 characters and the zero */
 	put_le(hdr, max_pages, 4);
 	update(ctx, hdr, 4);
 	for (r = 0; r < nrg; r++) {
