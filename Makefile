@@ -63,6 +63,10 @@ $(B)/unit/test_libos_fwd: tests/unit/test_libos_fwd.c $(LIBOS_FWD_SRCS) $(HOSTCA
 	@echo "  UNIT    $@"
 	@$(HOST_CC) $(LIBOS_TEST_CFLAGS) -MMD -MF $(B)/unit/.deps/test_libos_fwd.d $^ -lcmocka -o $@
 
+# The libOS layout test runs attest/miee-measure against the runner's value.
+$(B)/unit/test_libos_measure: $(B)/attest/miee-measure tools/miee-run/libos-layout.c \
+	tools/miee-run/libos-layout.h
+
 # The emulated MIEE in test_miee_measure rewrites the PAL's hypercall and
 # CPUID instructions; that is sound only if their byte sequences are nowhere
 # else in the section (attest/miee-pal-check.sh).

@@ -191,7 +191,7 @@ int measure_libos(int argc, char **argv)
 	if (dyn_off >= range)
 		lfail("the files do not fit the MIEE's range", NULL);
 	if (!memory)
-		memory = range - dyn_off < (256ull << 20) ? range - dyn_off : 256ull << 20;
+		memory = range - dyn_off < (64ull << 20) ? range - dyn_off : 64ull << 20;
 	if (memory > range - dyn_off)
 		lfail("--memory beyond the MIEE's range", NULL);
 	max_pages = (dyn_off + memory) / PG;
@@ -230,7 +230,7 @@ int measure_libos(int argc, char **argv)
 	ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 		lfail("OpenSSL SHA-256 unavailable", NULL);
-	upd("MIEE-MEASURE/v2", 16);
+	upd(MIEE_MEAS_TAG, MIEE_MEAS_TAG_LEN);
 	put(rec, max_pages, 4);
 	upd(rec, 4);
 	pages(0, 5, MIEE_P_R | MIEE_P_W | MIEE_P_MEASURED, pt, sizeof(pt));

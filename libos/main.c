@@ -1,6 +1,7 @@
 /* The libOS's C entry (RDI = LIBOS_OFF_BOOT, on its own stack in the
  * identity-mapped low 4 MiB): check the boot page against the layout of
  * include/hv/libos.h, set up the CPU, then load and start the program. */
+#include "fd.h"
 #include "kernel.h"
 
 struct libos_boot boot;
@@ -51,5 +52,6 @@ void libos_main(uint64_t boot_off)
 		libos_abort(LIBOS_ABORT_BOOT, "libos: image header magic");
 	trap_init();
 	mm_init();
+	fd_init();		/* the forwarding layer's fd table: 0, 1, 2 */
 	exec_program();
 }

@@ -232,6 +232,29 @@ static long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val)
 	}
 }
 
+/* prctl: the thread name (PR_SET_NAME, PR_GET_NAME), else -EINVAL. */
+static long sys_prctl(uint64_t op, uint64_t arg)
+{
+	static char name[16] = "main";
+	long n;
+
+	if (op == 15) {
+		char tmp[16];
+
+		n = strncpy_from_user(tmp, arg, sizeof(tmp));
+		if (n == -EFAULT)
+			return -EFAULT;
+		if (n < 0)
+			n = sizeof(tmp) - 1;
+		memcpy(name, tmp, (size_t)n);
+		name[n] = 0;
+		return 0;
+	}
+	if (op == 16)
+		return copy_to_user(arg, name, sizeof(name)) ? -EFAULT : 0;
+	return -EINVAL;
+}
+
 static long sys_ids(uint64_t a, uint64_t b, uint64_t c)
 {
 	uint32_t z = 0;
@@ -295,6 +318,7 @@ static long inside(unsigned nr, const uint64_t a[6], struct regs *r, int *done)
 		return a[1] && copy_to_user(a[1], &res, sizeof(res)) ? -EFAULT : 0;
 	}
 	case 131: return sys_sigaltstack(a[0], a[1], r);
+	case 157: return sys_prctl(a[0], a[1]);
 	case 158: return sys_arch_prctl(a[0], a[1]);
 	case 202: return sys_futex(a[0], a[1], a[2]);
 	case 218: tid_address = a[0]; return VPID;		/* set_tid_address */

@@ -28,7 +28,7 @@ static size_t args_blob_len(const struct ll_input *in)
 	return n;
 }
 
-static int fail(char *err, size_t errlen, const char *msg)
+static int ll_fail(char *err, size_t errlen, const char *msg)
 {
 	snprintf(err, errlen, "%s", msg);
 	return -1;
@@ -50,28 +50,28 @@ int ll_plan(const struct ll_input *in, struct ll_layout *l, char *err, size_t er
 
 	memset(l, 0, sizeof(*l));
 	if (in->libos_len < sizeof(*h))
-		return fail(err, errlen, "libOS image shorter than its header");
+		return ll_fail(err, errlen, "libOS image shorter than its header");
 	memcpy(&l->hdr, h, sizeof(l->hdr));
 	h = &l->hdr;
 	if (h->magic != LIBOS_IMAGE_MAGIC)
-		return fail(err, errlen, "libOS image: bad magic (not a libos.bin)");
+		return ll_fail(err, errlen, "libOS image: bad magic (not a libos.bin)");
 	if (!h->text_pages || !h->data_pages ||
 	    (uint64_t)h->text_pages + h->data_pages > LIBOS_IMAGE_MAX / PG)
-		return fail(err, errlen, "libOS image: text/data page counts out of range");
+		return ll_fail(err, errlen, "libOS image: text/data page counts out of range");
 	img_end = LIBOS_OFF_IMAGE + ((uint64_t)h->text_pages + h->data_pages) * PG;
 	data_lo = LIBOS_OFF_IMAGE + (uint64_t)h->text_pages * PG;
 	data_hi = img_end;
 	if (h->file_size != in->libos_len || h->file_size > img_end - LIBOS_OFF_IMAGE)
-		return fail(err, errlen, "libOS image: file_size disagrees with the file");
+		return ll_fail(err, errlen, "libOS image: file_size disagrees with the file");
 	if (h->entry < LIBOS_OFF_IMAGE || h->entry >= data_lo)
-		return fail(err, errlen, "libOS image: entry outside its text");
+		return ll_fail(err, errlen, "libOS image: entry outside its text");
 	if (h->stack_top <= data_lo || h->stack_top > data_hi || h->gdt < data_lo ||
 	    h->gdt + h->gdt_limit >= data_hi || h->idt < data_lo || h->idt + h->idt_limit >= data_hi)
-		return fail(err, errlen, "libOS image: stack, GDT or IDT outside its data");
+		return ll_fail(err, errlen, "libOS image: stack, GDT or IDT outside its data");
 	if (h->reserved[0] || h->reserved[1])
-		return fail(err, errlen, "libOS image: reserved header fields set");
+		return ll_fail(err, errlen, "libOS image: reserved header fields set");
 	if (!in->argc || !in->program_len)
-		return fail(err, errlen, "no program");
+		return ll_fail(err, errlen, "no program");
 
 	/* Files from LIBOS_OFF_FILES, each from a page boundary. */
 	off = LIBOS_OFF_FILES;
@@ -92,14 +92,14 @@ int ll_plan(const struct ll_input *in, struct ll_layout *l, char *err, size_t er
 	if (range > (uint64_t)LIBOS_MAX_PAGES * PG)
 		range = (uint64_t)LIBOS_MAX_PAGES * PG;
 	if (off >= range)
-		return fail(err, errlen, "the program, manifest and arguments do not fit the MIEE's range");
+		return ll_fail(err, errlen, "the program, manifest and arguments do not fit the MIEE's range");
 	mem = in->memory ? PGUP(in->memory) : LL_DEFAULT_MEMORY;
 	if (!in->memory && mem > range - off)
 		mem = range - off;
 	if (mem > range - off)
-		return fail(err, errlen, "--memory is more than the MIEE's range leaves for dynamic memory");
+		return ll_fail(err, errlen, "--memory is more than the MIEE's range leaves for dynamic memory");
 	if (mem < 16 * PG)
-		return fail(err, errlen, "--memory below 64 KiB");
+		return ll_fail(err, errlen, "--memory below 64 KiB");
 	top = off + mem;
 	l->max_pages = (uint32_t)(top / PG);
 

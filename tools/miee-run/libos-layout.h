@@ -15,7 +15,7 @@
 #include "hv/miee.h"
 
 #define LL_MAX_REGIONS 10
-#define LL_DEFAULT_MEMORY (256ull << 20)	/* or what MIEE_MAX_PAGES leaves */
+#define LL_DEFAULT_MEMORY (64ull << 20)	/* or what MIEE_MAX_PAGES leaves */
 
 struct ll_input {
 	const unsigned char *libos;

@@ -71,6 +71,7 @@ static int hostcall_serve(struct hostcall *s, struct libos_hc *hc, unsigned char
 
 struct lopts {
 	const char *libos, *manifest, *program;
+	const char *hostile;	/* test only: a lie of the host-call server */
 	const char *ro[MAX_ROOTS], *rw[MAX_ROOTS];
 	unsigned nro, nrw;
 	uint64_t memory;
@@ -97,7 +98,7 @@ static void lfail(int rc, const char *fmt, ...)
 int libos_mode_wanted(int argc, char **argv)
 {
 	static const char *const flags[] = { "--memory", "--stats", "--ro", "--rw", "--manifest",
-					     "--libos", "--premapped", "--dynamic" };
+					     "--libos", "--premapped", "--dynamic", "--hostile" };
 	int i;
 	size_t k;
 
@@ -140,6 +141,7 @@ static void lusage(void)
 	fprintf(stderr,
 		"usage: miee-run [--manifest FILE] [--ro PATH]... [--rw PATH]... [--memory SIZE]\n"
 		"                [--stats] [--libos FILE] [--premapped | --dynamic] [--info]\n"
+		"                [--hostile LIE (tests only)]\n"
 		"                -- PROGRAM [ARGS...]\n");
 	exit(LRC_USAGE);
 }
@@ -156,6 +158,7 @@ static void lparse(int argc, char **argv)
 		{ "premapped", no_argument, NULL, 'p' },
 		{ "dynamic", no_argument, NULL, 'd' },
 		{ "info", no_argument, NULL, 'i' },
+		{ "hostile", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -181,6 +184,7 @@ static void lparse(int argc, char **argv)
 		case 'p': lo.premapped = 1; break;
 		case 'd': lo.dynamic = 1; break;
 		case 'i': lo.info = 1; break;
+		case 'H': lo.hostile = optarg; break;
 		default: lusage();
 		}
 	}
@@ -479,6 +483,14 @@ int libos_run_main(int argc, char **argv)
 		for (k = 0; k < 50 && access(DEV, F_OK); k++)
 			usleep(20000);
 	}
+#ifdef HAVE_HOSTCALL_SERVER
+	/* Test only: refused unless MIEE_RUN_TEST_HOSTILE=1 (hostcall.h). */
+	if (lo.hostile && (k = hostcall_set_lie(&srv, lo.hostile)))
+		lfail(LRC_USAGE, "--hostile %s: %s", lo.hostile, strerror(-k));
+#else
+	if (lo.hostile)
+		lfail(LRC_USAGE, "--hostile: no host-call server in this build");
+#endif
 	r.fd = open(DEV, O_RDWR | O_CLOEXEC);
 	if (r.fd < 0)
 		lfail(LRC_LOAD, "open %s: %s (is the driver loaded?)", DEV, strerror(errno));
