@@ -29,7 +29,7 @@ HOST_SRCS := $(wildcard hypervisor/crypto/*.c hypervisor/mm/*.c hypervisor/core/
 	hypervisor/tpm/tpm_cmd.c hypervisor/utpm/*.c hypervisor/core/miee.c hypervisor/core/fpu.c \
 	hypervisor/core/msr_policy.c hypervisor/arch/vmx/msr_policy.c hypervisor/arch/svm/msr_policy.c \
 	hypervisor/iommu/dmapt.c hypervisor/iommu/iommu.c hypervisor/iommu/dmar.c \
-	hypervisor/core/madt.c)
+	hypervisor/core/madt.c libos/elf.c libos/vma.c)
 HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(HOST_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
@@ -105,6 +105,7 @@ bench: deps $(BENCH_BINS)
 	@tests/bench/run
 
 include hypervisor/build.mk
+include libos/build.mk
 include guest/build.mk
 -include $(wildcard hypervisor/efi/build.mk qemu-scripts/build.mk attest/build.mk)
 -include $(wildcard tools/attest-agent/build.mk attest/verify.mk)

@@ -1,10 +1,11 @@
 /* miee-measure: recompute an MIEE's measurement (include/hv/miee.h,
- * version 2) on the verifier's side, with OpenSSL, from what `miee-run
+ * version 3) on the verifier's side, with OpenSSL, from what `miee-run
  * --dump DIR` writes: DIR/manifest (max_pages, regions in the order added,
  * the initial state) and the page contents DIR/image.bin (file offset ==
  * MIEE address).
  *
  * Usage: miee-measure [-v] DIR [EXPECTED-HEX]
+ *        miee-measure --libos FILE --program FILE ...   (miee-measure-libos.c)
  * Prints the SHA-256 in hex; with EXPECTED-HEX, exits 1 unless it matches.
  * -v lists each page. Independent of tools/miee-image.h on purpose: it
  * parses the manifest and applies the definition itself. A manifest the
@@ -86,6 +87,8 @@ static void check_flags(int r, uint32_t f)
 		    r, f);
 }
 
+int measure_libos(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
 	struct region rg[MAX_REGIONS];
@@ -101,6 +104,8 @@ int main(int argc, char **argv)
 	FILE *f;
 	long got;
 
+	if (argc > 1 && !strncmp(argv[1], "--", 2) && strcmp(argv[1], "--help"))
+		return measure_libos(argc, argv);
 	if (ai < argc && !strcmp(argv[ai], "-v")) {
 		verbose = 1;
 		ai++;
@@ -184,7 +189,7 @@ int main(int argc, char **argv)
 	ctx = EVP_MD_CTX_new();
 	if (!seen || !ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 		die("OpenSSL SHA-256 unavailable");
-	update(ctx, "MIEE-MEASURE/v2", 16);	/* 15 characters and the zero */
+	update(ctx, "MIEE-MEASURE/v3", 16);	/* 15 characters and the zero */
 	put_le(hdr, max_pages, 4);
 	update(ctx, hdr, 4);
 	for (r = 0; r < nrg; r++) {

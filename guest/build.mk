@@ -70,9 +70,13 @@ $(GUEST_OUT)/vmlinuz: $(GUEST_OUT)/kernel-release /boot/vmlinuz-$(GUEST_KREL)
 	@mkdir -p $(@D)
 	cp /boot/vmlinuz-$(GUEST_KREL) $@
 
-$(GUEST_OBJ)/bin/%: tools/%.c
+# Tool X is tools/X.c plus every tools/X/*.c (one program from several
+# sources). gcc writes one dependency file for them all, so the headers of
+# tools/ and tools/X/ are listed as well.
+.SECONDEXPANSION:
+$(GUEST_OBJ)/bin/%: tools/%.c $$(wildcard tools/$$*/*.c tools/$$*/*.h tools/*.h)
 	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -MF $@.d $< -o $@
+	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -MF $@.d $(filter %.c,$^) -o $@
 
 $(GUEST_OBJ)/tests/%: tests/guest/%.c
 	@mkdir -p $(@D)
@@ -100,8 +104,9 @@ endef
 $(foreach d,$(GUEST_KMOD_DIRS),$(eval $(call guest_kmod_rule,$(d))))
 
 $(GUEST_OUT)/initramfs.cpio.gz: $(GUEST_OUT)/manifest guest/init guest/run-all guest/miee-test-lib.sh guest/scratch-disk.sh guest/mkinitramfs \
-		$(GUEST_BINS) $(GUEST_TEST_BINS) $(GUEST_KMOD_STAMPS) $(GUEST_TEST_SRCS) /bin/busybox
+		$(GUEST_BINS) $(GUEST_TEST_BINS) $(GUEST_KMOD_STAMPS) $(GUEST_TEST_SRCS) /bin/busybox \
+		$(B)/libos/libos.bin
 	@echo "  GEN     $@"
-	@GUEST_BINS='$(GUEST_BINS)' GUEST_DYNBINS='$(GUEST_DYNBINS)' GUEST_EXTRA_KOS='$(GUEST_EXTRA_KOS)' GUEST_TESTS='$(GUEST_TEST_BINS)' GUEST_TSRCS='$(GUEST_TEST_SRCS)' \
+	@GUEST_LIBOS='$(B)/libos/libos.bin' GUEST_BINS='$(GUEST_BINS)' GUEST_DYNBINS='$(GUEST_DYNBINS)' GUEST_EXTRA_KOS='$(GUEST_EXTRA_KOS)' GUEST_TESTS='$(GUEST_TEST_BINS)' GUEST_TSRCS='$(GUEST_TEST_SRCS)' \
 	GUEST_KREL='$(GUEST_KREL)' GUEST_SYS_KMODS='$(GUEST_SYS_KMODS)' GUEST_KODIRS='$(patsubst %,$(GUEST_KSRC)/%,$(GUEST_KMOD_DIRS))' \
 	sh guest/mkinitramfs $@ $(GUEST_OUT)/root

@@ -404,6 +404,7 @@ __attribute__((noreturn)) PAL_FN void pal_unseal_other(uint64_t vmm, pal_shared_
 }
 
 #include "miee-pal-ctx.h"
+#include "miee-pal-two.h"
 
 /* Entry: RIP = here, RDI = the shared page, RSP = stack top - 8. */
 __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
@@ -431,6 +432,8 @@ __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 		pal_seal(vmm, sh, shared);
 	if (mode == MIEE_PAL_M_UNSEAL)
 		pal_unseal_other(vmm, sh, shared);
+	if (mode == MIEE_PAL_M_TWO)
+		pal_two(vmm, sh, shared);
 	pal_ctx_modes(vmm, sh, shared, mode);
 	pal_exit(vmm, MIEE_PAL_ST_BADMODE);
 }

@@ -3,7 +3,8 @@
  * policy; recompute the expected measurement and compare it with the
  * hypervisor's. docs/miee-runner.md.
  *
- * Usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--variant]
+ * Usage: miee-run [OPTIONS] -- PROGRAM [ARGS...]   (the libOS: docs/libos.md)
+ *        miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--variant]
  *                 [--timeout SECONDS] [--dump DIR] [--bench N]
  *                 [--add-page OFFSET:FLAGS]... [--max-pages N] MODE [ARGS]
  *   sum [NUM...]      checksum (default: 100 numbers, MIEE k: 100k+1..100k+100)
@@ -20,6 +21,9 @@
  *                     checked on both sides (tools/miee-pal-ctx.h)
  *   cli-spin [MS] | tpr-spin [MS]   interrupts off / CR8 = 15 for MS (1000) ms
  *   rdmsr | wrmsr | in | out | xsetbv | hlt | vmxoff | stgi   MIEE_F_INSN
+ *   two-level         CPUID/CR4/AVX inside, its own GDT/TSS/IDT, CPL 3 with a #PF,
+ *                     SYSCALL round trips and a refused hypercall; VM exits
+ *                     counted per stretch (tools/miee-pal-two.h)
  * Exit: 0 all MIEEs ended with status 0 and the right result, 1 error,
  * 2 usage, 3 a fault, 4 measurement mismatch, 5 wrong status or result,
  * 6 timeout. */
@@ -43,6 +47,7 @@
 #include "hv/miee.h"
 #include "miee-image.h"
 #include "miee-pal.h"
+#include "miee-run/libos-run.h"
 
 #define DEV "/dev/miee"
 #define MODULE "/lib/modules/extra/miee_drv.ko"
@@ -85,6 +90,7 @@ static const struct {
 	{ "hlt", MIEE_PAL_M_HLT },
 	{ "vmxoff", MIEE_PAL_M_VMXOFF },
 	{ "stgi", MIEE_PAL_M_STGI },
+	{ "two-level", MIEE_PAL_M_TWO },
 };
 
 struct opts {
@@ -129,6 +135,8 @@ static void die(const char *fmt, ...);
 static double now(void);
 static inline uint64_t tsc(void);
 #include "miee-run-ctx.h"
+static int get_info(struct miee *m, struct miee_info *inf);
+#include "miee-run-two.h"
 
 static void usage(void)
 {
@@ -139,7 +147,7 @@ static void usage(void)
 		"modes: sum [NUM...] | secret [SECONDS] | jump [ADDR] | overflow | exec-shared |\n"
 		"       write-code | refused | badcall | ud | quote [NONCE] | seal | seal-other |\n"
 		"       ctx | cli-spin [MS] | tpr-spin [MS] | rdmsr | wrmsr | in | out | xsetbv |\n"
-		"       hlt | vmxoff | stgi\n");
+		"       hlt | vmxoff | stgi | two-level\n");
 	exit(RC_USAGE);
 }
 
@@ -693,6 +701,8 @@ static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 	}
 	if (nr == MIEE_PAL_HC_CTX && o.mode == MIEE_PAL_M_CTX)
 		return MIEE_PAL_CTX_ANSWER;
+	if (nr == MIEE_PAL_HC_MARK && o.mode == MIEE_PAL_M_TWO)
+		return run_two_mark(m);
 	printf("miee-run: host call 0x%" PRIx64 " refused (not in the policy for mode %s)\n", nr,
 	       o.mode_name);
 	m->refused++;
@@ -1021,6 +1031,8 @@ static int run(struct miee *m)
 	}
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_CTX)
 		rc = run_ctx_verdict(m);
+	if (rc == RC_OK && m->mode == MIEE_PAL_M_TWO)
+		rc = run_two_verdict(m);
 	if (rc == RC_OK && (m->mode == MIEE_PAL_M_CLI_SPIN || m->mode == MIEE_PAL_M_TPR_SPIN))
 		rc = run_spin_verdict(m);
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_QUOTE)
@@ -1045,6 +1057,10 @@ int main(int argc, char **argv)
 	unsigned k;
 	int rc = RC_OK;
 
+	/* `miee-run [OPTIONS] -- PROGRAM [ARGS...]`: the libOS mode
+	 * (tools/miee-run/libos-run.c); the PAL modes below otherwise. */
+	if (libos_mode_wanted(argc, argv))
+		return libos_run_main(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse(argc, argv);
 	for (k = 0; k < o.count; k++)

@@ -32,6 +32,11 @@ void fpu_setup(void)
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
 
+bool fpu_xsave(void)
+{
+	return use_xsave;
+}
+
 /* A fresh context starts with every component in its initial state: an
  * XSAVE area whose header says "nothing saved" (XSTATE_BV = 0) makes
  * XRSTOR load the init values; for FXRSTOR, FCW and MXCSR defaults. */

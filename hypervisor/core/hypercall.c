@@ -11,6 +11,7 @@
 extern struct frame_table hv_frames;
 #include "vcpu.h"
 #include "smp.h"
+#include "x86.h"
 
 static int hc_version(struct vcpu *v)
 {
@@ -106,6 +107,17 @@ static const hc_fn hc_table[] = {
 	[HC_UTPM_ROOT_PUBKEY] = hc_utpm_root_pubkey,
 	[HC_IOMMU_INFO] = hc_iommu_info,
 };
+
+/* Only its CPL 0 (the libOS) speaks for an MIEE: a hypercall instruction
+ * at its CPL 3 (the program) is #UD through the MIEE's own IDT, as on a
+ * CPU without it, and the MIEE goes on. */
+bool vcpu_hypercall_refused(struct vcpu *v)
+{
+	if (!v->miee || v->ops->guest_cpl(v) == 0)
+		return false;
+	v->ops->inject_exception(v, EXC_UD, false, 0);
+	return true;
+}
 
 int vcpu_hypercall(struct vcpu *v)
 {

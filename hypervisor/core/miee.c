@@ -18,6 +18,9 @@
 #include "vcpu.h"
 #include "x86.h"
 
+/* The page list lives in pages of the pool allocated as pages are added
+ * (a full list would be 6 MiB: more than a quarter of a small pool for
+ * every MIEE, whatever it uses). */
 #define PER_CHUNK (PAGE_SIZE / sizeof(struct miee_page))
 #define MAX_CHUNKS ((MIEE_MAX_PAGES + PER_CHUNK - 1) / PER_CHUNK)
 
@@ -25,7 +28,8 @@ struct miee {
 	u16 id;
 	u32 state;			/* 0 = free slot, else MIEE_S_* */
 	u32 max_pages, npages;
-	struct miee_page *chunk[MAX_CHUNKS];	/* the pages, in the order added */
+	struct miee_page *chunk[MAX_CHUNKS];	/* the pages, in the order added;
+						 * allocated as they fill */
 	struct npt npt;
 	struct sha256_ctx meas;
 	u8 measurement[32];
@@ -165,7 +169,6 @@ static int miee_create(struct vcpu *v)
 {
 	u64 max = v->regs->rbx;
 	struct miee *m = NULL;
-	u32 need;
 
 	if (max == 0 || max > MIEE_MAX_PAGES)
 		return MIEE_ELIMIT;
@@ -175,10 +178,6 @@ static int miee_create(struct vcpu *v)
 	if (!m)
 		return MIEE_ELIMIT;
 	m->id = (u16)(m - miees);
-	need = (u32)((max + PER_CHUNK - 1) / PER_CHUNK);
-	for (u32 c = 0; c < need; c++)
-		if (!(m->chunk[c] = page_alloc()))
-			goto nomem;
 	if (npt_init(&m->npt, v->ops->npt_fmt, NULL))
 		goto nomem;
 	m->max_pages = (u32)max;
@@ -234,9 +233,10 @@ static int check_entry(const struct miee *m, const struct miee_page *p, u32 i)
 	for (u32 j = 0; j < i; j++)
 		if (add_buf[j].offset == p->offset || add_buf[j].frame == p->frame)
 			return MIEE_EDUP;
-	for (u32 j = 0; j < m->npages; j++)
-		if (entry((struct miee *)m, j)->offset == p->offset)
-			return MIEE_EDUP;
+	/* Its own table knows every offset already taken: one walk, not a
+	 * scan of the list, so adding stays linear in the pages added. */
+	if (!npt_lookup(&m->npt, p->offset, NULL, NULL, NULL, NULL))
+		return MIEE_EDUP;
 	return 0;
 }
 
@@ -262,6 +262,11 @@ static int miee_add(struct vcpu *v)
 		if (err)
 			return err;
 	}
+	/* Room in the page list first: the only step below that needs the
+	 * pool and cannot be undone by the rollback. */
+	for (u32 c = m->npages / PER_CHUNK; c <= (m->npages + n - 1) / PER_CHUNK; c++)
+		if (!m->chunk[c] && !(m->chunk[c] = page_alloc()))
+			return MIEE_ENOMEM;
 	/* Everything is checked: take the frames away from the OS first, so
 	 * what is measured below is what the MIEE will run. */
 	for (i = 0; i < n; i++) {
@@ -341,8 +346,11 @@ static int miee_init(struct vcpu *v)
 	s.rflags = 2;
 	s.cr0 = cr0;
 	s.cr3 = in.cr3;
-	s.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	s.efer = EFER_LME | EFER_LMA | EFER_NXE;
+	/* OSXSAVE where the switch saves all of XCR0's state (core/fpu.c):
+	 * AVX for the program, XCR0 the OS's. SCE: SYSCALL and SYSRET
+	 * between its CPL 3 and CPL 0 never leave it (docs/miee.md). */
+	s.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | (fpu_xsave() ? CR4_OSXSAVE : 0);
+	s.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 	s.gdt_base = in.gdt_base;
 	s.gdt_limit = in.gdt_limit;
 	s.idt_base = in.idt_base;
@@ -448,6 +456,7 @@ static int miee_info(struct vcpu *v)
 		memcpy(info.measurement, m->measurement, 32);
 	info.enters = m->enters;
 	info.exits = m->exits;
+	info.vm_exits = m->ctx.stats[HV_STAT_EXITS];
 	return copy_to_os(v->regs->rcx, &info, sizeof(info));
 }
 
@@ -520,13 +529,14 @@ int miee_interrupted(struct vcpu *v, bool nmi)
  * access to it when asked). 0 if not. */
 static u64 miee_frame(struct miee *m, u64 off, bool write)
 {
-	for (u32 i = 0; i < m->npages; i++) {
-		const struct miee_page *p = entry(m, i);
+	unsigned perms;
+	u64 hpa;
 
-		if (p->offset == (off & PAGE_MASK))
-			return write && !(p->flags & MIEE_P_W) ? 0 : p->frame;
-	}
-	return 0;
+	/* Its nested table holds exactly its pages with their rights. */
+	if (npt_lookup(&m->npt, off & PAGE_MASK, &hpa, &perms, NULL, NULL) ||
+	    (write && !(perms & NPT_W)))
+		return 0;
+	return hpa & PAGE_MASK;
 }
 
 static int miee_copy(struct miee *m, u64 off, void *buf, u64 len, bool out)

@@ -44,6 +44,10 @@ int vcpu_cpuid(struct vcpu *v)
 		/* What the vendor's virtualization cannot give the guest
 		 * (VMX/SVM themselves, the PMU, ...). */
 		v->ops->cpuid_adjust(leaf, sub, &a, &b, &c, &d);
+		/* An MIEE has no local APIC of its own: x2APIC and the
+		 * TSC-deadline timer are MSRs that would end it. */
+		if (v->miee && leaf == 1)
+			c &= ~(u32)(CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE);
 	}
 	v->regs->rax = a;
 	v->regs->rbx = b;

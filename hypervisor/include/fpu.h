@@ -2,7 +2,12 @@
 #ifndef HV_FPU_H
 #define HV_FPU_H
 
+#include "types.h"
+
 void fpu_setup(void);
+/* The switch uses XSAVE: every state component XCR0 enables is saved, so
+ * a context may have CR4.OSXSAVE. */
+bool fpu_xsave(void);
 void fpu_init_area(void *area);	/* a page, page-aligned */
 void fpu_save(void *area);
 void fpu_restore(const void *area);

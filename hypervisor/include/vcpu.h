@@ -120,6 +120,10 @@ struct vcpu {
 #define VCPU_RETRY 2
 #define VCPU_SWITCHED 3
 int vcpu_cpuid(struct vcpu *v);
+/* Before it skips a hypercall instruction, the backend asks: true when
+ * the call is refused and #UD was injected (an MIEE's CPL 3): then the
+ * exit is VCPU_INJECTED, the instruction not skipped. */
+bool vcpu_hypercall_refused(struct vcpu *v);
 int vcpu_hypercall(struct vcpu *v);
 int vcpu_rdmsr(struct vcpu *v, u32 msr);
 int vcpu_wrmsr(struct vcpu *v, u32 msr);

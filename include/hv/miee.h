@@ -88,7 +88,7 @@ struct utpm_data_req {
 };
 
 #define MIEE_MAX 16		/* MIEEs at once */
-#define MIEE_MAX_PAGES 4096	/* pages per MIEE (16 MiB); the libOS needs 262144 */
+#define MIEE_MAX_PAGES 262144	/* pages per MIEE: a 1 GiB address space */
 #define MIEE_ADD_MAX 256	/* entries per HC_MIEE_ADD */
 
 /* struct miee_page.flags */
@@ -122,11 +122,13 @@ struct miee_init {
 };
 
 /*
- * The measurement (SHA-256, version 2), computed by the hypervisor as the
+ * The measurement (SHA-256, version 3), computed by the hypervisor as the
  * MIEE is built, recomputable from the same inputs (attest/miee-measure,
  * tools/miee-image.h). Every input that shapes the MIEE is in it; the
  * frames' physical addresses are not (they do not change what runs):
- *   MIEE_MEAS_TAG (16 bytes: "MIEE-MEASURE/v2" and a zero byte)
+ *   MIEE_MEAS_TAG (16 bytes: "MIEE-MEASURE/v3" and a zero byte; v3 = v2's
+ *   encoding, with the fixed start state of docs/miee.md that has EFER.SCE
+ *   and CR4.OSXSAVE: the state a verifier trusts changed, so the tag did)
  *   max_pages given to HC_MIEE_CREATE (4 bytes LE)
  *   for every page added, measured or not, private or shared, in the
  *   order added:
@@ -138,7 +140,7 @@ struct miee_init {
  * byte differs from a page record's, so two different MIEEs never give one
  * byte string.
  */
-#define MIEE_MEAS_TAG "MIEE-MEASURE/v2"	/* hashed with its terminating zero */
+#define MIEE_MEAS_TAG "MIEE-MEASURE/v3"	/* hashed with its terminating zero */
 #define MIEE_MEAS_TAG_LEN 16
 #define MIEE_MEAS_PAGE 0x50	/* 'P' */
 #define MIEE_MEAS_INIT 0x49	/* 'I' */
@@ -151,6 +153,10 @@ struct miee_info {
 	m_u64 measurement_ready;
 	unsigned char measurement[32];
 	m_u64 enters, exits;	/* VM transitions into / out of the MIEE */
+	m_u64 vm_exits;		/* every VM exit of its context, also those the
+				 * hypervisor answers without leaving it
+				 * (CPUID, uTPM calls): vm_exits - exits of
+				 * a stretch = exits the OS never saw */
 };
 
 #define MIEE_S_ADDING 1
@@ -248,6 +254,7 @@ struct miee_ioc_mem {
 _Static_assert(sizeof(struct miee_page) == 24, "miee_page layout");
 _Static_assert(sizeof(struct miee_init) == 56, "miee_init layout");
 _Static_assert(sizeof(struct miee_ioc_mem) == 16, "miee_ioc_mem layout");
+_Static_assert(sizeof(struct miee_info) == 72, "miee_info layout");
 _Static_assert(sizeof(struct utpm_quote_req) == 64, "utpm_quote_req layout");
 _Static_assert(sizeof(struct utpm_data_req) == 48, "utpm_data_req layout");
 

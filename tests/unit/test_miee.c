@@ -283,7 +283,7 @@ static void expect_measurement(u32 max, const struct miee_page *p, unsigned n,
 
 	assert_non_null(c);
 	assert_int_equal(EVP_DigestInit_ex(c, EVP_sha256(), NULL), 1);
-	assert_int_equal(EVP_DigestUpdate(c, "MIEE-MEASURE/v2", 16), 1);
+	assert_int_equal(EVP_DigestUpdate(c, "MIEE-MEASURE/v3", 16), 1);
 	le(c, max, 4);
 	for (unsigned i = 0; i < n; i++) {
 		le(c, 'P', 1);

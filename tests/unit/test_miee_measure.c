@@ -192,7 +192,7 @@ static void measure_openssl(const struct miee_image *im, unsigned char out[32])
 
 	assert_non_null(c);
 	assert_int_equal(EVP_DigestInit_ex(c, EVP_sha256(), NULL), 1);
-	EVP_DigestUpdate(c, "MIEE-MEASURE/v2", 16);
+	EVP_DigestUpdate(c, "MIEE-MEASURE/v3", 16);
 	for (i = 0; i < 4; i++)
 		hdr[i] = (unsigned char)(im->max_pages >> (8 * i));
 	EVP_DigestUpdate(c, hdr, 4);

@@ -595,6 +595,10 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	case SVM_EXIT_VMMCALL:
 		/* Skipped first: the hypercall may switch contexts, and the
 		 * caller resumes after it whenever it runs again. */
+		if (vcpu_hypercall_refused(v)) {
+			ret = VCPU_INJECTED;
+			break;
+		}
 		svm_skip(vmcb, 3);
 		ret = vcpu_hypercall(v);
 		if (ret != VCPU_SWITCHED)

@@ -602,6 +602,10 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		r = vcpu_cpuid(v);
 		break;
 	case EXIT_VMCALL:
+		if (vcpu_hypercall_refused(v)) {
+			r = VCPU_INJECTED;
+			break;
+		}
 		skip_insn();	/* before: the call may switch contexts */
 		r = vcpu_hypercall(v);
 		if (r == VCPU_SKIP)
