@@ -75,6 +75,7 @@ struct lopts {
 	unsigned nro, nrw;
 	uint64_t memory;
 	int stats, premapped, dynamic, info;
+	const char *hostile;	/* TEST ONLY: --hostile LIE (hostcall.h) */
 	char **argv;		/* PROGRAM ARGS... */
 	unsigned argc;
 };
@@ -156,6 +157,7 @@ static void lparse(int argc, char **argv)
 		{ "premapped", no_argument, NULL, 'p' },
 		{ "dynamic", no_argument, NULL, 'd' },
 		{ "info", no_argument, NULL, 'i' },
+		{ "hostile", required_argument, NULL, 'H' },	/* test only */
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -181,6 +183,7 @@ static void lparse(int argc, char **argv)
 		case 'p': lo.premapped = 1; break;
 		case 'd': lo.dynamic = 1; break;
 		case 'i': lo.info = 1; break;
+		case 'H': lo.hostile = optarg; break;
 		default: lusage();
 		}
 	}
@@ -461,6 +464,16 @@ int libos_run_main(int argc, char **argv)
 	for (i = 0; i < lo.nrw; i++)
 		if ((k = hostcall_add_root(&srv, lo.rw[i], 1)))
 			lfail(LRC_USAGE, "--rw %s: %s", lo.rw[i], strerror(-k));
+#ifdef HAVE_HOSTCALL_SERVER
+	/* The hostile runner is for tests/guest/libos-iago.sh only: refused
+	 * unless the environment also says MIEE_RUN_TEST_HOSTILE=1. */
+	if (lo.hostile && (k = hostcall_set_lie(&srv, lo.hostile)))
+		lfail(LRC_USAGE, "--hostile %s: %s", lo.hostile,
+		      k == -EPERM ? "test only (MIEE_RUN_TEST_HOSTILE=1 is not set)" : "no such lie");
+#else
+	if (lo.hostile)
+		lfail(LRC_USAGE, "--hostile: no host-call server in this build");
+#endif
 
 	if (access(DEV, F_OK)) {
 		pid_t pid = fork();
