@@ -67,6 +67,25 @@ $(B)/unit/test_libos_fwd: tests/unit/test_libos_fwd.c $(LIBOS_FWD_SRCS) $(HOSTCA
 $(B)/unit/test_libos_measure: $(B)/attest/miee-measure tools/miee-run/libos-layout.c \
 	tools/miee-run/libos-layout.h
 
+# The static test program of the forwarded families, glibc and musl
+# builds (tests/progs/), run through the pair by test_libos_progs and put
+# into the guest image (guest/build.mk).
+PROGS_CFLAGS := -static -O2 -Wall -Wextra -Werror
+$(B)/progs/%-glibc: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	@echo "  PROG    $@"
+	@gcc $(PROGS_CFLAGS) $< -o $@
+$(B)/progs/%-musl: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	@echo "  PROG    $@ (musl)"
+	@musl-gcc $(PROGS_CFLAGS) $< -o $@
+$(B)/unit/test_libos_progs: tests/unit/test_libos_progs.c $(LIBOS_FWD_SRCS) $(HOSTCALL_SRCS) \
+		$(B)/progs/libos-families-glibc $(B)/progs/libos-families-musl
+	@mkdir -p $(dir $@) $(B)/unit/.deps
+	@echo "  UNIT    $@"
+	@$(HOST_CC) $(LIBOS_TEST_CFLAGS) -DPROGS_DIR='"$(CURDIR)/$(B)/progs"' -MMD -MF $(B)/unit/.deps/test_libos_progs.d \
+		$(filter %.c,$^) -lcmocka -o $@
+
 # The emulated MIEE in test_miee_measure rewrites the PAL's hypercall and
 # CPUID instructions; that is sound only if their byte sequences are nowhere
 # else in the section (attest/miee-pal-check.sh).

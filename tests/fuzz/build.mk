@@ -13,6 +13,7 @@ CRYPTO_ALL := $(wildcard hypervisor/crypto/*.c)
 FUZZ_SRCS_elf := hypervisor/efi/elf.c tests/fuzz/efi_support.c
 FUZZ_SRCS_loadercfg := hypervisor/efi/cfg.c tests/fuzz/efi_support.c
 FUZZ_SRCS_mb2 := hypervisor/boot/mb2_parse.c
+FUZZ_SRCS_libos_iago := $(wildcard libos/fwd*.c libos/iago*.c libos/fd*.c)
 FUZZ_SRCS_bzimage := hypervisor/core/linux_hdr.c
 FUZZ_SRCS_tpm_rsp := hypervisor/tpm/tpm_cmd.c
 FUZZ_SRCS_tis := hypervisor/tpm/tpm_tis.c hypervisor/tpm/tpm_cmd.c

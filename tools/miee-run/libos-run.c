@@ -71,11 +71,11 @@ static int hostcall_serve(struct hostcall *s, struct libos_hc *hc, unsigned char
 
 struct lopts {
 	const char *libos, *manifest, *program;
-	const char *hostile;	/* test only: a lie of the host-call server */
 	const char *ro[MAX_ROOTS], *rw[MAX_ROOTS];
 	unsigned nro, nrw;
 	uint64_t memory;
 	int stats, premapped, dynamic, info;
+	const char *hostile;	/* TEST ONLY: --hostile LIE (hostcall.h) */
 	char **argv;		/* PROGRAM ARGS... */
 	unsigned argc;
 };
@@ -158,7 +158,7 @@ static void lparse(int argc, char **argv)
 		{ "premapped", no_argument, NULL, 'p' },
 		{ "dynamic", no_argument, NULL, 'd' },
 		{ "info", no_argument, NULL, 'i' },
-		{ "hostile", required_argument, NULL, 'H' },
+		{ "hostile", required_argument, NULL, 'H' },	/* test only */
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -465,6 +465,16 @@ int libos_run_main(int argc, char **argv)
 	for (i = 0; i < lo.nrw; i++)
 		if ((k = hostcall_add_root(&srv, lo.rw[i], 1)))
 			lfail(LRC_USAGE, "--rw %s: %s", lo.rw[i], strerror(-k));
+#ifdef HAVE_HOSTCALL_SERVER
+	/* The hostile runner is for tests/guest/libos-iago.sh only: refused
+	 * unless the environment also says MIEE_RUN_TEST_HOSTILE=1. */
+	if (lo.hostile && (k = hostcall_set_lie(&srv, lo.hostile)))
+		lfail(LRC_USAGE, "--hostile %s: %s", lo.hostile,
+		      k == -EPERM ? "test only (MIEE_RUN_TEST_HOSTILE=1 is not set)" : "no such lie");
+#else
+	if (lo.hostile)
+		lfail(LRC_USAGE, "--hostile: no host-call server in this build");
+#endif
 
 	if (access(DEV, F_OK)) {
 		pid_t pid = fork();
@@ -483,14 +493,6 @@ int libos_run_main(int argc, char **argv)
 		for (k = 0; k < 50 && access(DEV, F_OK); k++)
 			usleep(20000);
 	}
-#ifdef HAVE_HOSTCALL_SERVER
-	/* Test only: refused unless MIEE_RUN_TEST_HOSTILE=1 (hostcall.h). */
-	if (lo.hostile && (k = hostcall_set_lie(&srv, lo.hostile)))
-		lfail(LRC_USAGE, "--hostile %s: %s", lo.hostile, strerror(-k));
-#else
-	if (lo.hostile)
-		lfail(LRC_USAGE, "--hostile: no host-call server in this build");
-#endif
 	r.fd = open(DEV, O_RDWR | O_CLOEXEC);
 	if (r.fd < 0)
 		lfail(LRC_LOAD, "open %s: %s (is the driver loaded?)", DEV, strerror(errno));
