@@ -75,6 +75,11 @@ $(B)/progs/%-glibc: tests/progs/%.c
 	@mkdir -p $(dir $@)
 	@echo "  PROG    $@"
 	@gcc $(PROGS_CFLAGS) $< -o $@
+# libos-core also as a glibc static-PIE (the loader's ET_DYN path).
+$(B)/progs/%-pie: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	@echo "  PROG    $@ (static-pie)"
+	@gcc -static-pie -O2 -Wall -Wextra -Werror $< -o $@
 $(B)/progs/%-musl: tests/progs/%.c
 	@mkdir -p $(dir $@)
 	@echo "  PROG    $@ (musl)"

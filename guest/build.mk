@@ -36,6 +36,7 @@ GUEST_BINS := $(patsubst tools/%.c,$(GUEST_OBJ)/bin/%,$(GUEST_TOOL_SRCS))
 # The libOS test programs (tests/progs/*.c, a glibc and a musl build of
 # each; rules in the Makefile) go to /bin as well.
 GUEST_PROG_BINS := $(foreach p,$(basename $(notdir $(wildcard tests/progs/*.c))),$(B)/progs/$(p)-glibc $(B)/progs/$(p)-musl)
+GUEST_PROG_BINS += $(B)/progs/libos-core-pie
 GUEST_BINS += $(GUEST_PROG_BINS)
 GUEST_TEST_BINS := $(patsubst tests/guest/%.c,$(GUEST_OBJ)/tests/%,$(GUEST_TEST_CSRCS)) \
 	$(patsubst tests/guest/%.sh,$(GUEST_OBJ)/tests/%.sh,$(GUEST_TEST_SHSRCS))
