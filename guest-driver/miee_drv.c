@@ -20,6 +20,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/xarray.h>
 
 #include "hv/hvcall.h"
 #include "hv/miee.h"
@@ -39,6 +40,8 @@
  * One per open file. lock serialises the ioctls of the file (release cannot
  * race them: it runs once the last reference is gone). id 0: no MIEE yet.
  * pages[0..npinned) are pinned and owned by the MIEE, in the order added.
+ * donated: the pages the driver allocated and donated to the MIEE's
+ * reserve (HC_MIEE_DONATE), by PFN; ndonated of them.
  */
 struct miee_session {
 	struct mutex lock;	/* held through every ioctl of the file */
@@ -47,9 +50,28 @@ struct miee_session {
 	u32 npinned;
 	struct page **pages;
 	void *arg;		/* one page: the argument of ADD, INIT, INFO */
+	struct xarray donated;	/* PFN -> struct page */
+	u32 ndonated;
 };
 
 static int miee_hv_kind;	/* hvc_detect(): 1 VMCALL, 2 VMMCALL */
+
+/*
+ * Test aids (docs/driver.md): the frames of the last MIEE_IOC_DONATE (its
+ * first 64), which the OS knows anyway, for the attack modules; and, with
+ * check_scrub set, every donated page the hypervisor gives back (RECLAIM,
+ * DESTROY) is checked to be all zero before it is freed.
+ */
+static unsigned long donated_pfns[64];
+static int ndonated_pfns;
+module_param_array(donated_pfns, ulong, &ndonated_pfns, 0444);
+MODULE_PARM_DESC(donated_pfns, "PFNs of the last MIEE_IOC_DONATE (first 64)");
+static bool check_scrub;
+module_param(check_scrub, bool, 0644);
+MODULE_PARM_DESC(check_scrub, "check that every donated page comes back zeroed");
+static unsigned long scrub_checked, scrub_dirty;
+module_param(scrub_checked, ulong, 0444);
+module_param(scrub_dirty, ulong, 0444);
 
 #include "miee_ctxcheck.h"
 
@@ -107,6 +129,33 @@ static int miee_hv_refused(const struct miee_session *s, const char *call, long 
 	return e->err;
 }
 
+/* A donated page the hypervisor gave back (zeroed) to the page allocator. */
+static void miee_free_returned(struct page *page)
+{
+	if (check_scrub) {
+		scrub_checked++;
+		if (memchr_inv(page_address(page), 0, PAGE_SIZE)) {
+			scrub_dirty++;
+			pr_err("donated frame 0x%llx came back not zeroed\n",
+			       (unsigned long long)page_to_phys(page));
+		}
+	}
+	__free_page(page);
+}
+
+/* After DESTROY: every donated frame is the OS's again, zeroed. */
+static void miee_free_donated(struct miee_session *s)
+{
+	struct page *page;
+	unsigned long pfn;
+
+	xa_for_each(&s->donated, pfn, page) {
+		xa_erase(&s->donated, pfn);
+		miee_free_returned(page);
+	}
+	s->ndonated = 0;
+}
+
 /*
  * Destroy the MIEE, then unpin: the hypervisor zeroes the frames and gives
  * them back to the OS in HC_MIEE_DESTROY, so until it has, they must not
@@ -118,11 +167,13 @@ static void miee_destroy(struct miee_session *s)
 	long ret = miee_hc(&h);
 
 	if (ret) {
-		pr_err("DESTROY of MIEE %u failed (hypervisor error %ld): its %u pages stay pinned, never reused\n",
-		       s->id, ret, s->npinned);
-	} else if (s->npinned) {
+		pr_err("DESTROY of MIEE %u failed (hypervisor error %ld): its %u pages stay pinned and its %u donated pages allocated, never reused\n",
+		       s->id, ret, s->npinned, s->ndonated);
+	} else {
 		/* Their contents changed (zeroed): dirty, as after a device write. */
-		unpin_user_pages_dirty_lock(s->pages, s->npinned, true);
+		if (s->npinned)
+			unpin_user_pages_dirty_lock(s->pages, s->npinned, true);
+		miee_free_donated(s);
 	}
 	s->id = 0;
 	s->npinned = 0;
@@ -407,6 +458,214 @@ out:
 	return ret;
 }
 
+/*
+ * HC_MIEE_RECLAIM of up to n frames into the argument page; each comes back
+ * to the page allocator (the hypervisor zeroed it). Returns how many came
+ * back (*got) or the refusal.
+ */
+static int miee_reclaim_batch(struct miee_session *s, u32 n, u32 *got, u64 *reserve)
+{
+	struct hvcall h = { .rax = HC_MIEE_RECLAIM, .rbx = s->id,
+			    .rcx = virt_to_phys(s->arg), .rdx = n };
+	u64 *list = s->arg;
+	long ret;
+	u32 i;
+
+	ret = miee_hc(&h);
+	if (ret)
+		return miee_hv_refused(s, "RECLAIM", ret);
+	if (h.rbx > n) {
+		pr_err("RECLAIM: hypervisor says %llu frames, asked for %u\n", h.rbx, n);
+		return -EIO;
+	}
+	for (i = 0; i < h.rbx; i++) {
+		struct page *page = xa_erase(&s->donated, PHYS_PFN(list[i]));
+
+		if (!page) {	/* never ours: leave it alone */
+			pr_err("RECLAIM: frame 0x%llx was not donated by this file\n", list[i]);
+			continue;
+		}
+		miee_free_returned(page);
+		s->ndonated--;
+	}
+	*got = h.rbx;
+	*reserve -= min_t(u64, *reserve, h.rbx);
+	return 0;
+}
+
+/* The reserve's size as the hypervisor counts it. */
+static int miee_reserve_count(struct miee_session *s, u64 *reserve)
+{
+	struct hvcall h = { .rax = HC_MIEE_INFO, .rbx = s->id, .rcx = virt_to_phys(s->arg) };
+	long ret = miee_hc(&h);
+
+	if (ret)
+		return miee_hv_refused(s, "INFO", ret);
+	*reserve = ((struct miee_info *)s->arg)->reserve;
+	return 0;
+}
+
+static int miee_mem_args(struct miee_ioc_mem *req, struct miee_ioc_mem __user *uarg,
+			 const char *call)
+{
+	if (copy_from_user(req, uarg, sizeof(*req))) {
+		miee_bad("%s: argument at 0x%lx not readable\n", call, (unsigned long)uarg);
+		return -EFAULT;
+	}
+	if (!req->npages || req->npages > MIEE_MAX_PAGES) {
+		miee_bad("%s: npages %u outside 1..%d\n", call, req->npages, MIEE_MAX_PAGES);
+		return -EINVAL;
+	}
+	if (req->done || req->reserve) {
+		miee_bad("%s: the out fields done and reserve must be 0 (%u, %llu)\n", call,
+			 req->done, req->reserve);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * One HC_MIEE_DONATE of n fresh pages (n <= MIEE_ADD_MAX): the frame list
+ * in the first half of the argument page, the struct pages in the second.
+ * Their slots in s->donated are reserved first, so that once the
+ * hypervisor has them the driver cannot lose track of one. All or nothing.
+ */
+static int miee_donate_batch(struct miee_session *s, u32 n, u64 *reserve)
+{
+	struct hvcall h = { .rax = HC_MIEE_DONATE, .rbx = s->id, .rcx = virt_to_phys(s->arg),
+			    .rdx = n };
+	u64 *list = s->arg;
+	struct page **batch = (struct page **)(list + MIEE_ADD_MAX);
+	long ret = 0;
+	u32 i;
+
+	BUILD_BUG_ON(MIEE_ADD_MAX * (sizeof(u64) + sizeof(struct page *)) > PAGE_SIZE);
+	for (i = 0; i < n; i++) {
+		batch[i] = alloc_page(GFP_KERNEL);
+		if (!batch[i])
+			break;
+		if (xa_reserve(&s->donated, page_to_pfn(batch[i]), GFP_KERNEL)) {
+			__free_page(batch[i]);
+			break;
+		}
+		list[i] = page_to_phys(batch[i]);
+	}
+	if (i < n) {
+		miee_bad("DONATE: out of memory for page %u of a batch of %u\n", i, n);
+		ret = -ENOMEM;
+	} else {
+		ret = miee_hc(&h);
+		if (ret)
+			ret = miee_hv_refused(s, "DONATE", ret);
+	}
+	if (ret) {
+		while (i--) {
+			xa_release(&s->donated, page_to_pfn(batch[i]));
+			__free_page(batch[i]);
+		}
+		return ret;
+	}
+	for (i = 0; i < n; i++) {
+		xa_store(&s->donated, page_to_pfn(batch[i]), batch[i], GFP_NOWAIT);
+		if (ndonated_pfns < (int)ARRAY_SIZE(donated_pfns))
+			donated_pfns[ndonated_pfns++] = page_to_pfn(batch[i]);
+	}
+	s->ndonated += n;
+	*reserve = h.rbx;
+	return 0;
+}
+
+/*
+ * MIEE_IOC_DONATE: npages fresh pages into the MIEE's reserve, MIEE_ADD_MAX
+ * at a time. All or nothing: if the hypervisor refuses a batch, the
+ * batches before it are reclaimed and freed again.
+ */
+static long miee_ioc_donate(struct miee_session *s, struct miee_ioc_mem __user *uarg)
+{
+	struct miee_ioc_mem req;
+	u32 done = 0, n, back;
+	u64 reserve = 0;
+	long ret;
+
+	ret = miee_mem_args(&req, uarg, "DONATE");
+	if (ret)
+		return ret;
+	mutex_lock(&s->lock);
+	ret = miee_check_created(s, "DONATE");
+	if (ret)
+		goto out;
+	ndonated_pfns = 0;
+	while (done < req.npages) {
+		n = min_t(u32, req.npages - done, MIEE_ADD_MAX);
+		ret = miee_donate_batch(s, n, &reserve);
+		if (ret)
+			break;
+		done += n;
+	}
+	if (ret && done) {
+		/* Undo the batches that went through. */
+		u64 left = done;
+
+		while (left) {
+			if (miee_reclaim_batch(s, min_t(u64, left, MIEE_ADD_MAX), &back, &reserve) ||
+			    !back)
+				break;
+			left -= min_t(u64, left, back);
+		}
+		if (left)
+			pr_err("DONATE: %llu pages of MIEE %u could not be taken back\n", left, s->id);
+		done = 0;
+	}
+	if (!ret) {
+		req.done = done;
+		req.reserve = reserve;
+		if (copy_to_user(uarg, &req, sizeof(req))) {
+			miee_bad("DONATE: result at 0x%lx not writable\n", (unsigned long)uarg);
+			ret = -EFAULT;
+		}
+	}
+out:
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* MIEE_IOC_RECLAIM: up to npages reserve frames back, freed. */
+static long miee_ioc_reclaim(struct miee_session *s, struct miee_ioc_mem __user *uarg)
+{
+	struct miee_ioc_mem req;
+	u32 done = 0, got;
+	u64 reserve = 0;
+	long ret;
+
+	ret = miee_mem_args(&req, uarg, "RECLAIM");
+	if (ret)
+		return ret;
+	mutex_lock(&s->lock);
+	ret = miee_check_created(s, "RECLAIM");
+	if (ret)
+		goto out;
+	while (done < req.npages) {
+		ret = miee_reclaim_batch(s, min_t(u32, req.npages - done, MIEE_ADD_MAX), &got,
+					 &reserve);
+		if (ret || !got)
+			break;
+		done += got;
+	}
+	if (!ret)
+		ret = miee_reserve_count(s, &reserve);
+	if (!ret) {
+		req.done = done;
+		req.reserve = reserve;
+		if (copy_to_user(uarg, &req, sizeof(req))) {
+			miee_bad("RECLAIM: result at 0x%lx not writable\n", (unsigned long)uarg);
+			ret = -EFAULT;
+		}
+	}
+out:
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
 static long miee_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct miee_session *s = file->private_data;
@@ -423,6 +682,10 @@ static long miee_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return miee_ioc_enter(s, uarg);
 	case MIEE_IOC_INFO:
 		return miee_ioc_info(s, uarg);
+	case MIEE_IOC_DONATE:
+		return miee_ioc_donate(s, uarg);
+	case MIEE_IOC_RECLAIM:
+		return miee_ioc_reclaim(s, uarg);
 	}
 	miee_bad("unknown ioctl 0x%x\n", cmd);
 	return -ENOTTY;
@@ -435,6 +698,7 @@ static int miee_open(struct inode *inode, struct file *file)
 	if (!s)
 		return -ENOMEM;
 	mutex_init(&s->lock);
+	xa_init(&s->donated);
 	file->private_data = s;
 	return nonseekable_open(inode, file);
 }
@@ -446,6 +710,7 @@ static int miee_release(struct inode *inode, struct file *file)
 
 	if (s->id)
 		miee_destroy(s);
+	xa_destroy(&s->donated);	/* pages kept after a failed destroy stay allocated */
 	free_page((unsigned long)s->arg);
 	kvfree(s->pages);
 	mutex_destroy(&s->lock);

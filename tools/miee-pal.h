@@ -405,6 +405,7 @@ __attribute__((noreturn)) PAL_FN void pal_unseal_other(uint64_t vmm, pal_shared_
 
 #include "miee-pal-ctx.h"
 #include "miee-pal-two.h"
+#include "miee-pal-mem.h"
 
 /* Entry: RIP = here, RDI = the shared page, RSP = stack top - 8. */
 __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
@@ -434,6 +435,8 @@ __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 		pal_unseal_other(vmm, sh, shared);
 	if (mode == MIEE_PAL_M_TWO)
 		pal_two(vmm, sh, shared);
+	if (mode == MIEE_PAL_M_SCRIPT)
+		pal_script(vmm, sh, shared);
 	pal_ctx_modes(vmm, sh, shared, mode);
 	pal_exit(vmm, MIEE_PAL_ST_BADMODE);
 }

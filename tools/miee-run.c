@@ -24,6 +24,10 @@
  *   two-level         CPUID/CR4/AVX inside, its own GDT/TSS/IDT, CPL 3 with a #PF,
  *                     SYSCALL round trips and a refused hypercall; VM exits
  *                     counted per stretch (tools/miee-pal-two.h)
+ *   mem | mem-unmapped | mem-secret [SECONDS]   memory after init: MAP/UNMAP and
+ *                     their refusals, host donations and reclaims, a page used
+ *                     after its unmap, a secret in dynamic pages held live
+ *                     (tools/miee-run-mem.h)
  * Exit: 0 all MIEEs ended with status 0 and the right result, 1 error,
  * 2 usage, 3 a fault, 4 measurement mismatch, 5 wrong status or result,
  * 6 timeout. */
@@ -59,6 +63,10 @@
 /* Runner-only mode: three MIEEs (seal, unseal in a variant image, unseal in
  * the same image); never written to a shared page. */
 #define RUN_M_SEAL_OTHER 0x100
+/* Script modes (tools/miee-run-mem.h); the PAL runs MIEE_PAL_M_SCRIPT. */
+#define RUN_M_MEM 0x200		/* map, use, refusals, unmap, reclaim */
+#define RUN_M_MEM_UNMAPPED 0x201	/* a page used after its unmap: MIEE_F_NPF */
+#define RUN_M_MEM_SECRET 0x202	/* the secret in dynamic pages, held live */
 
 enum { RC_OK = 0, RC_ERR = 1, RC_USAGE = 2, RC_FAULT = 3, RC_MEAS = 4, RC_WRONG = 5,
        RC_TIMEOUT = 6 };
@@ -91,6 +99,9 @@ static const struct {
 	{ "vmxoff", MIEE_PAL_M_VMXOFF },
 	{ "stgi", MIEE_PAL_M_STGI },
 	{ "two-level", MIEE_PAL_M_TWO },
+	{ "mem", RUN_M_MEM },
+	{ "mem-unmapped", RUN_M_MEM_UNMAPPED },
+	{ "mem-secret", RUN_M_MEM_SECRET },
 };
 
 struct opts {
@@ -137,6 +148,7 @@ static inline uint64_t tsc(void);
 #include "miee-run-ctx.h"
 static int get_info(struct miee *m, struct miee_info *inf);
 #include "miee-run-two.h"
+#include "miee-run-mem.h"
 
 static void usage(void)
 {
@@ -147,7 +159,7 @@ static void usage(void)
 		"modes: sum [NUM...] | secret [SECONDS] | jump [ADDR] | overflow | exec-shared |\n"
 		"       write-code | refused | badcall | ud | quote [NONCE] | seal | seal-other |\n"
 		"       ctx | cli-spin [MS] | tpr-spin [MS] | rdmsr | wrmsr | in | out | xsetbv |\n"
-		"       hlt | vmxoff | stgi | two-level\n");
+		"       hlt | vmxoff | stgi | two-level | mem | mem-unmapped | mem-secret [SECONDS]\n");
 	exit(RC_USAGE);
 }
 
@@ -332,7 +344,7 @@ static void parse(int argc, char **argv)
 			die("at most %u numbers", MIEE_PAL_MAX_NUMS);
 		while (optind < argc)
 			o.nums[o.nnums++] = num_arg(argv[optind++], "number");
-	} else if (o.mode == MIEE_PAL_M_SECRET && optind < argc) {
+	} else if ((o.mode == MIEE_PAL_M_SECRET || o.mode == RUN_M_MEM_SECRET) && optind < argc) {
 		o.secret_s = (unsigned)num_arg(argv[optind++], "seconds");
 	} else if (o.mode == MIEE_PAL_M_QUOTE && optind < argc) {
 		const char *h = argv[optind++];
@@ -435,6 +447,7 @@ static void prepare(struct miee *m, int k)
 	}
 
 	run_ctx_prepare(m);
+	run_script_prepare(m);
 
 	/* Must happen before MIEE_IOC_ADD: afterwards the private pages may no
 	 * longer be the process's to read. */
@@ -665,6 +678,8 @@ static uint64_t serve(struct miee *m, uint64_t nr, double secret_until)
 {
 	uint64_t x;
 
+	if (run_script_serve(m, nr, secret_until, &x))
+		return x;
 	if (nr == MIEE_PAL_HC_PRINT && o.mode == MIEE_PAL_M_SUM) {
 		printf("miee-run: host call print: sum %" PRIu64 " fnv 0x%016" PRIx64 "\n",
 		       (uint64_t)m->sh->sum, (uint64_t)m->sh->fnv);
@@ -934,10 +949,12 @@ static int run(struct miee *m)
 {
 	struct miee_ioc_enter e;
 	double start = now(), secret_until = start + o.secret_s;
-	double deadline = start + o.timeout + (o.mode == MIEE_PAL_M_SECRET ? o.secret_s : 0);
+	double deadline = start + o.timeout +
+			  (o.mode == MIEE_PAL_M_SECRET || o.mode == RUN_M_MEM_SECRET ? o.secret_s : 0);
 	uint64_t ret = 0;
 	int rc;
 
+	run_script_begin(m);
 	if (run_is_ctx_mode(m->mode))
 		run_ctx_begin(m);
 	for (;;) {
@@ -1033,6 +1050,8 @@ static int run(struct miee *m)
 		rc = run_ctx_verdict(m);
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_TWO)
 		rc = run_two_verdict(m);
+	if (rc == RC_OK && m->mode == MIEE_PAL_M_SCRIPT)
+		rc = run_script_verdict(m);
 	if (rc == RC_OK && (m->mode == MIEE_PAL_M_CLI_SPIN || m->mode == MIEE_PAL_M_TPR_SPIN))
 		rc = run_spin_verdict(m);
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_QUOTE)

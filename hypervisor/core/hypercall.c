@@ -134,7 +134,7 @@ int vcpu_hypercall(struct vcpu *v)
 		v->regs->rax = (u64)ret;
 		return VCPU_SKIP;
 	}
-	if (nr >= HC_MIEE_CREATE && nr <= HC_MIEE_INFO) {
+	if (nr >= HC_MIEE_CREATE && nr <= HC_MIEE_RECLAIM) {
 		if (v->ops->guest_cpl(v) != 0) {
 			ret = HVE_PERM;
 		} else {
@@ -142,7 +142,7 @@ int vcpu_hypercall(struct vcpu *v)
 			if (r == VCPU_SWITCHED)
 				return VCPU_SWITCHED;
 		}
-	} else if (nr == HC_MIEE_EXIT || nr == HC_MIEE_HOSTCALL ||
+	} else if ((nr >= HC_MIEE_EXIT && nr <= HC_MIEE_UNMAP) ||
 		   (nr >= HC_UTPM_PCR_READ && nr <= HC_UTPM_PUBKEY))
 		ret = HVE_PERM;		/* only from inside an MIEE */
 	else if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr])

@@ -17,28 +17,7 @@
 #include "miee.h"
 #include "vcpu.h"
 #include "x86.h"
-
-/* The page list lives in pages of the pool allocated as pages are added
- * (a full list would be 6 MiB: more than a quarter of a small pool for
- * every MIEE, whatever it uses). */
-#define PER_CHUNK (PAGE_SIZE / sizeof(struct miee_page))
-#define MAX_CHUNKS ((MIEE_MAX_PAGES + PER_CHUNK - 1) / PER_CHUNK)
-
-struct miee {
-	u16 id;
-	u32 state;			/* 0 = free slot, else MIEE_S_* */
-	u32 max_pages, npages;
-	struct miee_page *chunk[MAX_CHUNKS];	/* the pages, in the order added;
-						 * allocated as they fill */
-	struct npt npt;
-	struct sha256_ctx meas;
-	u8 measurement[32];
-	struct vcpu ctx;		/* its one thread slot */
-	struct utpm utpm;		/* its micro-TPM; uPCR 0 = measurement */
-	bool in_hostcall;
-	struct vcpu *os;		/* the OS vCPU it runs for, NULL if not running */
-	u64 enters, exits;
-};
+#include "core/miee_int.h"
 
 static struct miee miees[MIEE_MAX + 1];	/* index = id; 0 unused */
 static struct vcpu *os_vcpu;		/* the boot CPU's, for unit tests */
@@ -64,8 +43,6 @@ void miee_unlock(void)
 /* Copies of hypercall arguments: read once from OS memory, then checked. */
 static struct miee_page add_buf[MIEE_ADD_MAX];
 
-extern struct frame_table hv_frames;
-extern struct npt *hv_os_npt;
 
 void miee_setup(struct vcpu *os)
 {
@@ -85,7 +62,7 @@ static unsigned perms_of(u32 flags)
 
 /* [pa, pa + len) is RAM the OS owns: not shared with an MIEE, not ours,
  * not MMIO. The only memory hypercall arguments are read from or written to. */
-static bool os_ram(u64 pa, u64 len)
+bool miee_os_ram(u64 pa, u64 len)
 {
 	if (!len || pa + len < pa)
 		return false;
@@ -97,7 +74,7 @@ static bool os_ram(u64 pa, u64 len)
 
 int copy_from_os(void *buf, u64 pa, u64 len)
 {
-	if (!os_ram(pa, len))
+	if (!miee_os_ram(pa, len))
 		return MIEE_EARG;
 	memcpy(buf, phys_to_virt(pa), len);
 	return 0;
@@ -105,17 +82,22 @@ int copy_from_os(void *buf, u64 pa, u64 len)
 
 int copy_to_os(u64 pa, const void *buf, u64 len)
 {
-	if (!os_ram(pa, len))
+	if (!miee_os_ram(pa, len))
 		return MIEE_EARG;
 	memcpy(phys_to_virt(pa), buf, len);
 	return 0;
 }
 
-static struct miee *lookup(u64 id)
+struct miee *miee_by_id(u64 id)
 {
 	if (id == 0 || id > MIEE_MAX || !miees[id].state)
 		return NULL;
 	return &miees[id];
+}
+
+struct miee *miee_of(struct vcpu *v)
+{
+	return &miees[v->miee];
 }
 
 static void free_miee(struct miee *m)
@@ -123,6 +105,7 @@ static void free_miee(struct miee *m)
 	utpm_wipe(&m->utpm);
 	for (u32 c = 0; c < MAX_CHUNKS; c++)
 		page_free(m->chunk[c]);
+	miee_mem_free(m);
 	if (m->npt.root)
 		npt_destroy(&m->npt);
 	if (m->ctx.vendor)
@@ -144,7 +127,7 @@ static void put_le(struct sha256_ctx *c, u64 v, unsigned n)
 /* An internal -errno (frame table, EPT/NPT builder, vendor backend) as the
  * ABI's MIEE_E* code: the caller learns what failed, not always "no
  * memory".  An errno without a meaning here is a hypervisor bug. */
-static int miee_errno(int err)
+int miee_errno(int err)
 {
 	switch (err) {
 	case 0:
@@ -181,6 +164,7 @@ static int miee_create(struct vcpu *v)
 	if (npt_init(&m->npt, v->ops->npt_fmt, NULL))
 		goto nomem;
 	m->max_pages = (u32)max;
+	m->tlb_gen = 1;			/* no CPU has flushed for it yet */
 	m->state = MIEE_S_ADDING;
 	sha256_init(&m->meas);
 	sha256_update(&m->meas, MIEE_MEAS_TAG, MIEE_MEAS_TAG_LEN);
@@ -242,7 +226,7 @@ static int check_entry(const struct miee *m, const struct miee_page *p, u32 i)
 
 static int miee_add(struct vcpu *v)
 {
-	struct miee *m = lookup(v->regs->rbx);
+	struct miee *m = miee_by_id(v->regs->rbx);
 	u64 list = v->regs->rcx, n = v->regs->rdx;
 	struct sha256_ctx meas;
 	u32 i;
@@ -316,7 +300,7 @@ static int miee_add(struct vcpu *v)
 
 static int miee_init(struct vcpu *v)
 {
-	struct miee *m = lookup(v->regs->rbx);
+	struct miee *m = miee_by_id(v->regs->rbx);
 	u64 size, cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG;
 	struct vcpu_init_state s;
 	struct miee_init in;
@@ -392,7 +376,7 @@ static int miee_init(struct vcpu *v)
 
 static int miee_enter(struct vcpu *v)
 {
-	struct miee *m = lookup(v->regs->rbx);
+	struct miee *m = miee_by_id(v->regs->rbx);
 
 	if (!m)
 		return MIEE_ENOENT;
@@ -408,18 +392,22 @@ static int miee_enter(struct vcpu *v)
 	/* It runs on the caller's CPU: that CPU's host stack. */
 	m->ctx.host_stack_top = v->host_stack_top;
 	m->enters++;
+	miee_tlb_enter(m);
 	vcpu_switch(v, &m->ctx);
 	return VCPU_SWITCHED;
 }
 
 static int miee_destroy(struct vcpu *v)
 {
-	struct miee *m = lookup(v->regs->rbx);
+	struct miee *m = miee_by_id(v->regs->rbx);
 
 	if (!m)
 		return MIEE_ENOENT;
 	if (m->os)
 		return MIEE_EBUSY;
+	/* It runs nowhere and never will: its memory after init first,
+	 * found through its table, then the table goes. */
+	miee_mem_release(m);
 	if (m->npt.root)
 		npt_destroy(&m->npt);	/* the MIEE cannot reach a frame now */
 	for (u32 i = 0; i < m->npages; i++) {
@@ -443,20 +431,22 @@ static int miee_destroy(struct vcpu *v)
 
 static int miee_info(struct vcpu *v)
 {
-	struct miee *m = lookup(v->regs->rbx);
+	struct miee *m = miee_by_id(v->regs->rbx);
 	struct miee_info info;
 
 	if (!m)
 		return MIEE_ENOENT;
 	memset(&info, 0, sizeof(info));
 	info.state = m->state;
-	info.pages = m->npages;
+	info.pages = m->npages + m->nreserve + m->nmapped;
 	info.measurement_ready = m->state != MIEE_S_ADDING;
 	if (info.measurement_ready)
 		memcpy(info.measurement, m->measurement, 32);
 	info.enters = m->enters;
 	info.exits = m->exits;
 	info.vm_exits = m->ctx.stats[HV_STAT_EXITS];
+	info.reserve = m->nreserve;
+	info.mapped = m->nmapped;
 	return copy_to_os(v->regs->rcx, &info, sizeof(info));
 }
 
@@ -668,6 +658,12 @@ static int mhypercall(struct vcpu *v)
 	case HC_MIEE_HOSTCALL:
 		m->in_hostcall = true;
 		return leave(m, MIEE_EXIT_HOSTCALL, v->regs->rbx, 0);
+	case HC_MIEE_MAP:
+		v->regs->rax = (u64)miee_map(m, v->regs);
+		return VCPU_SKIP;
+	case HC_MIEE_UNMAP:
+		v->regs->rax = (u64)miee_unmap(m, v->regs);
+		return VCPU_SKIP;
 	default:
 		return fault(v, MIEE_F_BADCALL, nr);
 	}
@@ -696,6 +692,8 @@ static int os_hypercall(struct vcpu *v, u64 nr, s64 *ret)
 	case HC_MIEE_ENTER: r = miee_enter(v); break;
 	case HC_MIEE_DESTROY: r = miee_destroy(v); break;
 	case HC_MIEE_INFO: r = miee_info(v); break;
+	case HC_MIEE_DONATE: r = miee_donate(v); break;
+	case HC_MIEE_RECLAIM: r = miee_reclaim(v); break;
 	default: return 0;
 	}
 	if (r == VCPU_SWITCHED)

@@ -157,6 +157,8 @@ struct miee_info {
 				 * hypervisor answers without leaving it
 				 * (CPUID, uTPM calls): vm_exits - exits of
 				 * a stretch = exits the OS never saw */
+	m_u32 reserve;		/* frames donated and mapped nowhere */
+	m_u32 mapped;		/* frames mapped by HC_MIEE_MAP */
 };
 
 #define MIEE_S_ADDING 1
@@ -254,7 +256,7 @@ struct miee_ioc_mem {
 _Static_assert(sizeof(struct miee_page) == 24, "miee_page layout");
 _Static_assert(sizeof(struct miee_init) == 56, "miee_init layout");
 _Static_assert(sizeof(struct miee_ioc_mem) == 16, "miee_ioc_mem layout");
-_Static_assert(sizeof(struct miee_info) == 72, "miee_info layout");
+_Static_assert(sizeof(struct miee_info) == 80, "miee_info layout");
 _Static_assert(sizeof(struct utpm_quote_req) == 64, "utpm_quote_req layout");
 _Static_assert(sizeof(struct utpm_data_req) == 48, "utpm_data_req layout");
 

@@ -19,7 +19,7 @@ FUZZ_SRCS_tpm_rsp := hypervisor/tpm/tpm_cmd.c
 FUZZ_SRCS_tis := hypervisor/tpm/tpm_tis.c hypervisor/tpm/tpm_cmd.c
 FUZZ_SRCS_unseal := hypervisor/utpm/utpm.c $(CRYPTO_ALL)
 FUZZ_SRCS_libos_elf := libos/elf.c
-FUZZ_SRCS_miee := hypervisor/core/miee.c hypervisor/core/frames.c hypervisor/core/fpu.c \
+FUZZ_SRCS_miee := hypervisor/core/miee.c hypervisor/core/miee_mem.c hypervisor/core/frames.c hypervisor/core/fpu.c \
 	$(wildcard hypervisor/mm/*.c) hypervisor/utpm/utpm.c $(CRYPTO_ALL) \
 	hypervisor/iommu/iommu.c hypervisor/iommu/dmapt.c tests/unit/support/fake_platform.c \
 	tests/unit/support/fake_smp.c

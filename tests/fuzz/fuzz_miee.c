@@ -1,6 +1,7 @@
 /* libFuzzer harness: the MIEE hypercall argument validation of
- * hypervisor/core/miee.c (CREATE/ADD/INIT/INFO/ENTER/DESTROY from the OS,
- * the uTPM calls and EXIT/HOSTCALL from inside an MIEE), with the real frame
+ * hypervisor/core/miee.c and miee_mem.c (CREATE/ADD/INIT/INFO/ENTER/DESTROY/
+ * DONATE/RECLAIM from the OS, the uTPM calls, MAP/UNMAP and EXIT/HOSTCALL
+ * from inside an MIEE), with the real frame
  * table, EPT builder, uTPM and crypto, and a fake vendor backend as in
  * tests/unit/test_miee.c. Input: a program, one opcode byte then its
  * argument bytes per call (read_arg() gives zeros past the end). Argument
@@ -207,7 +208,7 @@ static void run_os_op(u8 op, bool *in_miee)
 	s64 r;
 
 	memcpy(before, store, sizeof(store));
-	switch (op % 6) {
+	switch (op % 8) {
 	case 0:
 		r = os_call(HC_MIEE_CREATE, read_arg(2) % (MIEE_MAX_PAGES + 2), 0, 0, &sw);
 		if (!r)
@@ -265,6 +266,54 @@ static void run_os_op(u8 op, bool *in_miee)
 			FUZZ_CHECK(frames_count_miee(&hv_frames, (u16)id) == 0);
 		}
 		break;
+	case 6: {
+		/* DONATE: given frames become the MIEE's, gone from the OS's table. */
+		u64 f[16];
+
+		n = read_arg(1) % 17;
+		a = pick_buf((u8)read_arg(1), n * sizeof(u64));
+		for (u64 i = 0; i < n; i++) {
+			u8 *dst;
+
+			f[i] = pick_frame((u8)read_arg(1));
+			for (unsigned k = 0; k < sizeof(u64); k++) {
+				dst = fake_mem(a + i * sizeof(u64) + k);
+				if (dst && frames_kind(&hv_frames, (a + i * sizeof(u64) + k) >> PAGE_SHIFT) == FRAME_OS)
+					*dst = ((u8 *)&f[i])[k];
+			}
+		}
+		r = os_call(HC_MIEE_DONATE, id, a, read_arg(1) & 1 ? MIEE_ADD_MAX + 1 : n, &sw);
+		for (u64 i = 0; !r && i < n; i++) {
+			FUZZ_CHECK(frames_kind(&hv_frames, f[i] >> PAGE_SHIFT) == FRAME_MIEE &&
+				   frames_miee(&hv_frames, f[i] >> PAGE_SHIFT) == id);
+			FUZZ_CHECK(npt_lookup(hv_os_npt, f[i], NULL, NULL, NULL, NULL) == -ENOENT);
+		}
+		break;
+	}
+	case 7: {
+		/* RECLAIM: what comes back is the OS's, zeroed, in its table. */
+		u8 out0[8 * 16], out1[8 * 16];
+
+		n = read_arg(1) % 18;
+		a = pick_buf((u8)read_arg(1), 8 * (n ? n : 1));
+		snap(a, 8 * (n < 16 ? n : 16), out0);
+		r = os_call(HC_MIEE_RECLAIM, id, a, n, &sw);
+		snap(a, 8 * (n < 16 ? n : 16), out1);
+		if (r) {
+			FUZZ_CHECK(!memcmp(out0, out1, 8 * (n < 16 ? n : 16)));
+			break;
+		}
+		FUZZ_CHECK(frame.rbx <= n);
+		for (u64 i = 0; i < frame.rbx && i < 16; i++) {
+			u64 pa = ((u64 *)out1)[i];
+
+			FUZZ_CHECK(frames_kind(&hv_frames, pa >> PAGE_SHIFT) == FRAME_OS);
+			FUZZ_CHECK(npt_lookup(hv_os_npt, pa, NULL, NULL, NULL, NULL) == 0);
+			for (u64 k = 0; k < PAGE_SIZE; k++)
+				FUZZ_CHECK(!((u8 *)fake_mem(pa))[k]);
+		}
+		break;
+	}
 	default:
 		r = os_call(HC_MIEE_ENTER, id, read_arg(1), 0, &sw);
 		if (sw) {
@@ -303,6 +352,24 @@ static void run_miee_op(u8 op, bool *in_miee)
 		r = miee_fault(v, MIEE_F_NPF, read_arg(8));
 		FUZZ_CHECK(r == VCPU_SWITCHED && current() == &os);
 		*in_miee = false;
+		return;
+	}
+	if ((op & 7) == 5) {
+		/* MAP / UNMAP: its own frames move between reserve and table,
+		 * none changes owner; every refusal has its code. */
+		s64 rax;
+
+		g->rax = op & 8 ? HC_MIEE_UNMAP : HC_MIEE_MAP;
+		g->rbx = op & 0x40 ? read_arg(8) : read_arg(1) * PAGE_SIZE;
+		g->rcx = op & 0x80 ? read_arg(2) : read_arg(1) % 6;
+		g->rdx = op & 0x20 ? read_arg(1) & 0x3f : MIEE_P_R | MIEE_P_W;
+		r = miee_hypercall(v);
+		FUZZ_CHECK(r == VCPU_SKIP);
+		FUZZ_CHECK(!memcmp(before, store, sizeof(store)));
+		rax = (s64)g->rax;
+		FUZZ_CHECK(rax == 0 || rax == MIEE_ELIMIT || rax == MIEE_ERANGE ||
+			   rax == MIEE_EFLAGS || rax == MIEE_EDUP || rax == MIEE_ENOMEM ||
+			   rax == MIEE_EARG);
 		return;
 	}
 	g->rax = (op & 0x10) ? HC_MIEE_EXIT + (op & 1) : HC_UTPM_PCR_READ + (op >> 5) % 9;

@@ -105,6 +105,12 @@ def miee():
     prog += bytes([0x10]) + le(7, 3) + le(0, 3) + le(0, 2)  # HC_MIEE_EXIT
     prog += bytes([3, 1, 0]) + bytes([4, 1])
     put("miee", "lifecycle-utpm", prog)
+    # Memory after init: donate 3 frames, MAP 2 at 0x4000, a store into
+    # one, UNMAP, exit, reclaim, destroy.
+    donate = bytes([6, 1, 3, 0, 10, 11, 12, 0])
+    mapu = bytes([0x05, 4, 2]) + poke(2, 8, b"dyn!") + bytes([0x0d, 4, 2])
+    put("miee", "dynamic-memory", create + add + init + donate + enter + mapu +
+        bytes([0x10]) + le(7, 3) + le(0, 3) + le(0, 2) + bytes([7, 1, 5, 0]) + bytes([4, 1]))
     put("miee", "forbidden-buffers", create + bytes([1, 1, 2, 1]) + entries + b"\0" +
         bytes([1, 1, 2, 4]) + entries + b"\0" + bytes([3, 1, 3]) + bytes([2, 1, 5]) + init[3:])
 

@@ -10,7 +10,9 @@ log=/tmp/miee-attack.log
 # frames must be gone from every CPU's view, not only the caller's.
 pin0="" pin1=""
 if [ "$(nproc)" -ge 2 ]; then pin0="taskset -c 0" pin1="taskset -c 1"; fi
-$pin0 miee-run secret 6 >"$log" 2>&1 &
+# tests/guest/miee-mem-attack.sh runs the same attack on dynamic pages.
+run=${MIEE_ATTACK_RUN:-miee-run secret 6}
+$pin0 $run >"$log" 2>&1 &
 pid=$!
 i=0
 until grep -q 'attack-params' "$log"; do

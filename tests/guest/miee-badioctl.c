@@ -163,6 +163,40 @@ static int enter(int fd, struct miee_ioc_enter *e)
 }
 
 /* Checks on struct miee_ioc_add alone: the same with or without an MIEE. */
+/* MIEE_IOC_DONATE / MIEE_IOC_RECLAIM with npages, done and reserve as given. */
+static int mem(int fd, unsigned long cmd, uint32_t npages, uint32_t done, uint64_t reserve,
+	       struct miee_ioc_mem *out)
+{
+	struct miee_ioc_mem r = { .npages = npages, .done = done, .reserve = reserve };
+	int ret = ioctl(fd, cmd, &r);
+
+	if (out)
+		*out = r;
+	return ret;
+}
+
+/* Bad DONATE / RECLAIM structures: EINVAL or EFAULT, whatever the MIEE. */
+static void mem_argument_checks(int fd, const char *when)
+{
+	char what[96];
+	static const unsigned long cmds[2] = { MIEE_IOC_DONATE, MIEE_IOC_RECLAIM };
+
+	for (int i = 0; i < 2; i++) {
+		const char *c = i ? "RECLAIM" : "DONATE";
+
+#define MEMCHECK(desc, call, want) \
+		(snprintf(what, sizeof(what), "%s %s %s", c, desc, when), check(what, call, want))
+		MEMCHECK("NULL", ioctl(fd, cmds[i], NULL), EFAULT);
+		MEMCHECK("kernel pointer", ioctl(fd, cmds[i], (void *)KERNEL_ADDR), EFAULT);
+		MEMCHECK("npages 0", mem(fd, cmds[i], 0, 0, 0, NULL), EINVAL);
+		MEMCHECK("npages MIEE_MAX_PAGES+1", mem(fd, cmds[i], MIEE_MAX_PAGES + 1, 0, 0, NULL),
+			 EINVAL);
+		MEMCHECK("with done set", mem(fd, cmds[i], 1, 1, 0, NULL), EINVAL);
+		MEMCHECK("with reserve set", mem(fd, cmds[i], 1, 0, 1, NULL), EINVAL);
+#undef MEMCHECK
+	}
+}
+
 static void add_argument_checks(int fd, uint64_t buf)
 {
 	check("ADD unaligned uaddr", add(fd, buf + 8, 0, 1, MIEE_P_R), EINVAL);
@@ -192,6 +226,9 @@ static void no_miee_checks(int fd, struct miee_init *ok_init, uint64_t buf)
 	check("INIT before CREATE", ioctl(fd, MIEE_IOC_INIT, ok_init), ENXIO);
 	check("ENTER before CREATE", enter(fd, &e), ENXIO);
 	check("INFO before CREATE", info(fd, &in), ENXIO);
+	check("DONATE before CREATE", mem(fd, MIEE_IOC_DONATE, 1, 0, 0, NULL), ENXIO);
+	check("RECLAIM before CREATE", mem(fd, MIEE_IOC_RECLAIM, 1, 0, 0, NULL), ENXIO);
+	mem_argument_checks(fd, "before CREATE");
 	add_argument_checks(fd, buf);
 
 	check("CREATE NULL", ioctl(fd, MIEE_IOC_CREATE, NULL), EFAULT);
@@ -306,6 +343,28 @@ static void lifecycle_checks(void)
 		printf("  state %u pages %u measurement_ready %llu\n", in.state, in.pages,
 		       (unsigned long long)in.measurement_ready);
 		fail("image: INFO after INIT: want READY, 7 pages, measurement ready");
+	}
+	/* Its reserve: donations within max_pages, reclaims of what is there. */
+	{
+		struct miee_ioc_mem r;
+
+		mem_argument_checks(fd, "when READY");
+		if (check("image: DONATE 2", mem(fd, MIEE_IOC_DONATE, 2, 0, 0, &r), 0) &&
+		    (r.done != 2 || r.reserve != 2))
+			fail("image: DONATE 2: want done 2, reserve 2");
+		check("image: DONATE past max_pages", mem(fd, MIEE_IOC_DONATE, 16 - IMG_PAGES - 1,
+							   0, 0, NULL), ENOSPC);
+		if (check("image: INFO after the donations", info(fd, &in), 0) &&
+		    (in.reserve != 2 || in.mapped != 0 || in.pages != IMG_PAGES + 2))
+			fail("image: INFO: want reserve 2, mapped 0, pages 2 more: a refused "
+			     "DONATE left something behind");
+		if (check("image: RECLAIM 5", mem(fd, MIEE_IOC_RECLAIM, 5, 0, 0, &r), 0) &&
+		    (r.done != 2 || r.reserve != 0))
+			fail("image: RECLAIM 5: want done 2, reserve 0");
+		if (check("image: RECLAIM of an empty reserve", mem(fd, MIEE_IOC_RECLAIM, 1, 0, 0,
+								     &r), 0) && r.done)
+			fail("image: RECLAIM of an empty reserve: want done 0");
+		check("image: DONATE 1 (kept until close)", mem(fd, MIEE_IOC_DONATE, 1, 0, 0, NULL), 0);
 	}
 	/* It runs to its HC_MIEE_EXIT; then it can only be destroyed. */
 	for (i = 0; i < 1000; i++) {
@@ -472,6 +531,8 @@ int main(void)
 	check("ADD more pages than max_pages", add(fd, (uintptr_t)img, 0, 17, MIEE_P_R), ENOSPC);
 	add_pin_checks(fd);
 	check("ENTER before INIT", enter(fd, &e), EBUSY);
+	check("DONATE before INIT", mem(fd, MIEE_IOC_DONATE, 1, 0, 0, NULL), EBUSY);
+	check("RECLAIM before INIT", mem(fd, MIEE_IOC_RECLAIM, 1, 0, 0, NULL), EBUSY);
 	if (check("INFO", info(fd, &in), 0) && (in.state != MIEE_S_ADDING || in.pages))
 		fail("INFO: want state ADDING, 0 pages");
 

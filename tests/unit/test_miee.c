@@ -109,6 +109,12 @@ static const struct vendor_ops fake_ops = {
 
 static u8 os_fpu[4096] __attribute__((aligned(64)));
 
+/* As on bare metal: the OS's table maps only what the frame table gives it. */
+static int os_hpa_allowed(u64 hpa, u64 size)
+{
+	return frames_hpa_mappable_by_os(&hv_frames, hpa, size);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -119,7 +125,7 @@ static int setup(void **state)
 	frames_set_range(&hv_frames, RAM_BASE, RAM_SIZE, FRAME_OS);
 	frames_set_range(&hv_frames, HV_FRAME, PAGE_SIZE, FRAME_HV);
 	frames_seal(&hv_frames);
-	assert_int_equal(npt_init(hv_os_npt, NPT_FMT_EPT, NULL), 0);
+	assert_int_equal(npt_init(hv_os_npt, NPT_FMT_EPT, os_hpa_allowed), 0);
 	assert_int_equal(npt_map(hv_os_npt, RAM_BASE, RAM_BASE, RAM_SIZE - 0x200000,
 				 NPT_R | NPT_W | NPT_X, NPT_MT_WB), 0);
 	memset(&os, 0, sizeof(os));
@@ -838,6 +844,332 @@ static void test_runner_image(void **state)
 	assert_memory_not_equal(hv, genuine, 32);
 }
 
+/* ---- memory after init (core/miee_mem.c) */
+
+/* A call from inside the MIEE now running: its RAX. */
+static s64 mcall(struct vcpu *m, u64 nr, u64 rbx, u64 rcx, u64 rdx)
+{
+	memset(&frame, 0, sizeof(frame));
+	frame.rax = nr;
+	frame.rbx = rbx;
+	frame.rcx = rcx;
+	frame.rdx = rdx;
+	m->regs = &frame;
+	assert_int_equal(miee_hypercall(m), VCPU_SKIP);
+	return (s64)frame.rax;
+}
+
+static struct vcpu *running(void)
+{
+	return (struct vcpu *)*(u64 *)(os.host_stack_top - 8);
+}
+
+/* A frame list for DONATE at list_pa. */
+static u64 put_frames(const u64 *f, unsigned n)
+{
+	memcpy(fake_mem(list_pa), f, n * sizeof(*f));
+	return list_pa;
+}
+
+static bool all(u64 pa, u8 v)
+{
+	const u8 *b = fake_mem(pa);
+
+	for (size_t k = 0; k < PAGE_SIZE; k++)
+		if (b[k] != v)
+			return false;
+	return true;
+}
+
+static u64 ready_miee(u32 max, struct miee_page *p)
+{
+	struct miee_init in = { .rip = 0x1000, .rsp = 0x1000, .cr3 = 0, .gdt_base = 0x100,
+				.gdt_limit = 0x17, .cs = 8, .ds = 0x10, .arg = 0x2000 };
+	u64 id = create(max);
+
+	p[0] = (struct miee_page){ data_frame(0, 0xaa), 0x0000, MIEE_P_R | MIEE_P_W | MIEE_P_MEASURED, 0 };
+	p[1] = (struct miee_page){ data_frame(1, 0xbb), 0x1000, MIEE_P_R | MIEE_P_X | MIEE_P_MEASURED, 0 };
+	p[2] = (struct miee_page){ data_frame(2, 0xcc), 0x2000, MIEE_P_R | MIEE_P_W | MIEE_P_SHARED, 0 };
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(p, 3), 3), 0);
+	assert_int_equal(call(HC_MIEE_INIT, id, put_init(&in), 0), 0);
+	return id;
+}
+
+/* DONATE and RECLAIM from the OS: each refusal has its code and changes
+ * nothing; donated frames leave the OS's table, come back zeroed. */
+static void test_donate_reclaim(void **state)
+{
+	struct miee_info *info = fake_mem(list_pa + 0x2000);
+	u64 os_before = frames_count(&hv_frames, FRAME_OS), hpa, f[6], bad[2], *out;
+	struct miee_page p[3];
+	unsigned perms;
+	u64 id, adding;
+	u8 meas[32];
+
+	(void)state;
+	adding = create(8);
+	id = ready_miee(8, p);
+	assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), 0);
+	memcpy(meas, info->measurement, 32);
+	for (int i = 0; i < 6; i++)
+		f[i] = data_frame(10 + i, 0xab);
+	assert_int_equal(call(HC_MIEE_DONATE, 99, put_frames(f, 1), 1), MIEE_ENOENT);
+	assert_int_equal(call(HC_MIEE_DONATE, adding, put_frames(f, 1), 1), MIEE_ESTATE);
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(f, 1), 0), MIEE_ELIMIT);
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(f, 1), MIEE_ADD_MAX + 1), MIEE_ELIMIT);
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(f, 6), 6), MIEE_ELIMIT);	/* 3 + 6 > 8 */
+	assert_int_equal(call(HC_MIEE_DONATE, id, HV_FRAME, 1), MIEE_EARG);
+	bad[0] = f[0];
+	bad[1] = f[1] + 8;
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(bad, 2), 2), MIEE_ERANGE);
+	bad[1] = HV_FRAME;
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(bad, 2), 2), MIEE_EFRAME);
+	bad[1] = MMIO_FRAME;
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(bad, 2), 2), MIEE_EFRAME);
+	bad[1] = p[0].frame;	/* already this MIEE's */
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(bad, 2), 2), MIEE_EFRAME);
+	bad[1] = p[2].frame;	/* its shared page */
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(bad, 2), 2), MIEE_EFRAME);
+	bad[1] = f[0];
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(bad, 2), 2), MIEE_EDUP);
+	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before - 3);
+	assert_int_equal(frames_count_miee(&hv_frames, (u16)id), 3);
+	assert_int_equal(npt_lookup(hv_os_npt, f[0], &hpa, &perms, NULL, NULL), 0);
+
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(f, 4), 4), 0);
+	assert_int_equal(frame.rbx, 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(frames_kind(&hv_frames, f[i] >> PAGE_SHIFT), FRAME_MIEE);
+		assert_int_equal(npt_lookup(hv_os_npt, f[i], &hpa, &perms, NULL, NULL), -ENOENT);
+	}
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(f + 4, 2), 2), MIEE_ELIMIT);
+	assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), 0);
+	assert_int_equal(info->reserve, 4);
+	assert_int_equal(info->mapped, 0);
+	assert_int_equal(info->pages, 7);
+	assert_memory_equal(info->measurement, meas, 32);	/* never measured */
+
+	assert_int_equal(call(HC_MIEE_RECLAIM, 99, list_pa, 1), MIEE_ENOENT);
+	assert_int_equal(call(HC_MIEE_RECLAIM, adding, list_pa, 1), MIEE_ESTATE);
+	assert_int_equal(call(HC_MIEE_RECLAIM, id, list_pa, 0), MIEE_ELIMIT);
+	assert_int_equal(call(HC_MIEE_RECLAIM, id, list_pa, MIEE_ADD_MAX + 1), MIEE_ELIMIT);
+	assert_int_equal(call(HC_MIEE_RECLAIM, id, HV_FRAME, 1), MIEE_EARG);
+	assert_int_equal(call(HC_MIEE_RECLAIM, id, f[3], 1), MIEE_EARG);	/* not the OS's */
+	assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), 0);
+	assert_int_equal(info->reserve, 4);
+	out = fake_mem(list_pa);
+	assert_int_equal(call(HC_MIEE_RECLAIM, id, list_pa, 3), 0);
+	assert_int_equal(frame.rbx, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(out[i], f[3 - i]);	/* the last donated first */
+		assert_true(all(out[i], 0));
+		assert_int_equal(frames_kind(&hv_frames, out[i] >> PAGE_SHIFT), FRAME_OS);
+		assert_int_equal(npt_lookup(hv_os_npt, out[i], &hpa, &perms, NULL, NULL), 0);
+		assert_int_equal(hpa, out[i]);
+	}
+	assert_int_equal(call(HC_MIEE_RECLAIM, id, list_pa, 5), 0);
+	assert_int_equal(frame.rbx, 1);
+	assert_int_equal(call(HC_MIEE_RECLAIM, id, list_pa, 5), 0);	/* empty: none */
+	assert_int_equal(frame.rbx, 0);
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(f, 2), 2), 0);
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+	assert_int_equal(call(HC_MIEE_DESTROY, adding, 0, 0), 0);
+	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
+	assert_true(all(f[0], 0) && all(f[1], 0));
+	assert_int_equal(fake_pages_live(), os_npt_store.table_pages);
+}
+
+/* MAP and UNMAP from inside: refusals change nothing, pages come in
+ * zeroed, leave zeroed with a flush, and destroy returns everything. */
+static void test_map_unmap(void **state)
+{
+	struct miee_info *info = fake_mem(list_pa + 0x2000);
+	u64 os_before = frames_count(&hv_frames, FRAME_OS), hpa, f[4], end = 8 * PAGE_SIZE;
+	const u64 rw = MIEE_P_R | MIEE_P_W;
+	struct miee_page p[3];
+	unsigned perms;
+	struct vcpu *m;
+	s64 ret;
+	u64 id;
+	int fl;
+
+	(void)state;
+	id = ready_miee(8, p);
+	for (int i = 0; i < 4; i++)
+		f[i] = data_frame(10 + i, 0xab);
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
+	m = running();
+	assert_int_equal(mcall(m, HC_MIEE_MAP, 0x4000, 1, rw), MIEE_ENOMEM);	/* empty reserve */
+	/* Back to the OS (a host call), which donates. */
+	frame.rax = HC_MIEE_HOSTCALL;
+	m->regs = &frame;
+	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(f, 4), 4), 0);
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
+	m = running();
+	{
+		static const struct { u64 off, n, flags; s64 err; } cases[] = {
+			{ 0x4000, 0, MIEE_P_R | MIEE_P_W, MIEE_ELIMIT },
+			{ 0x4000, MIEE_ADD_MAX + 1, MIEE_P_R | MIEE_P_W, MIEE_ELIMIT },
+			{ 0x4008, 1, MIEE_P_R | MIEE_P_W, MIEE_ERANGE },
+			{ 8 * PAGE_SIZE, 1, MIEE_P_R | MIEE_P_W, MIEE_ERANGE },
+			{ 7 * PAGE_SIZE, 2, MIEE_P_R | MIEE_P_W, MIEE_ERANGE },
+			{ ~0ull & ~0xfffull, 2, MIEE_P_R | MIEE_P_W, MIEE_ERANGE },
+			{ 0x4000, 1, MIEE_P_R, MIEE_EFLAGS },
+			{ 0x4000, 1, MIEE_P_R | MIEE_P_W | MIEE_P_X, MIEE_EFLAGS },
+			{ 0x4000, 1, MIEE_P_R | MIEE_P_W | MIEE_P_MEASURED, MIEE_EFLAGS },
+			{ 0x4000, 1, MIEE_P_R | MIEE_P_W | MIEE_P_SHARED, MIEE_EFLAGS },
+			{ 0x0000, 1, MIEE_P_R | MIEE_P_W, MIEE_EDUP },	/* image page */
+			{ 0x1000, 2, MIEE_P_R | MIEE_P_W, MIEE_EDUP },
+			{ 0x2000, 1, MIEE_P_R | MIEE_P_W, MIEE_EDUP },	/* shared page */
+			{ 0x3000, 5, MIEE_P_R | MIEE_P_W, MIEE_ENOMEM },	/* 4 in the reserve */
+		};
+
+		for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			assert_int_equal(mcall(m, HC_MIEE_MAP, cases[i].off, cases[i].n, cases[i].flags),
+					 cases[i].err);
+	}
+	assert_true(all(f[3], 0xab) && all(f[2], 0xab));
+	assert_int_equal(mcall(m, HC_MIEE_MAP, 0x4000, 2, rw), 0);
+	/* The last two donated, zeroed; the others untouched in the reserve. */
+	assert_true(all(f[3], 0) && all(f[2], 0) && all(f[1], 0xab) && all(f[0], 0xab));
+	assert_int_equal(mcall(m, HC_MIEE_MAP, 0x5000, 1, rw), MIEE_EDUP);
+	/* What the MIEE's nested table maps, through the uTPM's path: the
+	 * offsets' frames, R|W, never X. */
+	assert_int_equal(mcall(m, HC_MIEE_UNMAP, 0x4000, 0, 0), MIEE_ELIMIT);
+	assert_int_equal(mcall(m, HC_MIEE_UNMAP, end, 1, 0), MIEE_ERANGE);
+	assert_int_equal(mcall(m, HC_MIEE_UNMAP, 0x4004, 1, 0), MIEE_ERANGE);
+	assert_int_equal(mcall(m, HC_MIEE_UNMAP, 0x0000, 1, 0), MIEE_EARG);	/* image */
+	assert_int_equal(mcall(m, HC_MIEE_UNMAP, 0x2000, 1, 0), MIEE_EARG);	/* shared */
+	assert_int_equal(mcall(m, HC_MIEE_UNMAP, 0x6000, 1, 0), MIEE_EARG);	/* never */
+	assert_int_equal(mcall(m, HC_MIEE_UNMAP, 0x4000, 3, 0), MIEE_EARG);	/* third never */
+	assert_int_equal(mcall(m, HC_MIEE_MAP, 0x4000, 1, rw), MIEE_EDUP);	/* still mapped */
+	assert_int_equal(mcall(m, HC_MIEE_MAP, 0x5000, 1, rw), MIEE_EDUP);
+	memset(fake_mem(f[3]), 0x77, PAGE_SIZE);	/* the MIEE's data */
+	memset(fake_mem(f[2]), 0x77, PAGE_SIZE);
+	fl = flushes;
+	assert_int_equal(mcall(m, HC_MIEE_UNMAP, 0x4000, 2, 0), 0);
+	assert_true(flushes > fl);	/* its translations dropped */
+	assert_true(all(f[3], 0) && all(f[2], 0));
+	assert_int_equal(mcall(m, HC_MIEE_UNMAP, 0x4000, 1, 0), MIEE_EARG);
+	/* The frames are still the MIEE's, never the OS's in between. */
+	assert_int_equal(frames_kind(&hv_frames, f[3] >> PAGE_SHIFT), FRAME_MIEE);
+	assert_int_equal(npt_lookup(hv_os_npt, f[3], &hpa, &perms, NULL, NULL), -ENOENT);
+	/* Remapped elsewhere: the reserve gives them back (LIFO), zeroed. */
+	memset(fake_mem(f[2]), 0x66, PAGE_SIZE);	/* a scrub skipped would show */
+	assert_int_equal(mcall(m, HC_MIEE_MAP, 0x7000, 1, rw), 0);
+	assert_true(all(f[2], 0));
+	/* A pool page the bitmap needs: the map fails whole. */
+	fake_fail_alloc(1, true);
+	ret = mcall(m, HC_MIEE_MAP, 0x5000, 1, rw);
+	fake_fail_alloc(0, false);
+	assert_true(ret == 0 || ret == MIEE_ENOMEM);	/* 0 if nothing had to be allocated */
+	if (ret == 0)
+		assert_int_equal(mcall(m, HC_MIEE_UNMAP, 0x5000, 1, 0), 0);
+	/* The OS cannot map or unmap for it. */
+	{
+		s64 r2 = 0;
+
+		frame.rax = HC_MIEE_MAP;
+		assert_int_equal(miee_os_hypercall(&os, HC_MIEE_MAP, &r2), 0);
+		assert_int_equal(miee_os_hypercall(&os, HC_MIEE_UNMAP, &r2), 0);
+	}
+	memset(fake_mem(f[2]), 0x55, PAGE_SIZE);	/* its data at destroy */
+	assert_int_equal(call(HC_MIEE_INFO, id, list_pa + 0x2000, 0), 0);
+	assert_int_equal(info->reserve, 3);
+	assert_int_equal(info->mapped, 1);
+	/* A lifecycle call from inside ends it. */
+	memset(&frame, 0, sizeof(frame));
+	frame.rax = HC_MIEE_DONATE;
+	m->regs = &frame;
+	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	assert_int_equal(frame.rbx, MIEE_EXIT_FAULT);
+	assert_int_equal(frame.rcx, MIEE_F_BADCALL);
+	assert_int_equal(call(HC_MIEE_RECLAIM, id, list_pa, 1), 0);	/* dead: still allowed */
+	assert_int_equal(frame.rbx, 1);
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_true(all(f[i], 0));
+		assert_int_equal(frames_kind(&hv_frames, f[i] >> PAGE_SHIFT), FRAME_OS);
+		assert_int_equal(npt_lookup(hv_os_npt, f[i], &hpa, &perms, NULL, NULL), 0);
+	}
+	assert_int_equal(frames_count(&hv_frames, FRAME_OS), os_before);
+	assert_int_equal(fake_pages_live(), os_npt_store.table_pages);
+}
+
+extern u32 fake_cpu_index;
+
+/* After an UNMAP on one CPU, every other CPU flushes the MIEE's
+ * translations before it next runs it; a CPU flushes before its first run
+ * of an MIEE; nothing is flushed when nothing changed. */
+static void test_unmap_other_cpus(void **state)
+{
+	const u64 rw = MIEE_P_R | MIEE_P_W;
+	struct miee_page p[3];
+	struct vcpu *m;
+	u64 id, f = data_frame(10, 0);
+	int fl;
+
+	(void)state;
+	id = ready_miee(8, p);
+	assert_int_equal(call(HC_MIEE_DONATE, id, put_frames(&f, 1), 1), 0);
+	for (u32 cpu = 0; cpu < 2; cpu++) {	/* first run on CPU 0, then 1 */
+		fake_cpu_index = cpu;
+		fl = flushes;
+		assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
+		assert_int_equal(flushes, fl + 1);
+		m = running();
+		frame.rax = HC_MIEE_HOSTCALL;
+		m->regs = &frame;
+		assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	}
+	fake_cpu_index = 0;
+	fl = flushes;
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
+	assert_int_equal(flushes, fl);		/* nothing changed since */
+	m = running();
+	assert_int_equal(mcall(m, HC_MIEE_MAP, 0x4000, 1, rw), 0);
+	assert_int_equal(mcall(m, HC_MIEE_UNMAP, 0x4000, 1, 0), 0);
+	assert_int_equal(flushes, fl + 1);	/* this CPU, at once */
+	frame.rax = HC_MIEE_HOSTCALL;
+	m->regs = &frame;
+	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	fake_cpu_index = 1;			/* CPU 1 held its old translations */
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
+	assert_int_equal(flushes, fl + 2);
+	m = running();
+	frame.rax = HC_MIEE_HOSTCALL;
+	m->regs = &frame;
+	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	fake_cpu_index = 0;			/* CPU 0 flushed at the UNMAP */
+	assert_int_equal(call(HC_MIEE_ENTER, id, 0, 0), 1000);
+	assert_int_equal(flushes, fl + 2);
+	m = running();
+	frame.rax = HC_MIEE_HOSTCALL;
+	m->regs = &frame;
+	assert_int_equal(miee_hypercall(m), VCPU_SWITCHED);
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+}
+
+/* An MIEE of 1 GiB: its page-list storage grows with the pages added,
+ * not with max_pages. */
+static void test_big_miee(void **state)
+{
+	/* The OS's table may split a large page for the frame: its own. */
+	unsigned long before = fake_pages_live() - os_npt_store.table_pages;
+	struct miee_page p = { data_frame(0, 1), (u64)(MIEE_MAX_PAGES - 1) * PAGE_SIZE,
+			       MIEE_P_R, 0 };
+	u64 id = create(MIEE_MAX_PAGES);
+
+	(void)state;
+	/* An empty table root: at most a page or two, not 6 MiB of list. */
+	assert_true(fake_pages_live() - os_npt_store.table_pages - before <= 2);
+	assert_int_equal(call(HC_MIEE_ADD, id, put_list(&p, 1), 1), 0);
+	assert_true(fake_pages_live() - os_npt_store.table_pages - before <= 8);
+	assert_int_equal(call(HC_MIEE_DESTROY, id, 0, 0), 0);
+	assert_int_equal(fake_pages_live() - os_npt_store.table_pages, before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -850,6 +1182,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runner_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enter_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_donate_reclaim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_unmap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_other_cpus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_miee, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("miee", tests, NULL, NULL);

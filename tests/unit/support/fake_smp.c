@@ -14,3 +14,11 @@ bool smp_flush_poll(void)
 {
 	return false;
 }
+
+/* The CPU the code "runs on": tests move it to check per-CPU flushes. */
+u32 fake_cpu_index;
+
+u32 cpu_index(void)
+{
+	return fake_cpu_index;
+}
