@@ -258,6 +258,7 @@ struct lrun {
 	uint64_t st[5];		/* LIBOS_HC_STATS: handled, forwarded, refused, pages, host calls */
 	int have_st;
 	uint64_t donated, hostcalls, refused;
+	uint64_t max_pages, added;	/* the layout's: what a donation may fill */
 };
 
 static void log_line(const unsigned char *p, uint64_t n)
@@ -303,8 +304,13 @@ static uint64_t serve(struct lrun *r)
 		return 0;
 	case LIBOS_HC_GROW: {
 		struct miee_ioc_mem m = { 0, 0, 0 };
+		uint64_t room = r->max_pages - r->added - r->donated;
 
+		/* Never past max_pages: the hypervisor refuses a donation
+		 * that would not fit, all of it. */
 		m.npages = h.args[0] <= 0 ? 0 : h.args[0] > GROW_MAX ? GROW_MAX : (uint32_t)h.args[0];
+		if (m.npages > room)
+			m.npages = (uint32_t)room;
 		if (!m.npages || ioctl(r->fd, MIEE_IOC_DONATE, &m) || !m.done) {
 			r->hc->ret = -ENOMEM;
 		} else {
@@ -529,6 +535,8 @@ int libos_run_main(int argc, char **argv)
 	if (!inf.measurement_ready || memcmp(inf.measurement, expect, 32))
 		lfail(LRC_MEASURE, "measurement MISMATCH between the hypervisor and the runner");
 
+	r.max_pages = l.max_pages;
+	r.added = l.npages;
 	r.hc = (struct libos_hc *)(r.buf + LIBOS_OFF_SHARED);
 	r.data = r.buf + LIBOS_OFF_SHARED + LIBOS_PAGE;
 	r.srv = &srv;
