@@ -259,7 +259,16 @@ struct lrun {
 	int have_st;
 	uint64_t donated, hostcalls, refused;
 	uint64_t max_pages, added;	/* the layout's: what a donation may fill */
+	double t0, t_plan, t_add, t_init, t_end;	/* --stats: start-up split */
 };
+
+static double mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static void log_line(const unsigned char *p, uint64_t n)
 {
@@ -372,6 +381,14 @@ static void print_stats(struct lrun *r)
 			(uint64_t)inf.exits, (uint64_t)inf.enters, inf.pages);
 }
 
+static void print_times(struct lrun *r)
+{
+	r->t_end = mono();
+	fprintf(stderr, "miee-run: times: read+layout+hash %.1f ms, add (hypervisor measures) %.1f ms, "
+		"init %.1f ms, run %.1f ms\n", 1e3 * (r->t_plan - r->t0), 1e3 * (r->t_add - r->t_plan),
+		1e3 * (r->t_init - r->t_add), 1e3 * (r->t_end - r->t_init));
+}
+
 static int run_loop(struct lrun *r)
 {
 	struct miee_ioc_enter e = { 0, 0, 0, 0, 0 };
@@ -393,8 +410,10 @@ static int run_loop(struct lrun *r)
 		case MIEE_EXIT_INTERRUPTED:
 			break;
 		case MIEE_EXIT_DONE:
-			if (lo.stats)
+			if (lo.stats) {
 				print_stats(r);
+				print_times(r);
+			}
 			if (e.info <= 0xff)
 				return (int)e.info;
 			if ((e.info & ~0x7full) == 0x100u)
@@ -453,6 +472,7 @@ int libos_run_main(int argc, char **argv)
 	lparse(argc, argv);
 	memset(&in, 0, sizeof(in));
 	memset(&r, 0, sizeof(r));
+	r.t0 = mono();
 	in.libos = slurp(lo.libos, LIBOS_IMAGE_MAX, &in.libos_len);
 	in.program = slurp(lo.program, (size_t)MIEE_MAX_PAGES * 4096, &in.program_len);
 	if (lo.manifest)
@@ -511,6 +531,7 @@ int libos_run_main(int argc, char **argv)
 		lfail(LRC_LOAD, "mmap %u pages: %s", l.max_pages, strerror(errno));
 	ll_fill(&in, &l, r.buf);
 	ll_measure(&l, r.buf, expect);
+	r.t_plan = mono();
 
 	cr.max_pages = l.max_pages;
 	cr.id = 0;
@@ -518,6 +539,7 @@ int libos_run_main(int argc, char **argv)
 		lfail(LRC_LOAD, "MIEE_IOC_CREATE (%u pages): %s", l.max_pages, strerror(errno));
 	for (k = 0; k < l.nregions; k++)
 		add_region(r.fd, r.buf, &l.regions[k]);
+	r.t_add = mono();
 	if (ioctl(r.fd, MIEE_IOC_INIT, &l.init))
 		lfail(LRC_LOAD, "MIEE_IOC_INIT: %s", strerror(errno));
 	memset(&inf, 0, sizeof(inf));
@@ -535,6 +557,7 @@ int libos_run_main(int argc, char **argv)
 	if (!inf.measurement_ready || memcmp(inf.measurement, expect, 32))
 		lfail(LRC_MEASURE, "measurement MISMATCH between the hypervisor and the runner");
 
+	r.t_init = mono();
 	r.max_pages = l.max_pages;
 	r.added = l.npages;
 	r.hc = (struct libos_hc *)(r.buf + LIBOS_OFF_SHARED);
