@@ -4,9 +4,11 @@
  * independently of tools/miee-run/libos-layout.c.
  *
  * Usage: miee-measure --libos FILE --program FILE [--manifest FILE]
- *                     [--memory BYTES] [--premapped] [--expect HEX] [-- ARGS...]
+ *                     [--memory BYTES] [--premapped] [--argv0 STRING]
+ *                     [--expect HEX] [-- ARGS...]
  * argv[0] of the program is the --program string itself (miee-run passes
- * PROGRAM as given); ARGS follow. --memory is the dynamic memory in bytes
+ * PROGRAM as given), or --argv0 when the file lies elsewhere here than on
+ * the machine that ran it; ARGS follow. --memory is the dynamic memory in bytes
  * (miee-run prints it); by default the same rule as the runner's. */
 #include <errno.h>
 #include <inttypes.h>
@@ -101,7 +103,7 @@ static void pages(uint64_t off, uint64_t n, uint32_t flags, const unsigned char 
 int measure_libos(int argc, char **argv);
 int measure_libos(int argc, char **argv)
 {
-	const char *libos = NULL, *program = NULL, *manifest = NULL, *expect = NULL;
+	const char *libos = NULL, *program = NULL, *manifest = NULL, *expect = NULL, *argv0 = NULL;
 	uint64_t memory = 0, off, prog_off, man_off = 0, args_off, dyn_off, max_pages, range;
 	struct blob img, prog, man = { NULL, 0 };
 	unsigned char *args, pt[5 * PG], boot[PG], rec[5], ib[56], md[32];
@@ -124,6 +126,8 @@ int measure_libos(int argc, char **argv)
 			program = argv[++i];
 		} else if (i + 1 < argc && !strcmp(argv[i], "--manifest")) {
 			manifest = argv[++i];
+		} else if (i + 1 < argc && !strcmp(argv[i], "--argv0")) {
+			argv0 = argv[++i];
 		} else if (i + 1 < argc && !strcmp(argv[i], "--expect")) {
 			expect = argv[++i];
 		} else if (i + 1 < argc && !strcmp(argv[i], "--memory")) {
@@ -138,6 +142,8 @@ int measure_libos(int argc, char **argv)
 	}
 	if (!libos || !program)
 		lfail("--libos and --program are required", NULL);
+	if (!argv0)
+		argv0 = program;
 	img = load(libos);
 	prog = load(program);
 	if (manifest)
@@ -163,7 +169,7 @@ int measure_libos(int argc, char **argv)
 		lfail("libOS image header inconsistent with the file", libos);
 
 	/* The argument blob: argc, envc = 0, the strings. */
-	args_len += strlen(program) + 1;
+	args_len += strlen(argv0) + 1;
 	for (i = 0; i < nargs; i++)
 		args_len += strlen(argv[a0 + i]) + 1;
 	args = calloc(1, args_len);
@@ -171,8 +177,8 @@ int measure_libos(int argc, char **argv)
 		lfail("out of memory", NULL);
 	put(args, (uint64_t)nargs + 1, 4);
 	q = args + 8;
-	memcpy(q, program, strlen(program) + 1);
-	q += strlen(program) + 1;
+	memcpy(q, argv0, strlen(argv0) + 1);
+	q += strlen(argv0) + 1;
 	for (i = 0; i < nargs; i++) {
 		memcpy(q, argv[a0 + i], strlen(argv[a0 + i]) + 1);
 		q += strlen(argv[a0 + i]) + 1;
