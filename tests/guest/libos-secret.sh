@@ -12,6 +12,7 @@ fail=0
 # scan MODE SEED: run the program (MODE native or miee), scan while it sleeps.
 scan() {
 	log=/tmp/libos-secret-$1.log
+	: >"$log"
 	if [ "$1" = native ]; then
 		/tests/libos-secret-prog "$2" 6 >"$log" 2>&1 &
 	else
