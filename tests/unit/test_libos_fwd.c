@@ -548,6 +548,14 @@ static void test_server_bounds(void **state)
 	hc->in_len = 8;
 	memset(shared->data, 'a', 8);
 	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 1);
+	/* a path longer than PATH_MAX (the libOS never sends one): refused,
+	 * not cut (cut, "././...missing" would open the cwd) */
+	hc->in_len = 3 * PATH_MAX;
+	for (uint64_t i = 0; i + 1 < hc->in_len; i += 2)
+		memcpy(shared->data + i, "./", 2);
+	strcpy((char *)shared->data + hc->in_len - 8, "missing");
+	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 0);
+	assert_int_equal(hc->ret, -ENAMETOOLONG);
 	hc->magic = 0;
 	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 1);
 	hc->magic = LIBOS_HC_MAGIC;
