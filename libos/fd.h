@@ -8,7 +8,8 @@
 
 #define LIBOS_FD_MAX 1024
 
-/* 0, 1, 2 map to the runner's 0, 1, 2; everything else is closed. */
+/* 0, 1, 2 map to the runner's 0, 1, 2; everything else is closed. The
+ * first use of the table does this by itself; fd_init() resets it. */
 void fd_init(void);
 /* The host fd behind program fd fd, or -EBADF. */
 int fd_host(int64_t fd);

@@ -98,7 +98,7 @@ static long do_select(int64_t nfds, const uint64_t sets[3], int64_t timeout)
 {
 	static const int16_t ev[3] = { SET_IN, SET_OUT, SET_EX };
 	uint64_t words, *set[3], n = 0;
-	int idx[POLL_MAX];
+	static int idx[POLL_MAX];	/* 4 KiB: off the kernel stack */
 	long ret, ready = 0;
 
 	if (nfds < 0 || nfds > LX_FD_SETSIZE)

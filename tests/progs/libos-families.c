@@ -191,7 +191,10 @@ static void sockets(void)
 	CHECK(bind(ls, (struct sockaddr *)&a, sizeof(a)) == 0, "bind");
 	CHECK(listen(ls, 4) == 0, "listen");
 	CHECK(getsockname(ls, (struct sockaddr *)&a, &len) == 0 && len == sizeof(a), "getsockname");
-	CHECK(connect(cs, (struct sockaddr *)&a, sizeof(a)) == 0, "connect");
+	if (connect(cs, (struct sockaddr *)&a, sizeof(a))) {
+		CHECK(0, "connect");	/* no loopback: accept would wait forever */
+		return;
+	}
 	as = accept(ls, NULL, NULL);
 	if (as < 0) {
 		CHECK(0, "accept");

@@ -210,6 +210,20 @@ static long xopen(const char *path, int flags)
 
 /* ---- real round trips */
 
+/* Runs first, before any fd_init(): the libOS core never calls it, so
+ * the zeroed table itself must mean 0, 1, 2 open and the rest closed. */
+static void test_table_before_init(void **state)
+{
+	(void)state;
+	assert_int_equal(fd_host(0), 0);
+	assert_int_equal(fd_host(1), 1);
+	assert_int_equal(fd_host(2), 2);
+	assert_int_equal(fd_host(3), -EBADF);
+	assert_int_equal(fd_lowest_free(0), 3);
+	assert_int_equal(fd_host_used(0), 1);
+	assert_int_equal(fd_host_used(5), 0);
+}
+
 static void test_file_io(void **state)
 {
 	uint64_t buf = ualloc(4096), st = ualloc(sizeof(struct stat));
@@ -534,6 +548,14 @@ static void test_server_bounds(void **state)
 	hc->in_len = 8;
 	memset(shared->data, 'a', 8);
 	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 1);
+	/* a path longer than PATH_MAX (the libOS never sends one): refused,
+	 * not cut (cut, "././...missing" would open the cwd) */
+	hc->in_len = 3 * PATH_MAX;
+	for (uint64_t i = 0; i + 1 < hc->in_len; i += 2)
+		memcpy(shared->data + i, "./", 2);
+	strcpy((char *)shared->data + hc->in_len - 8, "missing");
+	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 0);
+	assert_int_equal(hc->ret, -ENAMETOOLONG);
 	hc->magic = 0;
 	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 1);
 	hc->magic = LIBOS_HC_MAGIC;
@@ -759,6 +781,7 @@ static void test_lies(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table_before_init),	/* first */
 		cmocka_unit_test_setup_teardown(test_file_io, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_io, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),

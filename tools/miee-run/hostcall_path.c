@@ -155,6 +155,8 @@ static int resolve(struct hc_req *q, int64_t dirfd, const char *path, int write,
 
 	if (!path[0])
 		return -ENOENT;
+	if (strnlen(path, PATH_MAX) == PATH_MAX)
+		return -ENAMETOOLONG;	/* never cut: a cut path names another file */
 	if (path[0] != '/' && (int)dirfd != AT_FDCWD) {
 		if (!hc_fd_ok(s, dirfd))
 			return -EBADF;
