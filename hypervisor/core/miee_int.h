@@ -7,6 +7,7 @@
 
 #include "types.h"
 #include "vcpu.h"
+struct bootinfo;	/* smp.h names it */
 #include "smp.h"
 #include "crypto/sha256.h"
 #include "utpm/utpm.h"

@@ -21,14 +21,12 @@ has "miee-run: two VM exits the OS did not see, CPUIDs and the CPL 3 hypercall: 
 has "miee-run: two CPUID VMX/SVM bits: 1:ECX.VMX 0, 0x80000001:ECX.SVM 0 (ok)"
 has_re "^miee-run: two CPL 3 hypercall refused \(#UD at it\): .* \(ok\)$" 1
 has "miee-run: two #PF on the TSS's stack: RSP 0xbfc0, expected 0xbfc0 (ok)"
-# AVX wherever the OS enabled it (XCR0 is the OS's): Linux under Bochs
-# turns XSAVE off, and then the MIEE has no AVX state either.
-if grep -qw avx /proc/cpuinfo; then
-	has "miee-run: two AVX: VADDPD on YMM (ok)"
-else
-	echo "note: the OS has no AVX enabled: the MIEE cannot have it (XCR0 is the OS's)"
-	has_re "^miee-run: two AVX: not available" 1
-fi
+# AVX wherever XCR0 (the OS's, fixed for the MIEE) has its state and CPUID
+# has it; the PAL then must have run it (the runner says WRONG otherwise).
+# Under Bochs XCR0 keeps AVX even though Linux turned XSAVE off for itself;
+# QEMU's qemu64 has no XSAVE.
+has_re "^miee-run: two AVX: (VADDPD on YMM \(ok\)|not available \(CPUID AVX [01], XCR0 0x[0-9a-f]+\))$" 1
+grep "^miee-run: two AVX:" out | sed 's/^/# /'
 
 [ "$fail" -eq 0 ] && echo "miee-two ok"
 exit "$fail"
