@@ -30,7 +30,7 @@ HOST_SRCS := $(wildcard hypervisor/crypto/*.c hypervisor/mm/*.c hypervisor/core/
 	hypervisor/tpm/tpm_cmd.c hypervisor/tpm/tpm_lt.c hypervisor/utpm/*.c hypervisor/core/miee.c hypervisor/core/miee_meas.c hypervisor/core/miee_mem.c hypervisor/core/fpu.c \
 	hypervisor/core/msr_policy.c hypervisor/arch/vmx/msr_policy.c hypervisor/arch/svm/msr_policy.c \
 	hypervisor/iommu/dmapt.c hypervisor/iommu/iommu.c hypervisor/iommu/dmar.c hypervisor/iommu/pcicfg.c hypervisor/iommu/ivrs.c \
-	hypervisor/core/madt.c)
+	hypervisor/core/madt.c libos/elf.c libos/vma.c)
 HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(HOST_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
@@ -67,6 +67,45 @@ $(B)/unit/%: tests/unit/%.c $(B)/host/libtools.a $(B)/host/libhost.a $(UNIT_SUPP
 	@mkdir -p $(B)/unit/.deps
 	@$(HOST_CC) $(HOST_CFLAGS) -Itools -MMD -MF $(B)/unit/.deps/$*.d -Itests/unit $(UNIT_SUPPORT) $< $(UNIT_EXTRA_$*) \
 		$(B)/host/libtools.a $(B)/host/libhost.a -lcmocka -lcrypto -o $@
+
+# The libOS forwarding layer and the runner's host-call server, linked
+# together over a fake core (tests/unit/test_libos_fwd.c): system headers,
+# not the hypervisor's include directory.
+LIBOS_FWD_SRCS := $(wildcard libos/fwd*.c libos/iago*.c libos/fd*.c)
+HOSTCALL_SRCS := $(wildcard tools/miee-run/hostcall*.c)
+LIBOS_TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) -Iinclude -Ilibos
+$(B)/unit/test_libos_fwd: tests/unit/test_libos_fwd.c $(LIBOS_FWD_SRCS) $(HOSTCALL_SRCS)
+	@mkdir -p $(dir $@) $(B)/unit/.deps
+	@echo "  UNIT    $@"
+	@$(HOST_CC) $(LIBOS_TEST_CFLAGS) -MMD -MF $(B)/unit/.deps/test_libos_fwd.d $^ -lcmocka -o $@
+
+# The libOS layout test runs attest/miee-measure against the runner's value.
+$(B)/unit/test_libos_measure: $(B)/attest/miee-measure tools/miee-run/libos-layout.c \
+	tools/miee-run/libos-layout.h
+
+# The static test program of the forwarded families, glibc and musl
+# builds (tests/progs/), run through the pair by test_libos_progs and put
+# into the guest image (guest/build.mk).
+PROGS_CFLAGS := -static -O2 -Wall -Wextra -Werror
+$(B)/progs/%-glibc: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	@echo "  PROG    $@"
+	@gcc $(PROGS_CFLAGS) $< -o $@
+# libos-core also as a glibc static-PIE (the loader's ET_DYN path).
+$(B)/progs/%-pie: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	@echo "  PROG    $@ (static-pie)"
+	@gcc -static-pie -O2 -Wall -Wextra -Werror $< -o $@
+$(B)/progs/%-musl: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	@echo "  PROG    $@ (musl)"
+	@musl-gcc $(PROGS_CFLAGS) $< -o $@
+$(B)/unit/test_libos_progs: tests/unit/test_libos_progs.c $(LIBOS_FWD_SRCS) $(HOSTCALL_SRCS) \
+		$(B)/progs/libos-families-glibc $(B)/progs/libos-families-musl
+	@mkdir -p $(dir $@) $(B)/unit/.deps
+	@echo "  UNIT    $@"
+	@$(HOST_CC) $(LIBOS_TEST_CFLAGS) -DPROGS_DIR='"$(CURDIR)/$(B)/progs"' -MMD -MF $(B)/unit/.deps/test_libos_progs.d \
+		$(filter %.c,$^) -lcmocka -o $@
 
 # The emulated MIEE in test_miee_measure rewrites the PAL's hypercall and
 # CPUID instructions; that is sound only if their byte sequences are nowhere
@@ -114,6 +153,7 @@ bench: deps $(BENCH_BINS)
 	@tests/bench/run
 
 include hypervisor/build.mk
+include libos/build.mk
 include guest/build.mk
 -include $(wildcard hypervisor/efi/build.mk qemu-scripts/build.mk platform/drtm-chipset/build.mk attest/build.mk)
 -include $(wildcard tools/attest-agent/build.mk attest/verify.mk)

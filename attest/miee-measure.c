@@ -5,6 +5,7 @@
  * MIEE address).
  *
  * Usage: miee-measure [-v] DIR [EXPECTED-HEX]
+ *        miee-measure --libos FILE --program FILE ...   (miee-measure-libos.c)
  * Prints the SHA-256 in hex; with EXPECTED-HEX, exits 1 unless it matches.
  * -v lists each page. Independent of hypervisor/core/miee_meas.c (the
  * encoder the hypervisor and miee-run share) on purpose: it
@@ -87,6 +88,8 @@ static void check_flags(int r, uint32_t f)
 		    r, f);
 }
 
+int measure_libos(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
 	struct region rg[MAX_REGIONS];
@@ -102,6 +105,8 @@ int main(int argc, char **argv)
 	FILE *f;
 	long got;
 
+	if (argc > 1 && !strncmp(argv[1], "--", 2) && strcmp(argv[1], "--help"))
+		return measure_libos(argc, argv);
 	if (ai < argc && !strcmp(argv[ai], "-v")) {
 		verbose = 1;
 		ai++;

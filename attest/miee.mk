@@ -1,8 +1,9 @@
 # MIEE measurement tooling (docs/miee-runner.md). Included from attest/build.mk.
-$(B)/attest/miee-measure: attest/miee-measure.c include/hv/miee.h
+$(B)/attest/miee-measure: attest/miee-measure.c attest/miee-measure-libos.c include/hv/miee.h \
+		include/hv/libos.h
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	@$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude $< -lcrypto -o $@
+	@$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude $(filter %.c,$^) -lcrypto -o $@
 
 # The test PAL inside the guest's miee-run must be self-contained (it is
 # copied into the MIEE): objdump check of its section.

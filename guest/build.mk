@@ -40,6 +40,11 @@ GUEST_SYS_KMODS := $(foreach m,$(GUEST_SYS_KMOD_NAMES),\
 # Outputs
 GUEST_BINS := $(patsubst %,$(GUEST_OBJ)/bin/%,$(GUEST_TOOLS))
 GUEST_HV_LIB := $(GUEST_OBJ)/libhv.a
+# The libOS test programs (tests/progs/*.c, a glibc and a musl build of
+# each; rules in the Makefile) go to /bin as well.
+GUEST_PROG_BINS := $(foreach p,$(basename $(notdir $(wildcard tests/progs/*.c))),$(B)/progs/$(p)-glibc $(B)/progs/$(p)-musl)
+GUEST_PROG_BINS += $(B)/progs/libos-core-pie
+GUEST_BINS += $(GUEST_PROG_BINS)
 GUEST_TEST_BINS := $(patsubst tests/guest/%.c,$(GUEST_OBJ)/tests/%,$(GUEST_TEST_CSRCS)) \
 	$(patsubst tests/guest/%.sh,$(GUEST_OBJ)/tests/%.sh,$(GUEST_TEST_SHSRCS))
 # Each Kbuild dir is built in a copy under build/guest/ksrc/<same relative path>
@@ -125,8 +130,9 @@ endef
 $(foreach d,$(GUEST_KMOD_DIRS),$(eval $(call guest_kmod_rule,$(d))))
 
 $(GUEST_OUT)/initramfs.cpio.gz: $(GUEST_OUT)/manifest guest/init guest/run-all guest/miee-test-lib.sh guest/scratch-disk.sh guest/mkinitramfs \
-		$(GUEST_BINS) $(GUEST_TEST_BINS) $(GUEST_KMOD_STAMPS) $(GUEST_TEST_SRCS) /bin/busybox
+		$(GUEST_BINS) $(GUEST_TEST_BINS) $(GUEST_KMOD_STAMPS) $(GUEST_TEST_SRCS) /bin/busybox \
+		$(B)/libos/libos.bin
 	@echo "  GEN     $@"
-	@GUEST_BINS='$(GUEST_BINS)' GUEST_DYNBINS='$(GUEST_DYNBINS)' GUEST_EXTRA_KOS='$(GUEST_EXTRA_KOS)' GUEST_TESTS='$(GUEST_TEST_BINS)' GUEST_TSRCS='$(GUEST_TEST_SRCS)' \
+	@GUEST_LIBOS='$(B)/libos/libos.bin' GUEST_BINS='$(GUEST_BINS)' GUEST_DYNBINS='$(GUEST_DYNBINS)' GUEST_EXTRA_KOS='$(GUEST_EXTRA_KOS)' GUEST_TESTS='$(GUEST_TEST_BINS)' GUEST_TSRCS='$(GUEST_TEST_SRCS)' \
 	GUEST_KREL='$(GUEST_KREL)' GUEST_SYS_KMODS='$(GUEST_SYS_KMODS)' GUEST_KODIRS='$(patsubst %,$(GUEST_KSRC)/%,$(GUEST_KMOD_DIRS))' \
 	sh guest/mkinitramfs $@ $(GUEST_OUT)/root

@@ -1,5 +1,5 @@
 /* The seams inside the libOS (runs at CPL 0 in an MIEE, freestanding):
- * what the core (boot, memory, syscall dispatch: the libos/ C files) offers the
+ * what the core (boot, memory, syscall dispatch: the other libos/ files) offers the
  * forwarding layer (libos/fwd*.c, libos/iago*.c), and what the forwarding
  * layer offers the dispatcher. The forwarding layer uses nothing else of
  * the core, so its host unit tests provide these few functions over a

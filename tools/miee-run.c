@@ -3,7 +3,8 @@
  * policy; recompute the expected measurement and compare it with the
  * hypervisor's. docs/miee-runner.md.
  *
- * Usage: miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--variant]
+ * Usage: miee-run [OPTIONS] -- PROGRAM [ARGS...]   (the libOS: docs/libos.md)
+ *        miee-run [-n COUNT] [--info] [--keep-open SECONDS] [--lie] [--variant]
  *                 [--timeout SECONDS] [--dump DIR] [--bench N]
  *                 [--add-page OFFSET:FLAGS]... [--max-pages N]
  *                 [--confine[=MANIFEST]] [--confine-test=WHAT[,WHAT]...] MODE [ARGS]
@@ -48,6 +49,7 @@
 #include <unistd.h>
 
 #include "miee-run/runner.h"
+#include "miee-run/libos-run.h"
 
 struct opts o;
 
@@ -77,6 +79,10 @@ int main(int argc, char **argv)
 	unsigned k;
 	int rc = RC_OK;
 
+	/* `miee-run [OPTIONS] -- PROGRAM [ARGS...]`: the libOS mode
+	 * (tools/miee-run/libos-run.c); the PAL modes below otherwise. */
+	if (libos_mode_wanted(argc, argv))
+		return libos_run_main(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse(argc, argv);
 	for (k = 0; k < o.count; k++)

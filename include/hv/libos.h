@@ -6,11 +6,13 @@
  *
  * Everything here is little-endian, fixed-size, with no pointers: the two
  * sides distrust each other, and each copies what it reads before it
- * checks it. */
+ * checks it. The constants are usable from assembly (libos/entry.S). */
 #ifndef HV_ABI_LIBOS_H
 #define HV_ABI_LIBOS_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
 /* ---- the MIEE's address space (offsets = MIEE-physical addresses).
  *
@@ -51,10 +53,11 @@
 #define LIBOS_BOOT_MAGIC 0x544f4f42534f424cull	/* "LBOSBOOT" */
 #define LIBOS_BOOT_VERSION 1u
 
+#ifndef __ASSEMBLER__
 struct libos_boot {
 	uint64_t magic;			/* LIBOS_BOOT_MAGIC */
 	uint32_t version;		/* LIBOS_BOOT_VERSION */
-	uint32_t flags;			/* LIBOS_BF_*, 0 so far */
+	uint32_t flags;			/* LIBOS_BF_* */
 	uint64_t max_pages;		/* given to HC_MIEE_CREATE */
 	uint64_t image_off, image_size;	/* the libOS image */
 	uint64_t shared_off, shared_size;
@@ -68,19 +71,31 @@ struct libos_boot {
 	uint64_t reserved[16];		/* 0 */
 };
 _Static_assert(sizeof(struct libos_boot) == 256, "libos_boot layout");
+#endif
+
+/* boot.flags */
+#define LIBOS_BF_PREMAPPED (1u << 0)	/* the runner added all of [dyn_off,
+					 * dyn_off + mem_limit) unmeasured R|W
+					 * before HC_MIEE_INIT (a hypervisor
+					 * without HC_MIEE_MAP); contents are
+					 * the OS's, so the libOS zeroes each
+					 * page before use */
 
 /* The argument blob: argc argv strings then envc envp strings, each
  * NUL-terminated, packed after the header; args_size covers all of it. */
+#ifndef __ASSEMBLER__
 struct libos_args {
 	uint32_t argc, envc;
 	/* char strings[]; */
 };
+#endif
 
 /* ---- the libOS image (LIBOS_OFF_IMAGE): a flat binary that starts with
  * this header. The runner adds text_pages R|X, then data_pages R|W (bss
  * included, the file's bytes then zeros), all measured. */
 #define LIBOS_IMAGE_MAGIC 0x474d4953424f424cull	/* "LBOSIMG" + 'G' */
 
+#ifndef __ASSEMBLER__
 struct libos_image_hdr {
 	uint64_t magic;			/* LIBOS_IMAGE_MAGIC */
 	uint32_t text_pages, data_pages;	/* from the image's first page */
@@ -93,6 +108,7 @@ struct libos_image_hdr {
 	uint64_t reserved[2];
 };
 _Static_assert(sizeof(struct libos_image_hdr) == 80, "libos_image_hdr layout");
+#endif
 /* The entry gets RDI = LIBOS_OFF_BOOT (struct miee_init.arg). */
 
 /* ---- host calls: HC_MIEE_HOSTCALL with RBX = LIBOS_HOSTCALL; the request
@@ -114,6 +130,28 @@ _Static_assert(sizeof(struct libos_image_hdr) == 80, "libos_image_hdr layout");
 #define LIBOS_HC_MAGIC 0x4c4c4143534f424cull	/* "LBOSCALL" */
 #define LIBOS_HC_DATA_MAX (1024u * 1024u)
 
+/* Marshaled forms (docs/libos.md, "Marshaling"): a pointer argument the
+ * program passed as NULL is LIBOS_HC_NOBUF; an iovec array is an array of
+ * struct libos_hc_iov; a msghdr is struct libos_hc_msg (no control data
+ * crosses: msg_control is always LIBOS_HC_NOBUF). Results go back into
+ * the same buffers; out_len is the end of the last byte the runner wrote
+ * as each call's row in docs/libos.md defines it, 0 when ret < 0. */
+#define LIBOS_HC_NOBUF (-1ll)
+
+#ifndef __ASSEMBLER__
+struct libos_hc_iov {
+	uint64_t off, len;
+};
+
+struct libos_hc_msg {
+	int64_t name;			/* offset or LIBOS_HC_NOBUF */
+	uint32_t namelen, flags;	/* flags: msg_flags out */
+	int64_t iov;			/* offset of struct libos_hc_iov[] */
+	uint64_t iovlen;
+};
+_Static_assert(sizeof(struct libos_hc_msg) == 32, "libos_hc_msg layout");
+#endif
+
 /* libOS-specific requests (nr >= LIBOS_HC_FIRST) */
 #define LIBOS_HC_FIRST 0x1000u
 #define LIBOS_HC_GROW 0x1000u	/* args[0] = pages the libOS wants donated to
@@ -125,6 +163,7 @@ _Static_assert(sizeof(struct libos_image_hdr) == 80, "libos_image_hdr layout");
 #define LIBOS_HC_PARK 0x1003u	/* threads: this slot waits (args[0] = slot) */
 #define LIBOS_HC_UNPARK 0x1004u	/* threads: wake slot args[0] */
 
+#ifndef __ASSEMBLER__
 struct libos_hc {
 	uint64_t magic;			/* LIBOS_HC_MAGIC */
 	uint32_t nr;			/* Linux syscall number or LIBOS_HC_* */
@@ -136,6 +175,7 @@ struct libos_hc {
 	uint64_t reserved[5];
 };
 _Static_assert(sizeof(struct libos_hc) == 128, "libos_hc layout");
+#endif
 
 /* ---- how the MIEE ends: HC_MIEE_EXIT status, and miee-run's exit code. */
 #define LIBOS_EXIT_CODE(c) ((uint64_t)((c) & 0xff))	/* exit/exit_group */

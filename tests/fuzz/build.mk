@@ -14,11 +14,13 @@ CRYPTO_ALL := $(wildcard hypervisor/crypto/*.c)
 FUZZ_SRCS_elf := hypervisor/efi/elf.c tests/fuzz/efi_support.c
 FUZZ_SRCS_loadercfg := hypervisor/efi/cfg.c tests/fuzz/efi_support.c
 FUZZ_SRCS_mb2 := hypervisor/boot/mb2_parse.c
+FUZZ_SRCS_libos_iago := $(wildcard libos/fwd*.c libos/iago*.c libos/fd*.c)
 FUZZ_SRCS_bzimage := hypervisor/core/linux_hdr.c
 FUZZ_SRCS_pcicfg := hypervisor/iommu/pcicfg.c
 FUZZ_SRCS_tpm_rsp := hypervisor/tpm/tpm_cmd.c hypervisor/tpm/tpm_lt.c hypervisor/crypto/sha256.c hypervisor/crypto/util.c
 FUZZ_SRCS_tis := hypervisor/tpm/tpm_tis.c hypervisor/tpm/tpm_cmd.c hypervisor/tpm/tpm_lt.c hypervisor/crypto/sha256.c hypervisor/crypto/util.c
 FUZZ_SRCS_unseal := hypervisor/utpm/utpm.c $(CRYPTO_ALL)
+FUZZ_SRCS_libos_elf := libos/elf.c
 FUZZ_SRCS_miee := hypervisor/core/miee.c hypervisor/core/miee_meas.c hypervisor/core/miee_mem.c hypervisor/core/frames.c hypervisor/core/fpu.c \
 	$(wildcard hypervisor/mm/*.c) hypervisor/utpm/utpm.c $(CRYPTO_ALL) \
 	hypervisor/iommu/iommu.c hypervisor/iommu/dmapt.c tests/unit/support/fake_platform.c \

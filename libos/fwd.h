@@ -1,0 +1,60 @@
+/* Internals of the forwarding layer (libos/fwd*.c, libOS CPL 0): the
+ * layout of a request in the shared region's data[], the call itself,
+ * and the checks every forwarded call shares. */
+#ifndef LIBOS_FWD_H
+#define LIBOS_FWD_H
+
+#include <stdint.h>
+
+#include "api.h"
+#include "fd.h"
+#include "iago.h"
+#include "linux.h"
+
+#define FWD_PATH_MAX 4096u
+#define FWD_PRIV_SIZE 65536u	/* private copy of structured results */
+
+/* Buffers are laid out from data[0], each 8-byte aligned. */
+struct lay {
+	unsigned char *d;
+	uint64_t len;
+};
+
+/* The result, copied out of the shared region once. */
+struct fwd_res {
+	int64_t ret;
+	uint64_t out_len;
+};
+
+extern unsigned char fwd_priv[FWD_PRIV_SIZE];
+
+void lay_init(struct lay *l);
+/* Room for n bytes: the offset, or -E2BIG if data[] is full. */
+int64_t lay_alloc(struct lay *l, uint64_t n);
+/* n bytes of the program's memory at uaddr: the offset, or -errno. */
+int64_t lay_user(struct lay *l, uint64_t uaddr, uint64_t n);
+/* A path from the program (NUL included): the offset, or -errno. */
+int64_t lay_path(struct lay *l, uint64_t uaddr);
+
+/* Send the request; r gets ret and out_len, read once. 0 or -EIO. */
+int fwd_call(unsigned int nr, const int64_t args[6], const struct lay *l,
+	     struct fwd_res *r);
+/* The Iago checks of ret (against limit) and of out_len (want when
+ * ret >= 0, else 0): ret for the program, or -EIO. */
+long fwd_check(unsigned int nr, const struct fwd_res *r, uint64_t limit,
+	       uint64_t want);
+/* A program dirfd: LX_AT_FDCWD, the host fd, or -EBADF (callers test
+ * for -EBADF: LX_AT_FDCWD is negative too). */
+int64_t fwd_dirfd(int64_t dirfd);
+/* A new host fd from call nr for program fd slot: checked (in range,
+ * not already in the table) and entered. slot, or -EIO. */
+long fwd_new_fd(unsigned int nr, int slot, int64_t host);
+/* Close a host fd the libOS will not keep (result ignored). */
+void fwd_close_host(int host);
+
+long fwd_file(unsigned int nr, const uint64_t a[6], int *handled);
+long fwd_fdops(unsigned int nr, const uint64_t a[6], int *handled);
+long fwd_poll(unsigned int nr, const uint64_t a[6], int *handled);
+long fwd_net(unsigned int nr, const uint64_t a[6], int *handled);
+
+#endif

@@ -1,0 +1,571 @@
+/* miee-run's libOS mode (libos-run.h): options, the MIEE built per
+ * libos-layout.h through /dev/miee, the enter loop and the host calls
+ * that are the runner's own (LIBOS_HC_GROW, _LOG, _STATS, the libOS's
+ * clock); forwarded system calls go to the host-call server
+ * (hostcall.c). Guest user space. docs/libos.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../miee-image.h"
+#include "libos-layout.h"
+#include "libos-run.h"
+
+#if __has_include("hostcall.h")
+#include "hostcall.h"
+#define HAVE_HOSTCALL_SERVER 1
+#else
+/* Bring-up until the forwarding layer's server lands: write(2) to fds 1
+ * and 2, nothing else (the libOS's weak libos_forward sends only that). */
+struct hostcall {
+	int unused;
+};
+
+static int hostcall_init(struct hostcall *s)
+{
+	(void)s;
+	return 0;
+}
+
+static int hostcall_add_root(struct hostcall *s, const char *path, int writable)
+{
+	(void)s;
+	(void)writable;
+	return access(path, F_OK) ? -errno : 0;
+}
+
+static int hostcall_serve(struct hostcall *s, struct libos_hc *hc, unsigned char *data)
+{
+	uint64_t off = (uint64_t)hc->args[1], n = (uint64_t)hc->args[2];
+
+	(void)s;
+	if (hc->nr != 1 || (hc->args[0] != 1 && hc->args[0] != 2) || off > LIBOS_HC_DATA_MAX ||
+	    n > LIBOS_HC_DATA_MAX - off) {
+		hc->ret = -ENOSYS;
+		hc->out_len = 0;
+		return 1;
+	}
+	hc->ret = write((int)hc->args[0], data + off, n);
+	if (hc->ret < 0)
+		hc->ret = -errno;
+	hc->out_len = 0;
+	return 0;
+}
+#endif
+
+#define DEV "/dev/miee"
+#define MODULE "/lib/modules/extra/miee_drv.ko"
+#define MAX_ROOTS 32
+#define GROW_MAX 4096u		/* pages donated per LIBOS_HC_GROW at most */
+
+struct lopts {
+	const char *libos, *manifest, *program;
+	const char *ro[MAX_ROOTS], *rw[MAX_ROOTS];
+	unsigned nro, nrw;
+	uint64_t memory;
+	int stats, premapped, dynamic, info;
+	const char *hostile;	/* TEST ONLY: --hostile LIE (hostcall.h) */
+	char **argv;		/* PROGRAM ARGS... */
+	unsigned argc;
+};
+
+static struct lopts lo;
+
+static void lfail(int rc, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+static void lfail(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("miee-run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(rc);
+}
+
+int libos_mode_wanted(int argc, char **argv)
+{
+	static const char *const flags[] = { "--memory", "--stats", "--ro", "--rw", "--manifest",
+					     "--libos", "--premapped", "--dynamic", "--hostile" };
+	int i;
+	size_t k;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return 1;
+		for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+			if (!strncmp(argv[i], flags[k], strlen(flags[k])))
+				return 1;
+	}
+	return 0;
+}
+
+static uint64_t size_arg(const char *s)
+{
+	char *end;
+	uint64_t v, mul = 1;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *s == '-')
+		lfail(LRC_USAGE, "bad --memory '%s'", s);
+	if (*end == 'K' || *end == 'k')
+		mul = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1ull << 30;
+	else if (*end)
+		lfail(LRC_USAGE, "bad --memory '%s' (a number with K, M or G)", s);
+	if (*end && end[1])
+		lfail(LRC_USAGE, "bad --memory '%s'", s);
+	if (v > (1ull << 40) / mul)
+		lfail(LRC_USAGE, "--memory '%s' too large", s);
+	return v * mul;
+}
+
+static void lusage(void)
+{
+	fprintf(stderr,
+		"usage: miee-run [--manifest FILE] [--ro PATH]... [--rw PATH]... [--memory SIZE]\n"
+		"                [--stats] [--libos FILE] [--premapped | --dynamic] [--info]\n"
+		"                [--hostile LIE (tests only)]\n"
+		"                -- PROGRAM [ARGS...]\n");
+	exit(LRC_USAGE);
+}
+
+static void lparse(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "manifest", required_argument, NULL, 'M' },
+		{ "ro", required_argument, NULL, 'r' },
+		{ "rw", required_argument, NULL, 'w' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "libos", required_argument, NULL, 'l' },
+		{ "premapped", no_argument, NULL, 'p' },
+		{ "dynamic", no_argument, NULL, 'd' },
+		{ "info", no_argument, NULL, 'i' },
+		{ "hostile", required_argument, NULL, 'H' },	/* test only */
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	lo.libos = LIBOS_DEFAULT_PATH;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'M': lo.manifest = optarg; break;
+		case 'r':
+			if (lo.nro == MAX_ROOTS)
+				lfail(LRC_USAGE, "at most %d --ro", MAX_ROOTS);
+			lo.ro[lo.nro++] = optarg;
+			break;
+		case 'w':
+			if (lo.nrw == MAX_ROOTS)
+				lfail(LRC_USAGE, "at most %d --rw", MAX_ROOTS);
+			lo.rw[lo.nrw++] = optarg;
+			break;
+		case 'm': lo.memory = size_arg(optarg); break;
+		case 's': lo.stats = 1; break;
+		case 'l': lo.libos = optarg; break;
+		case 'p': lo.premapped = 1; break;
+		case 'd': lo.dynamic = 1; break;
+		case 'i': lo.info = 1; break;
+		case 'H': lo.hostile = optarg; break;
+		default: lusage();
+		}
+	}
+	if (lo.premapped && lo.dynamic)
+		lfail(LRC_USAGE, "--premapped and --dynamic exclude each other");
+	if (optind >= argc)
+		lusage();
+	lo.program = argv[optind];
+	lo.argv = argv + optind;
+	lo.argc = (unsigned)(argc - optind);
+}
+
+/* A whole file, at most max bytes. */
+static unsigned char *slurp(const char *path, size_t max, size_t *len)
+{
+	struct stat st;
+	unsigned char *p;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		lfail(LRC_LOAD, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		lfail(LRC_LOAD, "%s: not a regular file", path);
+	if ((uint64_t)st.st_size > max)
+		lfail(LRC_LOAD, "%s: %lld bytes, more than the %zu the MIEE takes", path,
+		      (long long)st.st_size, max);
+	p = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!p)
+		lfail(LRC_LOAD, "out of memory");
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + got, (size_t)st.st_size - got);
+
+		if (n <= 0)
+			lfail(LRC_LOAD, "%s: read: %s", path, n ? strerror(errno) : "short file");
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return p;
+}
+
+/* Does the driver know MIEE_IOC_DONATE (a hypervisor with HC_MIEE_MAP)? A
+ * donation of 0 pages before init is refused either way; ENOTTY means the
+ * ioctl does not exist. */
+static int driver_has_donate(int fd)
+{
+	struct miee_ioc_mem m = { 0, 0, 0 };
+
+	return ioctl(fd, MIEE_IOC_DONATE, &m) == 0 || errno != ENOTTY;
+}
+
+static const char *abort_name(uint64_t r)
+{
+	switch (r) {
+	case LIBOS_ABORT_BOOT: return "bad boot page or image";
+	case LIBOS_ABORT_ELF: return "the program's ELF was refused";
+	case LIBOS_ABORT_NOMEM: return "out of memory while loading";
+	case LIBOS_ABORT_FAULT: return "a fault in the libOS itself";
+	case LIBOS_ABORT_HOST: return "the host broke the host-call protocol";
+	default: return "unknown reason";
+	}
+}
+
+struct lrun {
+	int fd;
+	unsigned char *buf;
+	struct libos_hc *hc;
+	unsigned char *data;
+	struct hostcall *srv;
+	uint64_t st[5];		/* LIBOS_HC_STATS: handled, forwarded, refused, pages, host calls */
+	int have_st;
+	uint64_t donated, hostcalls, refused;
+	uint64_t max_pages, added;	/* the layout's: what a donation may fill */
+	double t0, t_plan, t_add, t_init, t_end;	/* --stats: start-up split */
+};
+
+static double mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void log_line(const unsigned char *p, uint64_t n)
+{
+	char line[520];
+	uint64_t i;
+
+	if (n > 512)
+		n = 512;
+	for (i = 0; i < n; i++)
+		line[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+	line[n] = 0;
+	fprintf(stderr, "miee-run: %s\n", line);
+}
+
+/* One host call. Returns RAX for the MIEE: 0 answered, 1 refused. */
+static uint64_t serve(struct lrun *r)
+{
+	struct libos_hc h;
+
+	memcpy(&h, r->hc, sizeof(h));	/* once: the MIEE may change it */
+	r->hostcalls++;
+	if (h.magic != LIBOS_HC_MAGIC) {
+		r->refused++;
+		r->hc->ret = -EINVAL;
+		return 1;
+	}
+	switch (h.nr) {
+	case LIBOS_HC_LOG:
+		if ((uint64_t)h.args[0] > LIBOS_HC_DATA_MAX) {
+			r->refused++;
+			r->hc->ret = -EINVAL;
+			return 1;
+		}
+		log_line(r->data, (uint64_t)h.args[0]);
+		r->hc->ret = 0;
+		r->hc->out_len = 0;
+		return 0;
+	case LIBOS_HC_STATS:
+		memcpy(r->st, h.args, sizeof(r->st));
+		r->have_st = 1;
+		r->hc->ret = 0;
+		return 0;
+	case LIBOS_HC_GROW: {
+		struct miee_ioc_mem m = { 0, 0, 0 };
+		uint64_t room = r->max_pages - r->added - r->donated;
+
+		/* Never past max_pages: the hypervisor refuses a donation
+		 * that would not fit, all of it. */
+		m.npages = h.args[0] <= 0 ? 0 : h.args[0] > GROW_MAX ? GROW_MAX : (uint32_t)h.args[0];
+		if (m.npages > room)
+			m.npages = (uint32_t)room;
+		if (!m.npages || ioctl(r->fd, MIEE_IOC_DONATE, &m) || !m.done) {
+			r->hc->ret = -ENOMEM;
+		} else {
+			r->donated += m.done;
+			r->hc->ret = m.done;
+		}
+		r->hc->out_len = 0;
+		return 0;
+	}
+	case 228: {		/* clock_gettime for the libOS's clocks */
+		struct timespec ts;
+		int64_t t[2];
+		uint64_t off = (uint64_t)h.args[1];
+
+		if (off > LIBOS_HC_DATA_MAX - sizeof(t)) {
+			r->refused++;
+			r->hc->ret = -EINVAL;
+			return 1;
+		}
+		if (clock_gettime((clockid_t)h.args[0], &ts)) {
+			r->hc->ret = -errno;
+			r->hc->out_len = 0;
+			return 0;
+		}
+		t[0] = ts.tv_sec;
+		t[1] = ts.tv_nsec;
+		memcpy(r->data + off, t, sizeof(t));
+		r->hc->ret = 0;
+		r->hc->out_len = sizeof(t);
+		return 0;
+	}
+	default: {
+		int rc;
+
+		memcpy(r->hc, &h, sizeof(h));	/* the server reads the checked copy */
+		rc = hostcall_serve(r->srv, r->hc, r->data);
+		if (rc)
+			r->refused++;
+		return rc ? 1 : 0;
+	}
+	}
+}
+
+static void print_stats(struct lrun *r)
+{
+	struct miee_info inf;
+
+	memset(&inf, 0, sizeof(inf));
+	ioctl(r->fd, MIEE_IOC_INFO, &inf);
+	if (r->have_st)
+		fprintf(stderr, "miee-run: stats: syscalls handled inside %" PRIu64 ", forwarded %" PRIu64
+			", refused %" PRIu64 "; host calls %" PRIu64 " (%" PRIu64 " refused by the runner)"
+			"; VM exits %" PRIu64 ", entries %" PRIu64 "; pages: %u owned, %" PRIu64
+			" dynamic in use, %" PRIu64 " donated\n", r->st[0], r->st[1], r->st[2], r->hostcalls,
+			r->refused, (uint64_t)inf.exits, (uint64_t)inf.enters, inf.pages, r->st[3], r->donated);
+	else
+		fprintf(stderr, "miee-run: stats: (the libOS sent none) host calls %" PRIu64
+			"; VM exits %" PRIu64 ", entries %" PRIu64 "; pages %u\n", r->hostcalls,
+			(uint64_t)inf.exits, (uint64_t)inf.enters, inf.pages);
+}
+
+static void print_times(struct lrun *r)
+{
+	r->t_end = mono();
+	fprintf(stderr, "miee-run: times: read+layout+hash %.1f ms, add (hypervisor measures) %.1f ms, "
+		"init %.1f ms, run %.1f ms\n", 1e3 * (r->t_plan - r->t0), 1e3 * (r->t_add - r->t_plan),
+		1e3 * (r->t_init - r->t_add), 1e3 * (r->t_end - r->t_init));
+}
+
+static int run_loop(struct lrun *r)
+{
+	struct miee_ioc_enter e = { 0, 0, 0, 0, 0 };
+
+	for (;;) {
+		e.reason = 0;
+		if (ioctl(r->fd, MIEE_IOC_ENTER, &e))
+			lfail(LRC_LOAD, "MIEE_IOC_ENTER: %s", strerror(errno));
+		e.hostcall_ret = 0;
+		switch (e.reason) {
+		case MIEE_EXIT_HOSTCALL:
+			if (e.info != LIBOS_HOSTCALL) {
+				r->refused++;
+				e.hostcall_ret = 1;
+				break;
+			}
+			e.hostcall_ret = serve(r);
+			break;
+		case MIEE_EXIT_INTERRUPTED:
+			break;
+		case MIEE_EXIT_DONE:
+			if (lo.stats) {
+				print_stats(r);
+				print_times(r);
+			}
+			if (e.info <= 0xff)
+				return (int)e.info;
+			if ((e.info & ~0x7full) == 0x100u)
+				return 128 + (int)(e.info & 0x7f);
+			if ((e.info & ~0xffffull) == 0x10000u) {
+				fprintf(stderr, "miee-run: the libOS gave up: %s (LIBOS_ABORT %" PRIu64 ")\n",
+					abort_name(e.info & 0xffff), (uint64_t)(e.info & 0xffff));
+				return LRC_ABORT;
+			}
+			fprintf(stderr, "miee-run: the MIEE ended with status 0x%" PRIx64
+				", outside the protocol\n", (uint64_t)e.info);
+			return LRC_PROTOCOL;
+		case MIEE_EXIT_FAULT:
+			if (lo.stats)
+				print_stats(r);
+			fprintf(stderr, "miee-run: the MIEE faulted: reason %" PRIu64 " (%s) at 0x%" PRIx64 "\n",
+				(uint64_t)e.info,
+				e.info == MIEE_F_TRIPLE ? "triple fault" : e.info == MIEE_F_NPF ?
+				"access outside its memory" : e.info == MIEE_F_BADCALL ? "bad hypercall" :
+				e.info == MIEE_F_INSN ? "forbidden instruction" : "?", (uint64_t)e.info2);
+			return LRC_FAULT;
+		default:
+			fprintf(stderr, "miee-run: unknown MIEE exit reason %u\n", e.reason);
+			return LRC_PROTOCOL;
+		}
+	}
+}
+
+static void add_region(int fd, unsigned char *buf, const struct ll_region *g)
+{
+	struct miee_ioc_add a = {
+		.uaddr = (uint64_t)(uintptr_t)(buf + g->offset),
+		.offset = g->offset,
+		.npages = g->npages,
+		.flags = g->flags,
+	};
+
+	if (ioctl(fd, MIEE_IOC_ADD, &a))
+		lfail(LRC_LOAD, "MIEE_IOC_ADD offset 0x%" PRIx64 " (%u pages, flags 0x%x): %s",
+		      g->offset, g->npages, g->flags, strerror(errno));
+}
+
+int libos_run_main(int argc, char **argv)
+{
+	static struct hostcall srv;
+	struct ll_input in;
+	struct ll_layout l;
+	struct lrun r;
+	struct miee_ioc_create cr;
+	struct miee_info inf;
+	unsigned char expect[32];
+	char err[256], hex[65], hex2[65];
+	unsigned i;
+	int k;
+
+	lparse(argc, argv);
+	memset(&in, 0, sizeof(in));
+	memset(&r, 0, sizeof(r));
+	r.t0 = mono();
+	in.libos = slurp(lo.libos, LIBOS_IMAGE_MAX, &in.libos_len);
+	in.program = slurp(lo.program, (size_t)MIEE_MAX_PAGES * 4096, &in.program_len);
+	if (lo.manifest)
+		in.manifest = slurp(lo.manifest, 1u << 20, &in.manifest_len);
+	in.argv = (const char *const *)lo.argv;
+	in.argc = lo.argc;
+	in.memory = lo.memory;
+
+	if (hostcall_init(&srv))
+		lfail(LRC_LOAD, "the host-call server would not start");
+	if (hostcall_add_root(&srv, lo.program, 0))
+		lfail(LRC_LOAD, "%s: cannot allow the program itself", lo.program);
+	for (i = 0; i < lo.nro; i++)
+		if ((k = hostcall_add_root(&srv, lo.ro[i], 0)))
+			lfail(LRC_USAGE, "--ro %s: %s", lo.ro[i], strerror(-k));
+	for (i = 0; i < lo.nrw; i++)
+		if ((k = hostcall_add_root(&srv, lo.rw[i], 1)))
+			lfail(LRC_USAGE, "--rw %s: %s", lo.rw[i], strerror(-k));
+#ifdef HAVE_HOSTCALL_SERVER
+	/* The hostile runner is for tests/guest/libos-iago.sh only: refused
+	 * unless the environment also says MIEE_RUN_TEST_HOSTILE=1. */
+	if (lo.hostile && (k = hostcall_set_lie(&srv, lo.hostile)))
+		lfail(LRC_USAGE, "--hostile %s: %s", lo.hostile,
+		      k == -EPERM ? "test only (MIEE_RUN_TEST_HOSTILE=1 is not set)" : "no such lie");
+#else
+	if (lo.hostile)
+		lfail(LRC_USAGE, "--hostile: no host-call server in this build");
+#endif
+
+	if (access(DEV, F_OK)) {
+		pid_t pid = fork();
+		int st = 0;
+
+		if (pid == 0) {
+			int nul = open("/dev/null", O_WRONLY);
+
+			if (nul >= 0)
+				dup2(nul, 1);	/* the program's stdout stays its own */
+			execlp("insmod", "insmod", MODULE, (char *)NULL);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			lfail(LRC_LOAD, "%s missing and insmod %s failed", DEV, MODULE);
+		for (k = 0; k < 50 && access(DEV, F_OK); k++)
+			usleep(20000);
+	}
+	r.fd = open(DEV, O_RDWR | O_CLOEXEC);
+	if (r.fd < 0)
+		lfail(LRC_LOAD, "open %s: %s (is the driver loaded?)", DEV, strerror(errno));
+	in.premapped = lo.premapped || (!lo.dynamic && !driver_has_donate(r.fd));
+	if (ll_plan(&in, &l, err, sizeof(err)))
+		lfail(LRC_LOAD, "%s", err);
+	r.buf = mmap(NULL, (size_t)l.max_pages * 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r.buf == MAP_FAILED)
+		lfail(LRC_LOAD, "mmap %u pages: %s", l.max_pages, strerror(errno));
+	ll_fill(&in, &l, r.buf);
+	ll_measure(&l, r.buf, expect);
+	r.t_plan = mono();
+
+	cr.max_pages = l.max_pages;
+	cr.id = 0;
+	if (ioctl(r.fd, MIEE_IOC_CREATE, &cr))
+		lfail(LRC_LOAD, "MIEE_IOC_CREATE (%u pages): %s", l.max_pages, strerror(errno));
+	for (k = 0; k < l.nregions; k++)
+		add_region(r.fd, r.buf, &l.regions[k]);
+	r.t_add = mono();
+	if (ioctl(r.fd, MIEE_IOC_INIT, &l.init))
+		lfail(LRC_LOAD, "MIEE_IOC_INIT: %s", strerror(errno));
+	memset(&inf, 0, sizeof(inf));
+	if (ioctl(r.fd, MIEE_IOC_INFO, &inf))
+		lfail(LRC_LOAD, "MIEE_IOC_INFO: %s", strerror(errno));
+	miee_hex(inf.measurement, 32, hex);
+	miee_hex(expect, 32, hex2);
+	fprintf(stderr, "miee-run: measurement (hypervisor) %s\n", hex);
+	fprintf(stderr, "miee-run: measurement (expected)   %s\n", hex2);
+	fprintf(stderr, "miee-run: layout: max_pages %u, memory %" PRIu64 " bytes, %s, %" PRIu64
+		" pages added; recompute: miee-measure --libos %s --program %s%s%s --memory %" PRIu64
+		"%s --\n", l.max_pages, l.boot.mem_limit, in.premapped ? "premapped" : "dynamic",
+		l.npages, lo.libos, lo.program, lo.manifest ? " --manifest " : "",
+		lo.manifest ? lo.manifest : "", l.boot.mem_limit, in.premapped ? " --premapped" : "");
+	if (!inf.measurement_ready || memcmp(inf.measurement, expect, 32))
+		lfail(LRC_MEASURE, "measurement MISMATCH between the hypervisor and the runner");
+
+	r.t_init = mono();
+	r.max_pages = l.max_pages;
+	r.added = l.npages;
+	r.hc = (struct libos_hc *)(r.buf + LIBOS_OFF_SHARED);
+	r.data = r.buf + LIBOS_OFF_SHARED + LIBOS_PAGE;
+	r.srv = &srv;
+	fflush(stdout);
+	k = run_loop(&r);
+	fflush(stdout);
+	close(r.fd);
+	return k;
+}
