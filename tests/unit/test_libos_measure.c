@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "../../tools/miee-run/libos-layout.c"
+#include "miee-run/image.h"	/* miee_hex */
 
 #define MEMORY (1u << 20)
 

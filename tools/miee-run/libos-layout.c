@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../miee-image.h"
+#include "core/miee_meas.h"
 #include "libos-layout.h"
 
 #define PG 4096ull
@@ -141,7 +141,10 @@ int ll_plan(const struct ll_input *in, struct ll_layout *l, char *err, size_t er
 
 static void put64(unsigned char *buf, uint64_t off, uint64_t v)
 {
-	miee_put64(buf + off, v);
+	int i;
+
+	for (i = 0; i < 8; i++)
+		buf[off + i] = (unsigned char)(v >> (8 * i));
 }
 
 void ll_fill(const struct ll_input *in, const struct ll_layout *l, unsigned char *buf)
@@ -180,35 +183,23 @@ void ll_fill(const struct ll_input *in, const struct ll_layout *l, unsigned char
 	}
 }
 
+/* With the hypervisor's own encoder (core/miee_meas.c), as the PAL's image
+ * is measured (image.c); attest/miee-measure is the independent oracle. */
 void ll_measure(const struct ll_layout *l, const unsigned char *buf, unsigned char out[32])
 {
-	struct mh_sha256 s;
-	unsigned char rec[13], ib[56];
+	struct sha256_ctx s;
 	int r;
 	uint32_t k;
 
-	mh_sha256_init(&s);
-	mh_sha256_update(&s, MIEE_MEAS_TAG, MIEE_MEAS_TAG_LEN);
-	miee_put32(rec, l->max_pages);
-	mh_sha256_update(&s, rec, 4);
+	miee_meas_begin(&s, l->max_pages);
 	for (r = 0; r < l->nregions; r++) {
 		const struct ll_region *g = &l->regions[r];
 
 		for (k = 0; k < g->npages; k++) {
 			uint64_t off = g->offset + (uint64_t)k * PG;
 
-			rec[0] = MIEE_MEAS_PAGE;
-			miee_put64(rec + 1, off);
-			miee_put32(rec + 9, g->flags);
-			mh_sha256_update(&s, rec, sizeof(rec));
-			if (g->flags & MIEE_P_MEASURED)
-				mh_sha256_update(&s, buf + off, PG);
+			miee_meas_page(&s, off, g->flags, buf + off);
 		}
 	}
-	rec[0] = MIEE_MEAS_INIT;
-	miee_put32(rec + 1, (uint32_t)l->npages);
-	mh_sha256_update(&s, rec, 5);
-	miee_init_bytes(&l->init, ib);
-	mh_sha256_update(&s, ib, sizeof(ib));
-	mh_sha256_final(&s, out);
+	miee_meas_finish(&s, (uint32_t)l->npages, &l->init, out);
 }

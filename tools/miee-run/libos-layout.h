@@ -2,7 +2,7 @@
  * a pure function of the libOS image, the program file, the manifest, the
  * argument blob and the memory size. Builds every measured page in one
  * buffer whose offsets are MIEE addresses, lists the regions in the order
- * they are added, and recomputes the measurement (include/hv/miee.h, v2).
+ * they are added, and recomputes the measurement (include/hv/miee.h, with the hypervisor's encoder).
  * No system calls. attest/miee-measure recomputes the same value with
  * independent code. docs/libos.md, "Layout and measurement". */
 #ifndef MIEE_RUN_LIBOS_LAYOUT_H

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../miee-image.h"
+#include "miee-run/image.h"
 #include "libos-layout.h"
 #include "libos-run.h"
 
