@@ -57,7 +57,7 @@ has_re '^miee-run: fault reason 2 at 0x1000000 '
 t 3 overflow
 has_re '^miee-run: fault reason 2 at 0x11000 '
 t 3 exec-shared
-has_re '^miee-run: fault reason 2 at 0xf(800|000) '
+has_re '^miee-run: fault reason 2 at 0x10(800|000) '
 t 3 write-code
 has_re '^miee-run: fault reason 2 at 0x5000 '
 t 3 badcall

@@ -261,7 +261,7 @@ _Static_assert(MIEE_PAL_CTX_OFF + sizeof(struct miee_pal_ctx) <= MIEE_PG, "conte
 #define PAL_TWO_TSS 0x4100	/* in the GDT page (private, R|W) */
 #define PAL_TWO_IDT 0x4200	/* 16 gates */
 #define PAL_TWO_SLOT 0x4f00	/* the ring-0 RSP while CPL 3 runs (private) */
-#define PAL_TWO_RSP0 0xd000	/* TSS.RSP0: inside its stack pages */
+#define PAL_TWO_RSP0 0xc000	/* TSS.RSP0: inside its stack pages */
 #define PAL_TWO_USTACK 0x9000	/* CPL 3 stack top: the data page, made user */
 #define PAL_TWO_UDATA 0x8000	/* CPL 3 writes what it saw here */
 #define PAL_TWO_SUPER 0xb000	/* a supervisor page (its stack) CPL 3 reads: #PF */
