@@ -233,8 +233,9 @@ void smp_flush_os_npt(struct vcpu *self)
 	}
 }
 
-static bool flush_answer(struct percpu *c)
+bool smp_flush_poll(void)
 {
+	struct percpu *c = cpu_this();
 	u64 req = __atomic_load_n(&c->flush_req, __ATOMIC_ACQUIRE);
 
 	if (req == c->flush_ack)
@@ -242,27 +243,6 @@ static bool flush_answer(struct percpu *c)
 	c->os.ops->flush_npt(&c->os);
 	__atomic_store_n(&c->flush_ack, req, __ATOMIC_RELEASE);
 	return true;
-}
-
-bool smp_flush_poll(void)
-{
-	struct percpu *c = cpu_this();
-
-	if (!flush_answer(c))
-		return false;
-	c->nmi_owed = 1;	/* its NMI was sent and has not been taken */
-	return true;
-}
-
-/* NMIs do not queue: one taken stands for every shootdown NMI sent to
- * this CPU before it, so one owed NMI at most. */
-bool smp_nmi_is_shootdown(void)
-{
-	struct percpu *c = cpu_this();
-	bool owed = c->nmi_owed;
-
-	c->nmi_owed = 0;
-	return flush_answer(c) || owed;
 }
 
 static struct percpu *cpu_by_apic(u32 id)

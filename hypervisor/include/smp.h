@@ -37,7 +37,7 @@ struct percpu {
 	volatile u32 state;	/* enum cpu_state */
 	volatile u32 sipi_vector;	/* the OS's SIPI vector, set once */
 	volatile u32 init_seen;		/* the OS sent INIT: SIPI may follow */
-	u32 nmi_owed;		/* a shootdown NMI answered by polling, still to come */
+	u32 pad;
 	u64 exit_stack_top;	/* backend: stack top of the exit in progress */
 	volatile u64 flush_req;	/* shootdown generation asked of this CPU */
 	volatile u64 flush_ack;	/* the last one it acknowledged */
@@ -75,11 +75,6 @@ void smp_flush_os_npt(struct vcpu *self);
  * translations before its next entry, acknowledge). True if there was one.
  * Called on NMI exits and while spinning for a lock. */
 bool smp_flush_poll(void);
-/* This CPU took an NMI (an NMI exit, the NMI itself taken in the host):
- * true if it was a shootdown's, answered now or by a poll before it
- * arrived (smp_flush_poll while spinning: the NMI then is still to come,
- * held by GIF = 0 on SVM); false if it was the OS's own NMI. */
-bool smp_nmi_is_shootdown(void);
 extern u64 hv_shootdowns, hv_shootdown_tsc;
 
 /* core/madt.c: APIC IDs of the enabled processors listed in the MADT

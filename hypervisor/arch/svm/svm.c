@@ -370,14 +370,14 @@ static void svm_ctx_switch(struct vcpu *from, struct vcpu *to)
 		vmcb->ctl.tlb_control = tlb_flush_code();
 }
 
-/* The OS's NMI that made an isolated context exit (svm_exit_handler took
- * it in the host): the OS gets it at its next VMRUN. */
+/* The NMI that made an isolated context exit is still pending: an NMI
+ * intercept does not consume it (APM Vol. 2 15.13.2; QEMU exits before it
+ * clears the request). GIF stays 0 in the host, so it is delivered through
+ * the OS's IDT as soon as the OS is VMRUN again. Injecting one here would
+ * give the OS two. */
 static void svm_inject_nmi(struct vcpu *v)
 {
-	struct vmcb *vmcb = vmcb_of(v);
-
-	if (!(vmcb->ctl.event_inj & EVENT_VALID))
-		vmcb->ctl.event_inj = EXC_NMI | EVENT_TYPE_NMI | EVENT_VALID;
+	(void)v;
 }
 
 static int svm_vcpu_run(struct vcpu *v)
@@ -643,18 +643,17 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		ret = vcpu_interrupted(v, false);
 		break;
 	case SVM_EXIT_NMI:
-		/* The NMI is still pending (it was intercepted, not taken).
-		 * Take it in the host, in a GIF window with interrupts off
-		 * (nmi_stub, core/cpu.c), so the next VMRUN does not exit
-		 * again; then it was a shootdown's (answered now, or by a
-		 * poll while this CPU spun for a lock, smp.h) or the OS's,
-		 * and only then does the OS get one. */
-		__asm__ __volatile__("cli; stgi; nop; clgi; sti" ::: "memory");
 		if (v->miee) {
-			ret = vcpu_interrupted(v, !smp_nmi_is_shootdown());
+			ret = vcpu_interrupted(v, true);
 			break;
 		}
-		if (!smp_nmi_is_shootdown() && !(vmcb->ctl.event_inj & EVENT_VALID))
+		/* The OS's (SMP only): the NMI is still pending (it was
+		 * intercepted, not taken). Take it in the host, in a GIF
+		 * window with interrupts off (nmi_stub, core/cpu.c), so the
+		 * next VMRUN does not exit again; then a shootdown request
+		 * is answered, or the NMI was the OS's and goes to it. */
+		__asm__ __volatile__("cli; stgi; nop; clgi; sti" ::: "memory");
+		if (!smp_flush_poll() && !(vmcb->ctl.event_inj & EVENT_VALID))
 			vmcb->ctl.event_inj = EXC_NMI | EVENT_TYPE_NMI | EVENT_VALID;
 		ret = VCPU_RETRY;
 		break;
