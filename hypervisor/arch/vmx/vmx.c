@@ -287,10 +287,15 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	 * MOV to and from CR8, so that it cannot raise the real TPR (SDM
 	 * 25.6.1, 25.6.2; its CR8 is x->tpr). */
 	/* The OS's NMIs exit too when there is more than one CPU: the TLB
-	 * shootdown's IPI is one (docs/smp.md); the OS's own go back to it. */
+	 * shootdown's IPI is one (docs/smp.md); the OS's own go back to it.
+	 * With NMI exiting, virtual NMIs where the CPU has them: the guest's
+	 * NMI blocking is then that of the NMIs injected into it, never
+	 * the physical NMIs' (SDM Vol. 3C 25.3, 26.3: with NMI exiting, the
+	 * guest's IRET does not unblock physical NMIs). */
 	if (vmx_ctls(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED,
 		     iso ? PIN_EXT_INTR | PIN_NMI : hv_ncpus > 1 ? PIN_NMI : 0,
-		     iso ? PIN_PREEMPT_TIMER : 0, &pin, "pin-based") ||
+		     iso ? PIN_PREEMPT_TIMER | PIN_VIRTUAL_NMI :
+			   hv_ncpus > 1 ? PIN_VIRTUAL_NMI : 0, &pin, "pin-based") ||
 	    vmx_ctls(MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED,
 		     PROC_USE_MSR_BITMAPS | PROC_SECONDARY | PROC_RDPMC_EXITING |
 		     (iso ? PROC_UNCOND_IO | PROC_HLT_EXITING | PROC_CR8_LOAD_EXITING |
@@ -646,7 +651,14 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		if (((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {	/* NMI */
 			/* The exit took the NMI (SDM Vol. 3C 25.1.1): a TLB
 			 * shootdown's is answered and the context goes on; any
-			 * other goes to the OS (an MIEE ends first). */
+			 * other goes to the OS (an MIEE ends first). An NMI
+			 * exits only when the guest does not block NMIs, so
+			 * without virtual NMIs the guest blocks none now;
+			 * Bochs 2.7 saves "blocking by NMI" as set here, which
+			 * would hold back every later NMI (docs/smp.md). */
+			if (!(vmread(PIN_CONTROLS) & PIN_VIRTUAL_NMI))
+				vmwrite(GUEST_INTERRUPTIBILITY,
+					vmread(GUEST_INTERRUPTIBILITY) & ~(u64)BIT(3));
 			if (smp_nmi())
 				r = VCPU_RETRY;
 			else if (v->miee)
