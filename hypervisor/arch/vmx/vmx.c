@@ -613,6 +613,26 @@ static int vmx_cr_access(struct vcpu *v)
 	return 0;
 }
 
+/* An NMI exit leaves NMIs blocked in VMX root until an IRET (SDM Vol. 3C,
+ * "VM Exits": event blocking after an NMI exit; KVM runs its NMI handler
+ * for that IRET), and Bochs 2.7 keeps them blocked across the next VM entry too:
+ * every later NMI, the next shootdown's included, would stay pending. An
+ * IRET to the next instruction unblocks them; one already pending is then
+ * taken by the host IDT (smp_host_nmi). */
+static void nmi_unblock(void)
+{
+	__asm__ __volatile__("movq %%rsp, %%rax\n\t"
+			     "pushq %[ss]\n\t"
+			     "pushq %%rax\n\t"
+			     "pushfq\n\t"
+			     "pushq %[cs]\n\t"
+			     "leaq 1f(%%rip), %%rax\n\t"
+			     "pushq %%rax\n\t"
+			     "iretq\n"
+			     "1:"
+			     : : [ss] "i"(HV_DS), [cs] "i"(HV_CS) : "rax", "cc", "memory");
+}
+
 static void skip_insn(void)
 {
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN));
@@ -656,10 +676,13 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 			 * without virtual NMIs the guest blocks none now;
 			 * Bochs 2.7 saves "blocking by NMI" as set here, which
 			 * would hold back every later NMI (docs/smp.md). */
+			bool ours = smp_nmi();
+
 			if (!(vmread(PIN_CONTROLS) & PIN_VIRTUAL_NMI))
 				vmwrite(GUEST_INTERRUPTIBILITY,
 					vmread(GUEST_INTERRUPTIBILITY) & ~(u64)BIT(3));
-			if (smp_nmi())
+			nmi_unblock();
+			if (ours)
 				r = VCPU_RETRY;
 			else if (v->miee)
 				r = vcpu_interrupted(v, true);
