@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: bochs qemu
+# emulators: qemu
 # MIEEs on several CPUs (tests/guest/kmod/mieesmp.c, docs/smp.md): the
 # cross-CPU shootdown race, an MIEE migrating between CPUs keeps its
 # state, a concurrent enter is refused with MIEE_EBUSY, and parallel

@@ -1,7 +1,7 @@
 #!/bin/sh
-# emulators: bochs qemu
+# emulators: qemu
 # Every CPU is under the hypervisor (issue 11, docs/smp.md): the suite runs
-# QEMU and Bochs with --smp 2 by default, so the guest must see at least 2 CPUs, all
+# QEMU with --smp 2 by default, so the guest must see at least 2 CPUs, all
 # present ones online, and on each of them (a process pinned there, which
 # checks where it runs) CPUID must give our signature and the hypercall
 # must answer. QEMU's own TCG signature on a CPU left outside would fail
@@ -11,7 +11,7 @@ online=$(cat /sys/devices/system/cpu/online)
 n=$(nproc)
 echo "present $present, online $online, nproc $n"
 [ "$present" = "$online" ] || { echo "smp-cpus: FAIL: present CPUs $present, online only $online"; exit 1; }
-[ "$n" -ge 2 ] || { echo "smp-cpus: FAIL: $n CPU(s); the suite runs with at least 2"; exit 1; }
+[ "$n" -ge 2 ] || { echo "smp-cpus: FAIL: $n CPU(s); the QEMU suite runs with at least 2"; exit 1; }
 want=$(cat /harness/backend)
 c=0
 while [ $c -lt "$n" ]; do
