@@ -16,11 +16,39 @@
 	jmp exc_common
 .endm
 
-/* NMI in host mode: only ever taken in svm_take_nmi()'s GIF window, to
- * consume an NMI that made a guest exit (docs/smp.md). Nothing to do. */
+/* NMI in host mode (IST 1, this CPU's exception stack): on SVM only in
+ * the NMI exit's GIF window, on VMX whenever one arrives in VMX root.
+ * smp_host_nmi() answers a TLB shootdown or keeps the NMI for the OS
+ * (docs/smp.md). The interrupted code's caller-saved registers are kept. */
 	.global nmi_stub
 	.align 16
 nmi_stub:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	movq %rsp, %rax
+	andq $-16, %rsp
+	pushq %rax
+	pushq %rax
+	cld
+	call smp_host_nmi
+	popq %rax
+	movq %rax, %rsp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
 	iretq
 
 	.global exc_stubs

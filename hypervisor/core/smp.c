@@ -173,9 +173,6 @@ void smp_boot(const struct bootinfo *bi, const struct vendor_ops *ops)
 		hv_printf("SMP: no MADT: only the boot CPU runs\n");
 		return;
 	}
-	if (n > 1 && !ops->vcpu_sipi)
-		panic("SMP: the MADT lists %u CPUs but the %s backend starts only the boot CPU; "
-		      "boot with one CPU (docs/smp.md)", n, ops->name);
 	bsp_cr0 = read_cr0();
 	bsp_cr4 = read_cr4();
 	paging_tramp_writable(true);
@@ -212,6 +209,7 @@ void smp_flush_os_npt(struct vcpu *self)
 		if (t == me || t->state != CPU_RUNNING)
 			continue;	/* a parked CPU's first entry flushes all */
 		__atomic_store_n(&t->flush_req, gen, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&t->nmi_sent, 1, __ATOMIC_RELEASE);
 		lapic_send(ICR_MODE_NMI << 8, t->apic_id);
 		sent = true;
 	}
@@ -233,16 +231,64 @@ void smp_flush_os_npt(struct vcpu *self)
 	}
 }
 
+/* Also runs in the host NMI handler, which may interrupt it: the
+ * acknowledgement only ever grows. */
 bool smp_flush_poll(void)
 {
 	struct percpu *c = cpu_this();
 	u64 req = __atomic_load_n(&c->flush_req, __ATOMIC_ACQUIRE);
+	u64 ack = __atomic_load_n(&c->flush_ack, __ATOMIC_ACQUIRE);
 
-	if (req == c->flush_ack)
+	if (req <= ack)
 		return false;
 	c->os.ops->flush_npt(&c->os);
-	__atomic_store_n(&c->flush_ack, req, __ATOMIC_RELEASE);
+	while (ack < req && !__atomic_compare_exchange_n(&c->flush_ack, &ack, req, false,
+							 __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+		;
 	return true;
+}
+
+/*
+ * Which NMI is whose: the initiator counts the NMIs it sends a CPU
+ * (nmi_sent) before sending. A CPU may have answered the request already
+ * (spinning for the MIEE lock) when its NMI arrives, and two NMIs may
+ * merge into one: any NMI that finds sent NMIs not yet accounted for is
+ * the hypervisor's; one that finds none is the OS's.
+ */
+bool smp_nmi(void)
+{
+	struct percpu *c = cpu_this();
+	u64 sent = __atomic_load_n(&c->nmi_sent, __ATOMIC_ACQUIRE);
+	bool ours = sent != c->nmi_seen;
+
+	c->nmi_seen = sent;
+	smp_flush_poll();
+	return ours;
+}
+
+void smp_host_nmi(void)
+{
+	u32 i = cpu_index();
+
+	if (i >= HV_MAX_CPUS || !hv_cpus[i] || hv_cpus[i]->state != CPU_RUNNING)
+		return;		/* not started, or parked: no OS on it yet */
+	if (!smp_nmi())
+		hv_cpus[i]->os_nmi = 1;
+}
+
+bool smp_os_nmi_take(void)
+{
+	struct percpu *c = cpu_this();
+
+	if (!c->os_nmi)
+		return false;
+	c->os_nmi = 0;
+	return true;
+}
+
+void smp_os_nmi_keep(void)
+{
+	cpu_this()->os_nmi = 1;
 }
 
 static struct percpu *cpu_by_apic(u32 id)

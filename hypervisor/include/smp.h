@@ -37,10 +37,12 @@ struct percpu {
 	volatile u32 state;	/* enum cpu_state */
 	volatile u32 sipi_vector;	/* the OS's SIPI vector, set once */
 	volatile u32 init_seen;		/* the OS sent INIT: SIPI may follow */
-	u32 pad;
+	volatile u32 os_nmi;		/* an NMI for the OS, not yet injected */
 	u64 exit_stack_top;	/* backend: stack top of the exit in progress */
 	volatile u64 flush_req;	/* shootdown generation asked of this CPU */
 	volatile u64 flush_ack;	/* the last one it acknowledged */
+	volatile u64 nmi_sent;	/* shootdown NMIs sent to this CPU */
+	u64 nmi_seen;		/* ... and accounted for by it */
 	struct vcpu os;		/* the OS's vCPU on this CPU */
 };
 _Static_assert(__builtin_offsetof(struct percpu, vendor_host) == 0,
@@ -75,6 +77,17 @@ void smp_flush_os_npt(struct vcpu *self);
  * translations before its next entry, acknowledge). True if there was one.
  * Called on NMI exits and while spinning for a lock. */
 bool smp_flush_poll(void);
+/* An NMI reached this CPU (an NMI exit, or the host IDT): answers any
+ * shootdown request; true if a shootdown NMI was outstanding (then the
+ * NMI was the hypervisor's), false if it is the OS's. */
+bool smp_nmi(void);
+/* The host IDT's NMI entry (boot/isr.S): smp_nmi(), and an NMI that is the
+ * OS's is kept for it (smp_os_nmi_take). */
+void smp_host_nmi(void);
+/* An NMI for the OS was kept on this CPU: take it (true) to inject it. */
+bool smp_os_nmi_take(void);
+/* It could not be injected yet: keep it for after the next exit. */
+void smp_os_nmi_keep(void);
 extern u64 hv_shootdowns, hv_shootdown_tsc;
 
 /* core/madt.c: APIC IDs of the enabled processors listed in the MADT

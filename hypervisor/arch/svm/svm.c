@@ -649,11 +649,12 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		}
 		/* The OS's (SMP only): the NMI is still pending (it was
 		 * intercepted, not taken). Take it in the host, in a GIF
-		 * window with interrupts off (nmi_stub, core/cpu.c), so the
-		 * next VMRUN does not exit again; then a shootdown request
-		 * is answered, or the NMI was the OS's and goes to it. */
+		 * window with interrupts off (nmi_stub, boot/isr.S), so the
+		 * next VMRUN does not exit again: there smp_host_nmi()
+		 * answers a shootdown, or keeps the NMI, which is the OS's
+		 * and goes to it. */
 		__asm__ __volatile__("cli; stgi; nop; clgi; sti" ::: "memory");
-		if (!smp_flush_poll() && !(vmcb->ctl.event_inj & EVENT_VALID))
+		if (smp_os_nmi_take() && !(vmcb->ctl.event_inj & EVENT_VALID))
 			vmcb->ctl.event_inj = EXC_NMI | EVENT_TYPE_NMI | EVENT_VALID;
 		ret = VCPU_RETRY;
 		break;

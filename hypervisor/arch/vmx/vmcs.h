@@ -111,6 +111,7 @@ void vmx_msr_bitmap_fill(u8 *bitmap);
 /* Pin-based controls (SDM Vol. 3C 25.6.1). */
 #define PIN_EXT_INTR BIT(0)
 #define PIN_NMI BIT(3)
+#define PIN_VIRTUAL_NMI BIT(5)
 #define PIN_PREEMPT_TIMER BIT(6)
 
 /* Primary processor-based controls (SDM Vol. 3C 25.6.2). */

@@ -11,6 +11,7 @@
 #include "iommu/pciguard.h"
 #include "hv/miee.h"
 #include "msr_policy.h"
+#include "smp.h"
 
 /* Guest state that VM entry and exit do not switch (SDM Vol. 3C 25.4,
  * 28.3: the VMCS has no field for them), kept here while another context
@@ -35,12 +36,15 @@ static struct {
 	u64 ept_cap;
 	u32 proc2;		/* secondary controls in use */
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
-	u64 vmxon_pa;
+	/* Shared by every CPU; built by the first one that enables VMX. */
 	u8 *msr_bitmap;		/* the OS's: from vmx_msr_policy */
 	u8 *msr_bitmap_all;	/* isolated contexts: every MSR exits */
 	u8 *io_bitmap;		/* the OS's: A at +0, B at +4096 (hidden ports) */
-	bool next_launch;	/* the context switched to was never entered */
 } vmx;
+
+/* Per CPU (index = cpu_index()): the context switched to in the exit
+ * being handled was never entered, so the stub uses VMLAUNCH. */
+static bool next_launch[HV_MAX_CPUS];
 
 /* An isolated context's time slice, in TSC ticks (about 1 ms at 4 GHz):
  * the VMX-preemption timer ends it whatever the context did to interrupt
@@ -49,13 +53,24 @@ static struct {
  * until the guest's IF changes; the timer bounds that too. */
 #define VMX_SLICE_TSC (1ull << 22)
 
-/* Index: the vCPU's MIEE id (0 = the OS). */
+/* An MIEE's one thread slot: index = its id (0 unused). The OS has one
+ * vCPU per CPU, each with its own VMCS: index = that CPU's index. */
 static struct vmx_vcpu vmx_vcpus[MIEE_MAX + 1];
+static struct vmx_vcpu vmx_os[HV_MAX_CPUS];
+
+static struct vmx_vcpu *vmx_of(struct vcpu *v)
+{
+	if (v->miee)
+		return &vmx_vcpus[v->miee];
+	/* The OS's vCPU is the one in its CPU's struct percpu. */
+	return &vmx_os[((struct percpu *)((u8 *)v - __builtin_offsetof(struct percpu, os)))->index];
+}
 
 void vmx_launch(struct host_frame *frame) __attribute__((noreturn));
 void vmx_exit_stub(void);
 int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v);
 void vmx_entry_failed(u64 rflags) __attribute__((noreturn));
+static void vmx_inject_nmi(struct vcpu *v);
 
 static inline u64 vmread(enum vmcs_field f)
 {
@@ -158,6 +173,7 @@ static int vmx_cpu_enable(void)
 	u32 bad;
 	u64 fc = rdmsr(MSR_FEATURE_CONTROL);
 	u32 *region;
+	u64 vmxon_pa;
 	u8 fail;
 
 	if (!(fc & FEATURE_CONTROL_LOCK)) {
@@ -174,11 +190,24 @@ static int vmx_cpu_enable(void)
 	}
 	write_cr0((read_cr0() | vmx.cr0_fixed0) & vmx.cr0_fixed1);
 	write_cr4((read_cr4() | vmx.cr4_fixed0 | CR4_VMXE) & vmx.cr4_fixed1);
+	/* Each CPU its own VMXON region (SDM Vol. 3C 25.11.5). */
 	region = page_alloc();
+	if (!region)
+		return -ENOMEM;
+	region[0] = vmx.revision;
+	vmxon_pa = virt_to_phys(region);
+	__asm__ __volatile__("vmxon %1; setbe %0" : "=qm"(fail) : "m"(vmxon_pa) : "cc", "memory");
+	if (fail) {
+		hv_printf("VMX: VMXON failed on CPU %u\n", cpu_index());
+		return -EIO;
+	}
+	vmx_pmu_off();
+	if (vmx.msr_bitmap)
+		return 0;	/* an AP: the boot CPU built the bitmaps */
 	vmx.msr_bitmap = page_alloc();
 	vmx.msr_bitmap_all = page_alloc();
 	vmx.io_bitmap = palloc_contig(2);
-	if (!region || !vmx.msr_bitmap || !vmx.msr_bitmap_all || !vmx.io_bitmap)
+	if (!vmx.msr_bitmap || !vmx.msr_bitmap_all || !vmx.io_bitmap)
 		return -ENOMEM;
 	/* I/O bitmaps (SDM 25.6.4): only the hidden ports and the PCI
 	 * configuration ports (the core filters them) exit for the OS. */
@@ -195,18 +224,9 @@ static int vmx_cpu_enable(void)
 		vmx.msr_bitmap_all[1024 + n / 8] &= (u8)~(1 << (n % 8));
 		vmx.msr_bitmap_all[3072 + n / 8] &= (u8)~(1 << (n % 8));
 	}
-	region[0] = vmx.revision;
-	vmx.vmxon_pa = virt_to_phys(region);
-	__asm__ __volatile__("vmxon %1; setbe %0" : "=qm"(fail) : "m"(vmx.vmxon_pa) : "cc", "memory");
-	if (fail) {
-		hv_printf("VMX: VMXON failed\n");
-		return -EIO;
-	}
-
 	/* MSR bitmap (SDM 25.6.9): every MSR exits but the table's PASS
 	 * directions (include/hv/msr-policy.h). */
 	vmx_msr_bitmap_fill(vmx.msr_bitmap);
-	vmx_pmu_off();
 	return 0;
 }
 
@@ -234,7 +254,7 @@ static void seg(enum vmcs_field sel, u16 s, u64 base, u32 limit, u32 ar)
 
 static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 {
-	struct vmx_vcpu *x = &vmx_vcpus[v->miee];
+	struct vmx_vcpu *x = vmx_of(v);
 	u32 pin, proc, proc2, exit, entry;
 	bool iso = v->miee != 0;
 	u64 current = 0;
@@ -271,9 +291,16 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	 * them, port I/O, HLT and every MSR but its context's exit, and so do
 	 * MOV to and from CR8, so that it cannot raise the real TPR (SDM
 	 * 25.6.1, 25.6.2; its CR8 is x->tpr). */
+	/* The OS's NMIs exit too when there is more than one CPU: the TLB
+	 * shootdown's IPI is one (docs/smp.md); the OS's own go back to it.
+	 * With NMI exiting, virtual NMIs where the CPU has them: the guest's
+	 * NMI blocking is then that of the NMIs injected into it, never
+	 * the physical NMIs' (SDM Vol. 3C 25.3, 26.3: with NMI exiting, the
+	 * guest's IRET does not unblock physical NMIs). */
 	if (vmx_ctls(MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED,
-		     iso ? PIN_EXT_INTR | PIN_NMI : 0, iso ? PIN_PREEMPT_TIMER : 0, &pin,
-		     "pin-based") ||
+		     iso ? PIN_EXT_INTR | PIN_NMI : hv_ncpus > 1 ? PIN_NMI : 0,
+		     iso ? PIN_PREEMPT_TIMER | PIN_VIRTUAL_NMI :
+			   hv_ncpus > 1 ? PIN_VIRTUAL_NMI : 0, &pin, "pin-based") ||
 	    vmx_ctls(MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED,
 		     PROC_USE_MSR_BITMAPS | PROC_SECONDARY | PROC_RDPMC_EXITING |
 		     (iso ? PROC_UNCOND_IO | PROC_HLT_EXITING | PROC_CR8_LOAD_EXITING |
@@ -373,7 +400,7 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	vmwrite(HOST_ES_SEL, HV_DS);
 	vmwrite(HOST_FS_SEL, 0);
 	vmwrite(HOST_GS_SEL, 0);
-	vmwrite(HOST_TR_SEL, HV_TR);
+	vmwrite(HOST_TR_SEL, HV_TR + 16 * cpu_index());	/* this CPU's TSS */
 	vmwrite(HOST_FS_BASE, 0);
 	vmwrite(HOST_GS_BASE, 0);
 	vmwrite(HOST_TR_BASE, cpu_tss_base());
@@ -388,7 +415,12 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	vmwrite(HOST_RIP, (u64)vmx_exit_stub);
 	invept_all(x->eptp);
 	if (iso) {
-		/* Its GPRs come from v->saved when the core switches to it. */
+		/* Its GPRs come from v->saved when the core switches to it.
+		 * SMP: it may first run on another CPU, which may load it only
+		 * once it is clear (SDM Vol. 3C 25.11.1); vmx_ctx_switch
+		 * writes that CPU's host state. */
+		if (hv_ncpus > 1)
+			__asm__ __volatile__("vmclear %0" : : "m"(x->vmcs_pa) : "cc", "memory");
 		__asm__ __volatile__("vmptrld %0" : : "m"(current) : "cc", "memory");
 		return 0;
 	}
@@ -447,9 +479,10 @@ static void vmx_inject(struct vcpu *v, u8 vector, bool has_error, u32 error)
 		vmwrite(ENTRY_EXC_ERROR, error);
 }
 
+/* At once, on this CPU: also from the host NMI handler (shootdown). */
 static void vmx_flush(struct vcpu *v)
 {
-	invept_all(((struct vmx_vcpu *)v->vendor)->eptp);
+	invept_all(vmx_of(v)->eptp);
 }
 
 static void vmx_dump(struct vcpu *v)
@@ -584,6 +617,26 @@ static int vmx_cr_access(struct vcpu *v)
 	return 0;
 }
 
+/* An NMI exit leaves NMIs blocked in VMX root until an IRET (SDM Vol. 3C,
+ * "VM Exits": event blocking after an NMI exit; KVM runs its NMI handler
+ * for that IRET), and Bochs 2.7 keeps them blocked across the next VM entry too:
+ * every later NMI, the next shootdown's included, would stay pending. An
+ * IRET to the next instruction unblocks them; one already pending is then
+ * taken by the host IDT (smp_host_nmi). */
+static void nmi_unblock(void)
+{
+	__asm__ __volatile__("movq %%rsp, %%rax\n\t"
+			     "pushq %[ss]\n\t"
+			     "pushq %%rax\n\t"
+			     "pushfq\n\t"
+			     "pushq %[cs]\n\t"
+			     "leaq 1f(%%rip), %%rax\n\t"
+			     "pushq %%rax\n\t"
+			     "iretq\n"
+			     "1:"
+			     : : [ss] "i"(HV_DS), [cs] "i"(HV_CS) : "rax", "cc", "memory");
+}
+
 static void skip_insn(void)
 {
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN));
@@ -595,12 +648,13 @@ static void skip_insn(void)
  * then uses VMLAUNCH), 0 for VMRESUME. */
 int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 {
-	u32 reason = vmread(EXIT_REASON) & 0xffff;
+	u32 reason = vmread(EXIT_REASON) & 0xffff, cpu = cpu_index();
 	int r = VCPU_SKIP;
+	struct vcpu *cur;
 
 	v->regs = regs;
 	v->stats[HV_STAT_EXITS]++;
-	vmx.next_launch = false;
+	next_launch[cpu] = false;
 	switch (reason) {
 	case EXIT_CPUID:
 		r = vcpu_cpuid(v);
@@ -623,7 +677,27 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		break;
 	case EXIT_EXCEPTION:
 		if (((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {	/* NMI */
-			r = vcpu_interrupted(v, true);
+			/* The exit took the NMI (SDM Vol. 3C 25.1.1): a TLB
+			 * shootdown's is answered and the context goes on; any
+			 * other goes to the OS (an MIEE ends first). An NMI
+			 * exits only when the guest does not block NMIs, so
+			 * without virtual NMIs the guest blocks none now;
+			 * Bochs 2.7 saves "blocking by NMI" as set here, which
+			 * would hold back every later NMI (docs/smp.md). */
+			bool ours = smp_nmi();
+
+			if (!(vmread(PIN_CONTROLS) & PIN_VIRTUAL_NMI))
+				vmwrite(GUEST_INTERRUPTIBILITY,
+					vmread(GUEST_INTERRUPTIBILITY) & ~(u64)BIT(3));
+			nmi_unblock();
+			if (ours)
+				r = VCPU_RETRY;
+			else if (v->miee)
+				r = vcpu_interrupted(v, true);
+			else {
+				vmx_inject_nmi(v);
+				r = VCPU_RETRY;
+			}
 			break;
 		}
 		r = vcpu_fatal(v, "unexpected exception exit", vmread(EXIT_INTR_INFO));
@@ -704,7 +778,12 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		skip_insn();
 	if (r != VCPU_SWITCHED)
 		v->regs = NULL;
-	return vmx.next_launch;
+	/* An NMI the host IDT took during this exit (smp_host_nmi) that was
+	 * not a shootdown is the OS's: it gets it if the OS runs next. */
+	cur = host_frame_of(v->host_stack_top)->vcpu;
+	if (!cur->miee && smp_os_nmi_take())
+		vmx_inject_nmi(cur);
+	return next_launch[cpu];
 }
 
 static void sw_save(struct vmx_swstate *s)
@@ -734,18 +813,31 @@ static void sw_load(const struct vmx_swstate *s)
  * uses none of it (no SYSCALL, no SWAPGS, no #PF it survives). */
 static void vmx_ctx_switch(struct vcpu *from, struct vcpu *to)
 {
-	struct vmx_vcpu *x = &vmx_vcpus[to->miee];
+	struct vmx_vcpu *f = vmx_of(from), *x = vmx_of(to);
 
-	sw_save(&vmx_vcpus[from->miee].sw);
+	sw_save(&f->sw);
 	sw_load(&x->sw);
+	/* SMP: an MIEE may be entered next on another CPU, which may load
+	 * its VMCS only once this one cleared it (SDM Vol. 3C 25.11.1);
+	 * then its next entry is a VMLAUNCH. */
+	if (from->miee && hv_ncpus > 1) {
+		__asm__ __volatile__("vmclear %0" : : "m"(f->vmcs_pa) : "cc", "memory");
+		f->launched = false;
+	}
 	__asm__ __volatile__("vmptrld %0" : : "m"(x->vmcs_pa) : "cc", "memory");
-	vmx.next_launch = !x->launched;
+	if (to->miee && hv_ncpus > 1) {
+		/* It runs on this CPU's host stack and TSS (miee_enter). */
+		vmwrite(HOST_RSP, (u64)host_frame_of(to->host_stack_top));
+		vmwrite(HOST_TR_SEL, HV_TR + 16 * cpu_index());
+		vmwrite(HOST_TR_BASE, cpu_tss_base());
+	}
+	next_launch[cpu_index()] = !x->launched;
 	x->launched = true;
 }
 
 static void vmx_ctx_free(struct vcpu *v)
 {
-	struct vmx_vcpu *x = &vmx_vcpus[v->miee];
+	struct vmx_vcpu *x = vmx_of(v);
 	u64 current;
 
 	if (!x->vmcs_pa)
@@ -761,11 +853,72 @@ static void vmx_ctx_free(struct vcpu *v)
 	v->vendor = NULL;
 }
 
+/* The OS's VMCS is current. An NMI cannot be injected while the guest
+ * blocks NMIs or sits in a MOV SS shadow (SDM Vol. 3C 26.3.1.5): it is
+ * kept (smp_host_nmi) and tried again after the next exit. So is one that
+ * meets another event being injected. */
 static void vmx_inject_nmi(struct vcpu *v)
 {
 	(void)v;
-	if (!(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID))
-		vmwrite(ENTRY_INTR_INFO, INTR_INFO_VALID | (2u << 8) | 2);
+	if ((vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID) ||
+	    (vmread(GUEST_INTERRUPTIBILITY) & (BIT(1) | BIT(3)))) {
+		smp_os_nmi_keep();
+		return;
+	}
+	vmwrite(ENTRY_INTR_INFO, INTR_INFO_VALID | (2u << 8) | 2);
+}
+
+/* The state INIT then SIPI leave (SDM Vol. 3A 9.1.1 Table 9-1, 9.4.4):
+ * real mode, CS = vector << 8 with base vector << 12, IP 0, CR0 = ET|NW|CD
+ * (the VMX fixed bits apart, in the guest's copy only; the shadow holds
+ * these). Real mode in VMX non-root needs unrestricted guest (SDM Vol. 3C
+ * 26.3.1.1). The OS's EPT, as on the boot CPU. */
+static int vmx_vcpu_sipi(struct vcpu *v, u8 vector)
+{
+	struct vcpu_init_state s;
+	int err;
+
+	if (!(vmx.proc2 & PROC2_UNRESTRICTED)) {
+		hv_printf("VMX: no unrestricted guest: an AP cannot start in real mode\n");
+		return -ENOSYS;
+	}
+	memset(&s, 0, sizeof(s));
+	s.cr0 = CR0_ET | BIT(29) | BIT(30);	/* ET, NW, CD */
+	s.rflags = 2;
+	err = vmx_vcpu_setup(v, &s);
+	if (err)
+		return err;
+	/* Real-mode segments (SDM Vol. 3C 26.3.1.2: accessed code, DPL 0). */
+	seg(GUEST_CS_SEL, (u16)vector << 8, (u64)vector << 12, 0xffff, 0x9b);
+	seg(GUEST_SS_SEL, 0, 0, 0xffff, 0x93);
+	seg(GUEST_DS_SEL, 0, 0, 0xffff, 0x93);
+	seg(GUEST_ES_SEL, 0, 0, 0xffff, 0x93);
+	seg(GUEST_FS_SEL, 0, 0, 0xffff, 0x93);
+	seg(GUEST_GS_SEL, 0, 0, 0xffff, 0x93);
+	seg(GUEST_LDTR_SEL, 0, 0, 0xffff, 0x82);
+	seg(GUEST_TR_SEL, 0, 0, 0xffff, 0x8b);
+	vmwrite(GUEST_GDTR_LIMIT, 0xffff);
+	vmwrite(GUEST_IDTR_LIMIT, 0xffff);
+	return 0;
+}
+
+static void vmx_guest_paging(struct vcpu *v, u64 *cr0, u64 *cr4, u64 *efer, u64 *cr3)
+{
+	u64 mask = vmread(CR0_MASK);
+
+	*cr0 = (vmread(GUEST_CR0) & ~mask) | (vmread(CR0_SHADOW) & mask);
+	*cr4 = vmx_guest_cr4(v);
+	*efer = vmread(GUEST_EFER);
+	*cr3 = vmread(GUEST_CR3);
+}
+
+/* EPT violations carry no instruction length (SDM Vol. 3C 28.2.5): the
+ * core decoded it. */
+static void vmx_skip_insn(struct vcpu *v, unsigned len)
+{
+	(void)v;
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + len);
+	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ull);
 }
 
 const struct vendor_ops vmx_ops = {
@@ -787,4 +940,7 @@ const struct vendor_ops vmx_ops = {
 	.ctx_switch = vmx_ctx_switch,
 	.ctx_free = vmx_ctx_free,
 	.inject_nmi = vmx_inject_nmi,
+	.vcpu_sipi = vmx_vcpu_sipi,
+	.guest_paging = vmx_guest_paging,
+	.skip_insn = vmx_skip_insn,
 };

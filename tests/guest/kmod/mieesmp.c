@@ -171,7 +171,7 @@ static void test_race(void)
 	if (!after)
 		FAIL("race: CPU %d never read after the add: the test proves nothing", cpu_b);
 	if (n)
-		pr_info("mieesmp: shootdown: %llu shootdowns, %llu TSC ticks per shootdown (initiator's wait; QEMU TCG)\n",
+		pr_info("mieesmp: shootdown: %llu shootdowns, %llu TSC ticks per shootdown (initiator's wait)\n",
 			n, t / n);
 	else
 		FAIL("race: the hypervisor counted no shootdown");
