@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: qemu bochs
+# emulators: qemu
 # The libOS's forwarded system calls end to end (docs/libos.md, "Forwarded
 # calls"): tests/progs/libos-families, built with glibc and with musl, runs
 # natively and in an MIEE (`miee-run --rw DIR -- PROGRAM DIR`) with the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: qemu bochs
+# emulators: qemu
 # The Iago suite in the guest (docs/libos.md, "Iago checks"): miee-run's
 # test-only hostile mode (--hostile LIE, refused unless
 # MIEE_RUN_TEST_HOSTILE=1) falsifies one call's results; the libOS catches

@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: qemu bochs
+# emulators: qemu
 # Confidentiality of a program in a libOS MIEE (docs/libos.md): a static
 # program keeps a secret in its heap and on its stack while it sleeps; a
 # kernel module reads all guest RAM for it (tests/guest/kmod/ramscan.c).

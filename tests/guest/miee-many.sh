@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: bochs qemu
+# emulators: qemu
 # Attack test: MIEE_MAX (16) MIEEs live at once, several per CPU, each PAL
 # keeping its secret (miee-run secret); their TLB tags (ASIDs / VPIDs) are
 # the backend's to share or not. A 17th is refused cleanly (MIEE_ELIMIT).

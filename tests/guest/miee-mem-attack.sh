@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: bochs qemu
+# emulators: qemu
 # tests/guest/miee-attack.sh on memory after init: the PAL maps 4 pages
 # the runner donated (HC_MIEE_MAP), keeps the secret there while
 # mieeattack reads and overwrites every one of their frames (the driver's
