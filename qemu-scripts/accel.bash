@@ -3,9 +3,10 @@
 #
 # KVM is used only when it can really run what is booted:
 #   * /dev/kvm exists and opens read/write;
-#   * a plain KVM guest really starts: QEMU with "-accel kvm -cpu host" runs
-#     a 16-byte reset-vector probe to its isa-debug-exit port (on a KVM guest
-#     without nesting QEMU aborts while setting the vCPU's MSRs);
+#   * a KVM guest really runs: QEMU with "-accel kvm -cpu host" runs a
+#     16-byte reset-vector probe to its isa-debug-exit port (on a KVM guest
+#     without nesting QEMU aborts while setting the vCPU's MSRs), then the
+#     guest kernel, which must print its banner (kvm_guest_probe below);
 #   * with the hypervisor: the CPU is Intel or AMD, and its virtualization
 #     feature (vmx / svm) is available to guests: kvm_intel/kvm_amd's
 #     "nested" parameter is on, or KVM's supported CPUID reports the bit
@@ -64,10 +65,31 @@ host_facts() {
 	kvm_guest=$(kvm_guest_probe)
 }
 
-# Start QEMU with KVM on a 64 KiB "BIOS" whose reset vector writes 0x31 to
-# isa-debug-exit (QEMU then exits with status 0x31 * 2 + 1 = 99). Prints ok,
-# or why not.
+# Whether a KVM guest really runs, in two steps, the result kept in
+# $KVM_GUEST_CACHE (set by qemu-scripts/boot: one file per build tree, so
+# the probe costs its seconds once; delete it to probe again). Prints ok, or
+# why not.
+#   1. A 64 KiB "BIOS" whose reset vector writes 0x31 to isa-debug-exit
+#      (QEMU then exits with status 0x31 * 2 + 1 = 99): on a KVM guest
+#      without nesting QEMU aborts while setting the vCPU's MSRs.
+#   2. The guest kernel itself ($KVM_PROBE_KERNEL), as the boots run it
+#      (-cpu host, -smp 2), must print its "Linux version" banner within
+#      15 s: seen here, a KVM that passes step 1 hangs in the kernel's
+#      switch out of real mode (after "Probing EDD"), with no console output.
 kvm_guest_probe() {
+	local r
+	if [ -n "${KVM_GUEST_CACHE:-}" ] && [ -s "$KVM_GUEST_CACHE" ]; then
+		head -n 1 "$KVM_GUEST_CACHE"
+		return
+	fi
+	r=$(kvm_guest_probe_run)
+	if [ -n "${KVM_GUEST_CACHE:-}" ]; then
+		mkdir -p "$(dirname "$KVM_GUEST_CACHE")" && echo "$r" >"$KVM_GUEST_CACHE"
+	fi
+	echo "$r"
+}
+
+kvm_guest_probe_run() {
 	local d rc last
 	d=$(mktemp -d) || { echo "mktemp failed"; return; }
 	# F000:FFF0: mov al, 0x31; out 0xf4, al; hlt
@@ -78,12 +100,26 @@ kvm_guest_probe() {
 		-device isa-debug-exit,iobase=0xf4,iosize=1 >"$d/out" 2>&1
 	rc=$?
 	last=$(grep -v '^[[:space:]]*$' "$d/out" | tail -n 1)
-	rm -rf -- "$d"
-	if [ $rc = 99 ]; then
+	if [ $rc != 99 ]; then
+		rm -rf -- "$d"
+		echo "a plain KVM guest does not start (QEMU status $rc${last:+: $last})"
+		return
+	fi
+	if [ -z "${KVM_PROBE_KERNEL:-}" ] || [ ! -r "$KVM_PROBE_KERNEL" ]; then
+		rm -rf -- "$d"
+		echo "a KVM guest could not be tried with the kernel (${KVM_PROBE_KERNEL:-none given} is not readable)"
+		return
+	fi
+	timeout -k 2 15 qemu-system-x86_64 -accel kvm -cpu host -machine q35 -m 256 -smp 2 \
+		-nodefaults -display none -monitor none -no-reboot -serial "file:$d/serial" \
+		-kernel "$KVM_PROBE_KERNEL" -append "console=ttyS0 earlyprintk=serial,ttyS0 panic=-1" \
+		>"$d/out" 2>&1
+	if grep -q 'Linux version' "$d/serial" 2>/dev/null; then
 		echo ok
 	else
-		echo "a plain KVM guest does not start (QEMU status $rc${last:+: $last})"
+		echo "a KVM guest does not run the kernel (no \"Linux version\" within 15 s${last:+; $last})"
 	fi
+	rm -rf -- "$d"
 }
 
 # decide_accel EMULATOR USE_HV: sets accel (kvm|tcg), accel_why, cpu_args
