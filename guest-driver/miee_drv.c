@@ -417,7 +417,7 @@ static long miee_ioc_enter(struct miee_session *s, struct miee_ioc_enter __user 
 		goto out;
 	}
 	req.reason = h.rbx;
-	req.pad = 0;
+	/* req.slot: as the caller gave it */
 	req.info = h.rcx;
 	req.info2 = h.rdx;
 	if (copy_to_user(uarg, &req, sizeof(req))) {

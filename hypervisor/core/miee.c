@@ -421,6 +421,10 @@ static int miee_info(struct vcpu *v)
 	info.vm_exits = m->ctx.stats[HV_STAT_EXITS];
 	info.reserve = m->nreserve;
 	info.mapped = m->nmapped;
+	/* One slot until HC_MIEE_SLOT_NEW lands: INIT made it, its end is
+	 * the MIEE's. */
+	info.slots_made = m->state != MIEE_S_ADDING;
+	info.slots_live = m->state == MIEE_S_READY;
 	return copy_to_os(v->regs->rcx, &info, sizeof(info));
 }
 

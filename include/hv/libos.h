@@ -66,7 +66,9 @@ struct libos_boot {
 	uint64_t args_off, args_size;	/* struct libos_args and its strings */
 	uint64_t dyn_off;		/* first page of dynamic memory */
 	uint64_t mem_limit;		/* bytes of dynamic memory allowed */
-	uint32_t threads;		/* thread slots (1 until threads land) */
+	uint32_t threads;		/* thread slots, 1..MIEE_SLOTS_MAX (16):
+					 * the most threads the program may
+					 * have live at once */
 	uint32_t reserved0;
 	uint64_t reserved[16];		/* 0 */
 };
@@ -160,8 +162,31 @@ _Static_assert(sizeof(struct libos_hc_msg) == 32, "libos_hc_msg layout");
 #define LIBOS_HC_LOG 0x1001u	/* data[0, args[0]) = one log line (no NUL) */
 #define LIBOS_HC_STATS 0x1002u	/* args[0..3] = handled, forwarded, refused,
 				 * pages mapped: for --stats at exit */
-#define LIBOS_HC_PARK 0x1003u	/* threads: this slot waits (args[0] = slot) */
-#define LIBOS_HC_UNPARK 0x1004u	/* threads: wake slot args[0] */
+#define LIBOS_HC_PARK 0x1003u	/* threads: this slot has nothing to run;
+				 * args[0] = its slot, args[1] = ns to wait at
+				 * most (-1: no limit). The host thread
+				 * returns (enters the slot again) after an
+				 * UNPARK of this slot, one that came before
+				 * this PARK included (a token, as futex
+				 * wakes), or the time. ret 0. The libOS
+				 * rechecks the futex word and the clock: an
+				 * early, late or lost return only delays */
+#define LIBOS_HC_UNPARK 0x1004u	/* threads: args[0] = a slot to wake from
+				 * its PARK (or to give the token to); ret 0 */
+#define LIBOS_HC_SPAWN 0x1005u	/* threads: args[0] = a slot HC_MIEE_SLOT_NEW
+				 * just made: the runner starts a host thread
+				 * that enters it. ret 0, or -EAGAIN (the
+				 * policy's thread limit; the libOS then ends
+				 * the slot and clone fails with EAGAIN) */
+
+/* Threads and the shared region: each slot has its own request header and
+ * data window, so one slot's blocking call never holds another's. Slot K's
+ * struct libos_hc is at shared_off + K * sizeof(struct libos_hc) (16 of
+ * them fill 2 KiB of the first page); its data window is
+ * [shared_off + LIBOS_PAGE + K * W, + W) with W = LIBOS_HC_WINDOW(threads):
+ * offsets in slot K's requests are from its window's start and bounded by
+ * W. With threads = 1 this is the single-threaded layout above. */
+#define LIBOS_HC_WINDOW(threads) ((LIBOS_HC_DATA_MAX / (threads)) & ~(uint64_t)(LIBOS_PAGE - 1))
 
 #ifndef __ASSEMBLER__
 struct libos_hc {

@@ -24,9 +24,15 @@ typedef uint16_t m_u16; typedef uint32_t m_u32; typedef uint64_t m_u64;
 #define HC_MIEE_INIT 0x12	/* RBX = id, RCX = phys addr of struct miee_init;
 				 * out RBX..: none; the measurement via HC_MIEE_INFO */
 #define HC_MIEE_ENTER 0x13	/* RBX = id, RCX = RAX for the MIEE when it resumes
-				 * from a host call; out RBX = MIEE_EXIT_*, RCX = info
-				 * (exit status / host-call argument / fault vector),
-				 * RDX = second info (fault address) */
+				 * from a host call, RDX = thread slot (0 = the
+				 * slot HC_MIEE_INIT made; others from
+				 * HC_MIEE_SLOT_NEW); out RBX = MIEE_EXIT_*, RCX =
+				 * info (exit status / host-call argument / fault
+				 * vector), RDX = second info (fault address).
+				 * MIEE_ESLOT: no such live slot; MIEE_EBUSY: that
+				 * slot runs on another CPU now (never two CPUs in
+				 * one slot; the order of enters is the host's and
+				 * can only delay a slot) */
 #define HC_MIEE_DESTROY 0x14	/* RBX = id; frames scrubbed and returned */
 #define HC_MIEE_INFO 0x15	/* RBX = id, RCX = phys addr of struct miee_info */
 #define HC_MIEE_DONATE 0x16	/* RBX = id, RCX = phys addr of m_u64 frames[RDX],
@@ -55,6 +61,49 @@ typedef uint16_t m_u16; typedef uint32_t m_u32; typedef uint64_t m_u64;
 #define HC_MIEE_UNMAP 0x23	/* RBX = offset, RCX = pages: each one mapped by
 				 * HC_MIEE_MAP; scrubbed, back to the reserve,
 				 * flushed from every CPU before the call returns */
+
+/* ---- thread slots (docs/miee.md "Thread slots", docs/libos.md
+ * "Threads"): an MIEE has up to MIEE_SLOTS_MAX vCPU contexts of its own,
+ * each with its registers, FPU state and FS/GS bases, all sharing its
+ * nested page table and memory. Slot 0 is made by HC_MIEE_INIT; the MIEE
+ * itself makes the others, so every register of a new thread comes from
+ * inside; the OS learns slot numbers only (the libOS tells the runner with
+ * LIBOS_HC_SPAWN) and lends each slot time with HC_MIEE_ENTER(slot). An
+ * interrupted slot's context stays in hypervisor memory until a host
+ * thread enters that slot again, on any CPU. */
+#define MIEE_SLOTS_MAX 16
+#define HC_MIEE_SLOT_NEW 0x24	/* CPL 0 inside: RBX = offset of struct
+				 * miee_slot_start (in its pages); out RBX = the
+				 * new slot (1..MIEE_SLOTS_MAX-1, lowest free). It
+				 * starts, at its first HC_MIEE_ENTER, in the
+				 * calling slot's mode: the caller's CR0, CR3,
+				 * CR4, EFER, GDTR, IDTR, segment selectors and
+				 * XCR0; RIP, RSP, RDI, FS and GS base from the
+				 * struct; every other GPR 0, RFLAGS 2, FPU/SSE/
+				 * AVX state reset, DRs reset, TPR 0.
+				 * MIEE_ELIMIT: every slot is live; MIEE_EARG:
+				 * bad struct (outside its pages, non-canonical
+				 * RIP/RSP/bases, reserved non-zero) */
+#define HC_MIEE_SLOT_EXIT 0x25	/* RBX = status: this slot ends (its context
+				 * scrubbed, free for a later SLOT_NEW); the
+				 * HC_MIEE_ENTER that ran it returns
+				 * MIEE_EXIT_SLOT_DONE, RCX = status. The MIEE
+				 * stays READY while another slot lives; ending
+				 * the last one is HC_MIEE_EXIT's job (the libOS
+				 * calls HC_MIEE_EXIT for exit_group) */
+#define HC_MIEE_FLUSH 0x26	/* the MIEE changed its own page tables: no CPU
+				 * runs one of its slots with a translation
+				 * cached from before the call. Returns once
+				 * every CPU running one of its slots has
+				 * flushed (those not running flush at their next
+				 * enter); out RBX = 0 */
+
+struct miee_slot_start {
+	m_u64 rip, rsp;		/* offsets/virtual addresses in the MIEE */
+	m_u64 arg;		/* RDI at its first instruction */
+	m_u64 fs_base, gs_base;
+	m_u64 reserved[3];	/* 0 */
+};
 
 /* ---- uTPM calls from inside an MIEE (docs/utpm.md). Buffers are offsets
  * in the MIEE's address space: they must lie in its pages, and outputs in
@@ -168,6 +217,8 @@ struct miee_info {
 				 * a stretch = exits the OS never saw */
 	m_u32 reserve;		/* frames donated and mapped nowhere */
 	m_u32 mapped;		/* frames mapped by HC_MIEE_MAP */
+	m_u32 slots_live;	/* thread slots now live (slot 0 included) */
+	m_u32 slots_made;	/* slots ever made (HC_MIEE_INIT's included) */
 };
 
 #define MIEE_S_ADDING 1
@@ -182,6 +233,12 @@ struct miee_info {
 #define MIEE_INTR_EVENT 0	/* an interrupt or NMI for the OS */
 #define MIEE_INTR_SLICE 1	/* its time slice ended (VMX preemption timer) */
 #define MIEE_EXIT_FAULT 4	/* RCX = reason MIEE_F_*, RDX = address */
+#define MIEE_EXIT_SLOT_DONE 5	/* HC_MIEE_SLOT_EXIT: this slot ended, RCX =
+				 * status; the MIEE lives on. A slot whose MIEE
+				 * ended (HC_MIEE_EXIT or a fault in any slot)
+				 * returns that MIEE_EXIT_DONE / _FAULT instead:
+				 * a slot running on another CPU then is made to
+				 * exit at once */
 
 #define MIEE_F_TRIPLE 1		/* a fault its own IDT could not take */
 #define MIEE_F_NPF 2		/* access outside its memory / to a forbidden page */
@@ -224,6 +281,7 @@ struct miee_info {
 				 * setup failed); nothing changed */
 #define MIEE_EBUSY (-22)	/* the MIEE's thread slot runs on another CPU
 				 * (enter, or destroy while it runs) */
+#define MIEE_ESLOT (-23)	/* no such live thread slot */
 
 /* ---- /dev/miee: one MIEE per open file; closing it destroys the MIEE. */
 struct miee_ioc_create {
@@ -241,7 +299,7 @@ struct miee_ioc_add {
 struct miee_ioc_enter {
 	m_u64 hostcall_ret;	/* in: RAX for a resumed host call */
 	m_u32 reason;		/* out: MIEE_EXIT_* */
-	m_u32 pad;
+	m_u32 slot;		/* in: the thread slot to enter (0 first) */
 	m_u64 info, info2;	/* out */
 };
 
@@ -265,7 +323,8 @@ struct miee_ioc_mem {
 _Static_assert(sizeof(struct miee_page) == 24, "miee_page layout");
 _Static_assert(sizeof(struct miee_init) == 56, "miee_init layout");
 _Static_assert(sizeof(struct miee_ioc_mem) == 16, "miee_ioc_mem layout");
-_Static_assert(sizeof(struct miee_info) == 80, "miee_info layout");
+_Static_assert(sizeof(struct miee_info) == 88, "miee_info layout");
+_Static_assert(sizeof(struct miee_slot_start) == 64, "miee_slot_start layout");
 _Static_assert(sizeof(struct utpm_quote_req) == 64, "utpm_quote_req layout");
 _Static_assert(sizeof(struct utpm_data_req) == 48, "utpm_data_req layout");
 
