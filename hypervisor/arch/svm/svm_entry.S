@@ -4,12 +4,14 @@
  * last two are read again every round: a context switch (core vcpu_switch,
  * svm_ctx_switch) rewrites them. VMRUN and #VMEXIT switch only RAX, RSP, RIP,
  * RFLAGS and the segment/control state (APM Vol. 2 15.5.1, 15.6): the
- * other GPRs are swapped here; guest RAX lives in the VMCB and
- * svm_exit_handler copies it to and from regs->rax. */
+ * other GPRs are swapped here (arch/frame-gprs.inc, shared with VMX);
+ * guest RAX lives in the VMCB and svm_exit_handler copies it to and from
+ * regs->rax. */
 	.text
 	.code64
 
 #include "asm-offsets.h"
+#include "arch/frame-gprs.inc"
 
 /* void svm_launch(struct host_frame *frame) */
 	.global svm_launch
@@ -33,37 +35,11 @@ svm_run:
 	 * STAR/LSTAR/CSTAR/SFMASK and SYSENTER MSRs are not loaded by VMRUN
 	 * (APM Vol. 2 15.5.2): VMLOAD them from the guest VMCB first. */
 	vmload %rax
-	movq HF_RBX(%rsp), %rbx
-	movq HF_RCX(%rsp), %rcx
-	movq HF_RDX(%rsp), %rdx
-	movq HF_RSI(%rsp), %rsi
-	movq HF_RDI(%rsp), %rdi
-	movq HF_RBP(%rsp), %rbp
-	movq HF_R8(%rsp), %r8
-	movq HF_R9(%rsp), %r9
-	movq HF_R10(%rsp), %r10
-	movq HF_R11(%rsp), %r11
-	movq HF_R12(%rsp), %r12
-	movq HF_R13(%rsp), %r13
-	movq HF_R14(%rsp), %r14
-	movq HF_R15(%rsp), %r15
+	FRAME_LOAD_GPRS
 	vmrun %rax
 
 	/* #VMEXIT (or VMEXIT_INVALID): RSP and RAX are the host's again. */
-	movq %rbx, HF_RBX(%rsp)
-	movq %rcx, HF_RCX(%rsp)
-	movq %rdx, HF_RDX(%rsp)
-	movq %rsi, HF_RSI(%rsp)
-	movq %rdi, HF_RDI(%rsp)
-	movq %rbp, HF_RBP(%rsp)
-	movq %r8, HF_R8(%rsp)
-	movq %r9, HF_R9(%rsp)
-	movq %r10, HF_R10(%rsp)
-	movq %r11, HF_R11(%rsp)
-	movq %r12, HF_R12(%rsp)
-	movq %r13, HF_R13(%rsp)
-	movq %r14, HF_R14(%rsp)
-	movq %r15, HF_R15(%rsp)
+	FRAME_SAVE_GPRS
 	movq HF_VMCB_PA(%rsp), %rax
 	/* Keep the guest's VMLOAD state in its VMCB, then put back the
 	 * host's: the host uses no FS/GS base or syscall MSRs, but its TR
