@@ -9,7 +9,7 @@ HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size
 HV_SRCS := $(wildcard hypervisor/boot/*.S hypervisor/boot/*.c hypervisor/core/*.c \
 	hypervisor/mm/*.c hypervisor/crypto/*.c hypervisor/arch/vmx/*.c hypervisor/arch/vmx/*.S \
 	hypervisor/arch/svm/*.c hypervisor/arch/svm/*.S hypervisor/tpm/*.c hypervisor/utpm/*.c \
-	hypervisor/iommu/*.c)
+	hypervisor/iommu/*.c) lib/string.c
 HV_OBJS := $(patsubst %,$(B)/hv/%.o,$(HV_SRCS))
 
 $(B)/hv/%.c.o: %.c

@@ -10,8 +10,15 @@ LIBOS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-buil
 	-fno-jump-tables -Iinclude -Ilibos
 LIBOS_SRCS := $(wildcard libos/*.c) $(wildcard libos/*.S)
 LIBOS_OBJS := $(patsubst libos/%,$(LIBOS_OUT)/obj/%.o,$(LIBOS_SRCS))
+# lib/: freestanding code shared with the hypervisor (lib/string.c).
+LIBOS_OBJS += $(LIBOS_OUT)/obj/lib/string.c.o
 
 $(LIBOS_OUT)/obj/%.c.o: libos/%.c
+	@mkdir -p $(@D)
+	@echo "  LIBOSCC $<"
+	@$(LIBOS_CC) $(LIBOS_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBOS_OUT)/obj/lib/%.c.o: lib/%.c
 	@mkdir -p $(@D)
 	@echo "  LIBOSCC $<"
 	@$(LIBOS_CC) $(LIBOS_CFLAGS) -MMD -MP -c $< -o $@
@@ -33,4 +40,4 @@ $(LIBOS_OUT)/libos.bin: $(LIBOS_OUT)/libos.elf
 .PHONY: libos
 libos: $(LIBOS_OUT)/libos.bin
 
--include $(wildcard $(LIBOS_OUT)/obj/*.d)
+-include $(wildcard $(LIBOS_OUT)/obj/*.d $(LIBOS_OUT)/obj/lib/*.d)
