@@ -74,7 +74,9 @@ $(B)/unit/%: tests/unit/%.c $(B)/host/libtools.a $(B)/host/libhost.a $(UNIT_SUPP
 LIBOS_FWD_SRCS := $(wildcard libos/fwd*.c libos/iago*.c libos/fd*.c)
 HOSTCALL_SRCS := $(wildcard tools/miee-run/hostcall*.c)
 LIBOS_TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) -Iinclude -Ilibos
-$(B)/unit/test_libos_fwd: tests/unit/test_libos_fwd.c $(LIBOS_FWD_SRCS) $(HOSTCALL_SRCS)
+# The host-call seam both tests share (hc_call() serving in-process).
+LIBOS_FAKE_HC := tests/unit/support/libos/fake_hc.c
+$(B)/unit/test_libos_fwd: tests/unit/test_libos_fwd.c $(LIBOS_FWD_SRCS) $(HOSTCALL_SRCS) $(LIBOS_FAKE_HC)
 	@mkdir -p $(dir $@) $(B)/unit/.deps
 	@echo "  UNIT    $@"
 	@$(HOST_CC) $(LIBOS_TEST_CFLAGS) -MMD -MF $(B)/unit/.deps/test_libos_fwd.d $^ -lcmocka -o $@
@@ -100,7 +102,7 @@ $(B)/progs/%-musl: tests/progs/%.c
 	@mkdir -p $(dir $@)
 	@echo "  PROG    $@ (musl)"
 	@musl-gcc $(PROGS_CFLAGS) $< -o $@
-$(B)/unit/test_libos_progs: tests/unit/test_libos_progs.c $(LIBOS_FWD_SRCS) $(HOSTCALL_SRCS) \
+$(B)/unit/test_libos_progs: tests/unit/test_libos_progs.c $(LIBOS_FWD_SRCS) $(HOSTCALL_SRCS) $(LIBOS_FAKE_HC) \
 		$(B)/progs/libos-families-glibc $(B)/progs/libos-families-musl
 	@mkdir -p $(dir $@) $(B)/unit/.deps
 	@echo "  UNIT    $@"

@@ -11,7 +11,7 @@ HDR_HV := $(sort $(wildcard hypervisor/include/*.h hypervisor/arch/*/*.h hypervi
 HDR_LIBOS := $(sort $(wildcard libos/*.h))
 # Host builds (unit tests, fuzzers, host programs) see the same hypervisor
 # headers with -DHV_HOST_TEST and libc, plus their own.
-HDR_HOST := $(HDR_HV) $(sort $(wildcard tests/unit/support/*.h attest/*.h platform/*/*.h))
+HDR_HOST := $(HDR_HV) $(sort $(wildcard tests/unit/support/*.h tests/unit/support/*/*.h attest/*.h platform/*/*.h))
 HDR_EFI := $(sort $(wildcard hypervisor/efi/*.h))
 # The fuzzers' own headers, with the fuzzers' compiler and flags.
 HDR_FUZZ := tests/fuzz/fuzz.h tests/fuzz/chipset.h

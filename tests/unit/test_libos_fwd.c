@@ -1,7 +1,7 @@
 /* Host unit tests of the libOS forwarding layer (libos/fwd*.c, iago.c,
  * fd.c) against the runner's host-call server (tools/miee-run/hostcall*.c)
  * over a fake core: the program's memory is a plain buffer, hc_call()
- * calls the server on a shared buffer. Real files, pipes and sockets go
+ * calls the server on a shared buffer (tests/unit/support/libos/fake_hc.c). Real files, pipes and sockets go
  * through the pair; every hostile lie must be caught with -EIO and the
  * named check, with the fd table unchanged. */
 #define _GNU_SOURCE
@@ -28,21 +28,15 @@
 #include "api.h"
 #include "fd.h"
 #include "../tools/miee-run/hostcall.h"
+#include "support/libos/fake_hc.h"
 
 /* ---- the fake core */
 #define UBASE 0x10000000ull
 #define USIZE (8u << 20)
 static unsigned char *umem;
 static uint64_t ubrk;
-static struct {
-	struct libos_hc hc;
-	unsigned char pad[LIBOS_PAGE - sizeof(struct libos_hc)];
-	unsigned char data[LIBOS_HC_DATA_MAX];
-} *shared;
-static struct hostcall srv;
 static char last_log[512];
 static int nlogs;
-static uint32_t seq;
 
 static int urange(uint64_t a, size_t n)
 {
@@ -63,35 +57,6 @@ int copy_to_user(uint64_t uaddr, const void *src, size_t n)
 		return -EFAULT;
 	memcpy(umem + (uaddr - UBASE), src, n);
 	return 0;
-}
-
-long strncpy_from_user(char *dst, uint64_t uaddr, size_t max)
-{
-	for (size_t i = 0; i < max; i++) {
-		if (!urange(uaddr + i, 1))
-			return -EFAULT;
-		dst[i] = (char)umem[uaddr + i - UBASE];
-		if (!dst[i])
-			return (long)i;
-	}
-	return -ENAMETOOLONG;
-}
-
-struct libos_hc *hc_request(void)
-{
-	return &shared->hc;
-}
-
-unsigned char *hc_data(void)
-{
-	return shared->data;
-}
-
-int hc_call(void)
-{
-	shared->hc.magic = LIBOS_HC_MAGIC;
-	shared->hc.seq = ++seq;
-	return hostcall_serve(&srv, &shared->hc, shared->data) ? -EIO : 0;
 }
 
 void libos_log(const char *fmt, ...)
@@ -162,8 +127,7 @@ static int setup(void **state)
 
 	(void)state;
 	umem = calloc(1, USIZE);
-	shared = aligned_alloc(4096, sizeof(*shared));
-	if (!umem || !shared)
+	if (!umem || fake_hc_init())
 		return -1;
 	ubrk = 0;
 	strcpy(dir, "/tmp/libosfwd-rw-XXXXXX");
@@ -177,10 +141,10 @@ static int setup(void **state)
 	snprintf(p + 2 * PATH_MAX, PATH_MAX, "%.4000s/escape", dir);
 	if (symlink(p, p + 2 * PATH_MAX))
 		return -1;
-	if (hostcall_init(&srv) || hostcall_add_root(&srv, dir, 1) ||
-	    hostcall_add_root(&srv, rodir, 0))
+	if (hostcall_init(&fake_hc_srv) || hostcall_add_root(&fake_hc_srv, dir, 1) ||
+	    hostcall_add_root(&fake_hc_srv, rodir, 0))
 		return -1;
-	strcpy(srv.cwd, dir);
+	strcpy(fake_hc_srv.cwd, dir);
 	fd_init();
 	nlogs = 0;
 	return 0;
@@ -194,12 +158,12 @@ static int teardown(void **state)
 	for (int fd = 3; fd < LIBOS_FD_MAX; fd++)
 		if (fd_host(fd) >= 0)
 			close(fd_host(fd));
-	hostcall_fini(&srv);
+	hostcall_fini(&fake_hc_srv);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s' '%s'", dir, rodir, outside);
 	if (system(cmd))
 		return -1;
 	free(umem);
-	free(shared);
+	fake_hc_fini();
 	return 0;
 }
 
@@ -369,7 +333,7 @@ static void test_path_rules(void **state)
 	assert_int_equal(SC(SYS_chdir, ustr("/")), -EACCES);
 	/* a one-file root: only that file */
 	snprintf(p, sizeof(p), "%s/secret", outside);
-	assert_int_equal(hostcall_add_root(&srv, p, 0), 0);
+	assert_int_equal(hostcall_add_root(&fake_hc_srv, p, 0), 0);
 	fd = xopen(p, O_RDONLY);
 	assert_true(fd >= 0);
 	assert_int_equal(SC(SYS_close, fd), 0);
@@ -515,7 +479,7 @@ static void test_sockets(void **state)
 
 static void test_server_bounds(void **state)
 {
-	struct libos_hc *hc = &shared->hc;
+	struct libos_hc *hc = &fake_hc_shared->hc;
 	int fd = open("/dev/null", O_RDONLY);	/* the runner's, not the MIEE's */
 
 	(void)state;
@@ -526,46 +490,46 @@ static void test_server_bounds(void **state)
 	hc->args[1] = 16;
 	hc->args[2] = 100;
 	hc->in_len = 64;	/* [16, 116) is past in_len */
-	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 1);
+	assert_int_equal(hostcall_serve(&fake_hc_srv, hc, fake_hc_shared->data), 1);
 	assert_int_equal(hc->ret, -EINVAL);
 	hc->in_len = LIBOS_HC_DATA_MAX + 1;
-	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 1);
+	assert_int_equal(hostcall_serve(&fake_hc_srv, hc, fake_hc_shared->data), 1);
 	hc->in_len = 200;
 	hc->args[1] = -8;
-	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 1);
+	assert_int_equal(hostcall_serve(&fake_hc_srv, hc, fake_hc_shared->data), 1);
 	hc->args[1] = INT64_MAX;
-	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 1);
+	assert_int_equal(hostcall_serve(&fake_hc_srv, hc, fake_hc_shared->data), 1);
 	/* an fd the runner holds but never gave the MIEE */
 	hc->args[0] = fd;
 	hc->args[1] = 0;
 	hc->args[2] = 10;
-	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 0);
+	assert_int_equal(hostcall_serve(&fake_hc_srv, hc, fake_hc_shared->data), 0);
 	assert_int_equal(hc->ret, -EBADF);
 	/* a path without its NUL inside in_len */
 	hc->nr = SYS_openat;
 	hc->args[0] = AT_FDCWD;
 	hc->args[1] = 0;
 	hc->in_len = 8;
-	memset(shared->data, 'a', 8);
-	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 1);
+	memset(fake_hc_shared->data, 'a', 8);
+	assert_int_equal(hostcall_serve(&fake_hc_srv, hc, fake_hc_shared->data), 1);
 	/* a path longer than PATH_MAX (the libOS never sends one): refused,
 	 * not cut (cut, "././...missing" would open the cwd) */
 	hc->in_len = 3 * PATH_MAX;
 	for (uint64_t i = 0; i + 1 < hc->in_len; i += 2)
-		memcpy(shared->data + i, "./", 2);
-	strcpy((char *)shared->data + hc->in_len - 8, "missing");
-	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 0);
+		memcpy(fake_hc_shared->data + i, "./", 2);
+	strcpy((char *)fake_hc_shared->data + hc->in_len - 8, "missing");
+	assert_int_equal(hostcall_serve(&fake_hc_srv, hc, fake_hc_shared->data), 0);
 	assert_int_equal(hc->ret, -ENAMETOOLONG);
 	hc->magic = 0;
-	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 1);
+	assert_int_equal(hostcall_serve(&fake_hc_srv, hc, fake_hc_shared->data), 1);
 	hc->magic = LIBOS_HC_MAGIC;
 	hc->nr = 59;		/* execve: not forwarded */
-	assert_int_equal(hostcall_serve(&srv, hc, shared->data), 1);
+	assert_int_equal(hostcall_serve(&fake_hc_srv, hc, fake_hc_shared->data), 1);
 	assert_int_equal(hc->ret, -ENOSYS);
 	close(fd);
 	unsetenv("MIEE_RUN_TEST_HOSTILE");
-	assert_int_equal(hostcall_set_lie(&srv, "read-count"), -EPERM);
-	assert_int_equal(srv.lie, 0);
+	assert_int_equal(hostcall_set_lie(&fake_hc_srv, "read-count"), -EPERM);
+	assert_int_equal(fake_hc_srv.lie, 0);
 }
 
 /* ---- the hostile runner: every lie caught */
@@ -758,9 +722,9 @@ static void test_lies(void **state)
 		}
 		assert_int_equal(nlogs, lies_before);
 		fd_snapshot(before);
-		assert_int_equal(hostcall_set_lie(&srv, name), 0);
+		assert_int_equal(hostcall_set_lie(&fake_hc_srv, name), 0);
 		r = trigger(nr, fd, dfd, ((int32_t *)up(fds))[0], ((int32_t *)up(fds))[1], &n);
-		assert_int_equal(hostcall_set_lie(&srv, NULL), 0);
+		assert_int_equal(hostcall_set_lie(&fake_hc_srv, NULL), 0);
 		fd_snapshot(after);
 		if (r != -EIO || strcmp(last_log, cases[i].log))
 			fail_msg("lie %s: ret %ld, log '%s', want -EIO and '%s'", name, r,

@@ -29,14 +29,9 @@
 #include "api.h"
 #include "fd.h"
 #include "../tools/miee-run/hostcall.h"
+#include "support/libos/fake_hc.h"
 
 static pid_t tracee;
-static struct hostcall srv;
-static struct {
-	struct libos_hc hc;
-	unsigned char pad[LIBOS_PAGE - sizeof(struct libos_hc)];
-	unsigned char data[LIBOS_HC_DATA_MAX];
-} *shared;
 /* Every log line of the run, shared with the runner process. */
 static struct {
 	char logs[8192];
@@ -61,33 +56,6 @@ int copy_to_user(uint64_t uaddr, const void *src, size_t n)
 	if (!n)
 		return 0;
 	return process_vm_writev(tracee, &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
-}
-
-long strncpy_from_user(char *dst, uint64_t uaddr, size_t max)
-{
-	for (size_t i = 0; i < max; i++) {
-		if (copy_from_user(dst + i, uaddr + i, 1))
-			return -EFAULT;
-		if (!dst[i])
-			return (long)i;
-	}
-	return -ENAMETOOLONG;
-}
-
-struct libos_hc *hc_request(void)
-{
-	return &shared->hc;
-}
-
-unsigned char *hc_data(void)
-{
-	return shared->data;
-}
-
-int hc_call(void)
-{
-	shared->hc.magic = LIBOS_HC_MAGIC;
-	return hostcall_serve(&srv, &shared->hc, shared->data) ? -EIO : 0;
 }
 
 void libos_log(const char *fmt, ...)
@@ -148,8 +116,8 @@ static void runner(const char *prog, const char *out, const char *lie)
 	int st, sig = 0, in_call = 0, fd, pending = 0;
 	long result = 0;
 
-	if (hostcall_init(&srv) || hostcall_add_root(&srv, dir, 1) ||
-	    hostcall_add_root(&srv, prog, 0) || (lie && hostcall_set_lie(&srv, lie)))
+	if (hostcall_init(&fake_hc_srv) || hostcall_add_root(&fake_hc_srv, dir, 1) ||
+	    hostcall_add_root(&fake_hc_srv, prog, 0) || (lie && hostcall_set_lie(&fake_hc_srv, lie)))
 		_exit(126);
 	fd_init();
 	tracee = fork();
@@ -298,9 +266,8 @@ static void test_hostile(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	shared = aligned_alloc(4096, sizeof(*shared));
 	lg = mmap(NULL, sizeof(*lg), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	return shared && lg != MAP_FAILED ? 0 : -1;
+	return !fake_hc_init() && lg != MAP_FAILED ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -308,7 +275,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	free(shared);
+	fake_hc_fini();
 	if (dir[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		return system(cmd) ? -1 : 0;
