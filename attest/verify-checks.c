@@ -171,6 +171,18 @@ static int quote_checks(const struct evidence *ev, const struct tpm_public *ak, 
 	return 0;
 }
 
+/* A 32-byte value against the reference the option named, or a FAIL
+ * saying that none was given (a check without its reference proves
+ * nothing). */
+static void ref_check(enum sub sub, enum tv tv, const char *name, const uint8_t got[32],
+		      const char *given, const uint8_t ref[32], const char *option)
+{
+	if (!given)
+		check(sub, tv, 0, name, "no reference given", option);
+	else
+		check_bytes(sub, tv, name, got, 32, ref, 32);
+}
+
 static void pcr_checks(const struct evidence *ev)
 {
 	static const uint8_t ff[32] = { [0 ... 31] = 0xff };
@@ -179,18 +191,11 @@ static void pcr_checks(const struct evidence *ev)
 	if (!memcmp(ev->f[EVF_PCR17].b, ff, 32))
 		check(SUB_HV, TV_EXE, 0, "PCR 17 = the built hypervisor (DRTM)",
 		      "ff..ff: no DRTM event in this boot", opt.ref17 ? "the reference" : "");
-	else if (!opt.ref17)
-		check(SUB_HV, TV_EXE, 0, "PCR 17 = the built hypervisor (DRTM)",
-		      "no reference given", "--ref-pcr17");
 	else
-		check_bytes(SUB_HV, TV_EXE, "PCR 17 = the built hypervisor (DRTM)",
-			    ev->f[EVF_PCR17].b, 32, ref17, 32);
-	if (!opt.ref18)
-		check(SUB_HV, TV_CONF, 0, "PCR 18 = the reference launch parameters",
-		      "no reference given", "--ref-pcr18 (attest/launch-ref)");
-	else
-		check_bytes(SUB_HV, TV_CONF, "PCR 18 = the reference launch parameters",
-			    ev->f[EVF_PCR18].b, 32, ref18, 32);
+		ref_check(SUB_HV, TV_EXE, "PCR 17 = the built hypervisor (DRTM)",
+			  ev->f[EVF_PCR17].b, opt.ref17, ref17, "--ref-pcr17");
+	ref_check(SUB_HV, TV_CONF, "PCR 18 = the reference launch parameters", ev->f[EVF_PCR18].b,
+		  opt.ref18, ref18, "--ref-pcr18 (attest/launch-ref)");
 	sha256(ev->f[EVF_UTPM_PUB].b, 65, z + 32);
 	sha256(z, 64, want19);
 	check_bytes(SUB_PAL, TV_ID, "PCR 19 = H(0^32 || H(uTPM key)): the key of this launch",
@@ -250,12 +255,8 @@ static void utpm_checks(const struct evidence *ev, const uint8_t nonce[32], cons
 	sha256(cat, 64, want);
 	check_bytes(SUB_PAL, TV_HW, "uTPM quote pcrDigest = H(reported uPCR 0 || 1)", a.digest,
 		    a.digest_len, want, 32);
-	if (!opt.refpal)
-		check(SUB_PAL, TV_EXE, 0, "uPCR 0 = the reference PAL measurement",
-		      "no reference given", "--ref-pal");
-	else
-		check_bytes(SUB_PAL, TV_EXE, "uPCR 0 = the reference PAL measurement",
-			    ev->f[EVF_UPCR0].b, 32, refpal, 32);
+	ref_check(SUB_PAL, TV_EXE, "uPCR 0 = the reference PAL measurement", ev->f[EVF_UPCR0].b,
+		  opt.refpal, refpal, "--ref-pal");
 }
 
 /* Everything one piece of evidence must pass, given the nonce we chose.
