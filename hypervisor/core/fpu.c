@@ -4,6 +4,7 @@
 #include "hv.h"
 #include "console.h"
 #include "fpu.h"
+#include "smp.h"
 #include "x86.h"
 
 static bool use_xsave;
@@ -61,10 +62,30 @@ void fpu_save(void *area)
 	}
 }
 
+/* SDM Vol. 1 13.8.1: the standard form of XRSTOR faults (#GP) unless
+ * the header's XSTATE_BV names only components XCR0 enables, XCOMP_BV is
+ * 0 and header bytes 16-63 are 0. */
+int fpu_area_check(const void *area, u64 xcr0)
+{
+	const u64 *h = (const u64 *)((const u8 *)area + FPU_XSAVE_HEADER);
+
+	if (h[0] & ~xcr0)
+		return -EINVAL;
+	for (unsigned i = 1; i < 8; i++)
+		if (h[i])
+			return -EINVAL;
+	return 0;
+}
+
 void fpu_restore(const void *area)
 {
 	if (use_xsave) {
 		u64 m = xgetbv0();
+		const u64 *h = (const u64 *)((const u8 *)area + FPU_XSAVE_HEADER);
+
+		if (fpu_area_check(area, m))
+			panic("XSAVE area %p: XSTATE_BV %lx XCOMP_BV %lx, XCR0 %lx on CPU %u: XRSTOR would fault",
+			      area, h[0], h[1], m, cpu_index());
 
 		__asm__ __volatile__("xrstor64 %0" : : "m"(*(const u8 (*)[PAGE_SIZE])area),
 				     "a"((u32)m), "d"((u32)(m >> 32)) : "memory");

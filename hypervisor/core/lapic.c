@@ -6,6 +6,7 @@
 #include "hv.h"
 #include "console.h"
 #include "core/frames.h"
+#include "miee.h"
 #include "smp.h"
 #include "x86.h"
 
@@ -117,8 +118,14 @@ int lapic_write_trap(struct vcpu *v, u64 gpa)
 	u32 off = gpa & (PAGE_SIZE - 1), val;
 	volatile u32 *reg = phys_to_virt(base + off);
 	u8 insn[12] = { 0 };	/* REX, opcode, ModRM, SIB, disp32, imm32 */
-	unsigned len, got = fetch(v, insn, sizeof(insn));
+	unsigned len, got;
 	u64 *xchg;
+
+	/* A frame checked as the OS's must stay so while it is read: ADD
+	 * on another CPU moves frames under the MIEE lock (docs/smp.md). */
+	miee_lock();
+	got = fetch(v, insn, sizeof(insn));
+	miee_unlock();
 
 	if ((gpa & PAGE_MASK) != base || (off & 3) ||
 	    decode(insn, &val, &len, &xchg, v->regs) || len > got)

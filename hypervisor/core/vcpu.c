@@ -107,17 +107,45 @@ static bool blocked_log(void)
 	return __atomic_fetch_add(&logged, 1, __ATOMIC_RELAXED) < 16;
 }
 
+/* Another CPU's DESTROY gave the frame back (and mapped it) between this
+ * CPU's failed walk and the lock: the OS's table now grants the access. */
+static bool npf_resolved(const struct npt *n, u64 page, unsigned access)
+{
+	unsigned perms;
+	u64 hpa;
+
+	return !npt_lookup(n, page, &hpa, &perms, NULL, NULL) && hpa == page &&
+	       (perms & access) == access;
+}
+
+/*
+ * The OS's nested page fault. What to do depends on the frame's owner,
+ * which an HC_MIEE_ADD or HC_MIEE_DESTROY on another CPU changes (frame
+ * table and OS table together, under the MIEE lock): so the owner is read,
+ * the decision taken and the table edited in one hold of that lock. Read
+ * before it, a frame given back meanwhile would get the sink page for
+ * good, and one given back and mapped would look like a fault on OS RAM.
+ */
 int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 {
 	u64 page = gpa & PAGE_MASK;
-	enum frame_kind k = frames_kind(&hv_frames, page >> PAGE_SHIFT);
-	int err;
+	const char *fatal = NULL;
+	enum frame_kind k;
+	int err = 0;
 
 	if (v->miee)	/* outside its memory, or a right it does not have */
 		return miee_fault(v, MIEE_F_NPF, gpa);
 	if (hv_lapic_trap && page == hv_lapic_trap && (access & NPT_W))
 		return lapic_write_trap(v, gpa);
-	if (gpa < hv_layout.phys_top && k != FRAME_OS && k != FRAME_MMIO) {
+	miee_lock();	/* the OS's table is every CPU's */
+	k = frames_kind(&hv_frames, page >> PAGE_SHIFT);
+	if (gpa < hv_layout.phys_top && k == FRAME_OS && npf_resolved(v->npt, page, access)) {
+		static u64 raced;
+
+		if (__atomic_fetch_add(&raced, 1, __ATOMIC_RELAXED) < 4)
+			hv_printf("CPU %u: nested page fault at %lx met a DESTROY that gave the frame back: retried\n",
+				  cpu_index(), gpa);
+	} else if (gpa < hv_layout.phys_top && k != FRAME_OS && k != FRAME_MMIO) {
 		/* The OS touched memory it does not own (the hypervisor's, an
 		 * MIEE's): it gets the sink page, never the frame
 		 * (docs/hypervisor.md). */
@@ -126,22 +154,21 @@ int vcpu_npf(struct vcpu *v, u64 gpa, unsigned access)
 			hv_printf("blocked guest %s of %s memory at %lx (rip %lx)\n",
 				  access & NPT_W ? "write" : access & NPT_X ? "fetch" : "read",
 				  k == FRAME_HV ? "hypervisor" : "MIEE", gpa, v->ops->guest_rip(v));
-		miee_lock();	/* the OS's table is every CPU's */
 		err = npt_map(v->npt, page, hv_sink_page, PAGE_SIZE, NPT_R | NPT_W, NPT_MT_WB);
-		miee_unlock();
 	} else if (gpa >= hv_layout.phys_top && k == FRAME_MMIO) {
 		/* The OS's MMIO above what was mapped up front (64-bit BARs),
 		 * up to the physical address width: pass it through, uncached.
 		 * Nothing of ours is there, so an unbacked address reads what
 		 * the platform returns (all ones on a real chipset). */
-		miee_lock();
 		err = npt_map(v->npt, ALIGN_DOWN(gpa, LARGE_PAGE_SIZE),
 			      ALIGN_DOWN(gpa, LARGE_PAGE_SIZE), LARGE_PAGE_SIZE,
 			      NPT_R | NPT_W | NPT_X, NPT_MT_UC);
-		miee_unlock();
 	} else {
-		return vcpu_fatal(v, "nested page fault on a guest-physical address", gpa);
+		fatal = "nested page fault on a guest-physical address";
 	}
+	miee_unlock();
+	if (fatal)
+		return vcpu_fatal(v, fatal, gpa);
 	if (err)
 		return vcpu_fatal(v, "cannot map after a nested page fault", gpa);
 	v->ops->flush_npt(v);

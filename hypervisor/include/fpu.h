@@ -11,5 +11,9 @@ bool fpu_xsave(void);
 void fpu_init_area(void *area);	/* a page, page-aligned */
 void fpu_save(void *area);
 void fpu_restore(const void *area);
+/* The XSAVE header (SDM Vol. 1 13.4.2) of a standard-form area. */
+#define FPU_XSAVE_HEADER 512
+/* 0 if XRSTOR may load area with this XCR0, else -EINVAL. */
+int fpu_area_check(const void *area, u64 xcr0);
 
 #endif

@@ -11,6 +11,12 @@
  *           entered on A and B in turn: the count goes on 1, 2, 3, ...
  *  busy     A and B enter the same MIEE at once, again and again: a second
  *           enter while it runs gets MIEE_EBUSY, nothing else fails.
+ *  npf      B keeps reading 8 pages while A gives them to an MIEE and at
+ *           once destroys it, again and again: B's nested page faults
+ *           meet the ADD and the DESTROY. After each DESTROY every page
+ *           must be the OS's own frame again, never the sink page the
+ *           hypervisor maps for a refused access (vcpu_npf must read the
+ *           frame's owner under the MIEE lock, not before it).
  *  parallel a thread per CPU loops create/add/destroy; afterwards the OS
  *           owns exactly the frames it owned before and MIEEs none.
  *
@@ -175,6 +181,161 @@ static void test_race(void)
 			n, t / n);
 	else
 		FAIL("race: the hypervisor counted no shootdown");
+out:
+	for (i = 0; i < RACE_PAGES; i++)
+		if (r->pg[i])
+			__free_page(r->pg[i]);
+	kfree(r);
+}
+
+/* ---- npf: B's nested page faults racing A's ADD and DESTROY */
+#define NPF_ROUNDS 60
+#define NPF_MARK 0x7a6e5d4c3b2a0000ull
+#define SINK_MARK 0x51c551c551c551c5ull
+
+struct npf {
+	struct page *pg[RACE_PAGES];
+	int stop, pause;	/* asked of the reader */
+	int paused;		/* the reader's answer */
+	unsigned long reads;
+};
+
+static int npf_reader(void *arg)
+{
+	struct npf *r = arg;
+	int i;
+
+	while (!READ_ONCE(r->stop)) {
+		if (READ_ONCE(r->pause)) {
+			WRITE_ONCE(r->paused, 1);
+			while (READ_ONCE(r->pause) && !READ_ONCE(r->stop))
+				cpu_relax();
+			WRITE_ONCE(r->paused, 0);
+			continue;
+		}
+		for (i = 0; i < RACE_PAGES; i++)
+			(void)READ_ONCE(*(u64 *)page_address(r->pg[i]));
+		WRITE_ONCE(r->reads, r->reads + 1);
+	}
+	while (!kthread_should_stop())
+		msleep(1);
+	return 0;
+}
+
+static long npf_rounds(void *arg)
+{
+	struct npf *r = arg;
+	struct miee_page *list = (struct miee_page *)get_zeroed_page(GFP_KERNEL);
+	struct page *sink_pg = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	u64 *sink, sink_id = 0;
+	struct task_struct *t = NULL;
+	struct hvcall h;
+	long sunk = 0, err = 0;
+	int i, round;
+
+	if (!list || !sink_pg) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* A page kept in an MIEE and read once: its address then reaches the
+	 * hypervisor's sink page, so a test page that got the sink shows
+	 * SINK_MARK written here. */
+	list[0] = (struct miee_page){ page_to_phys(sink_pg), 0, MIEE_P_R | MIEE_P_W, 0 };
+	if (hc(HC_MIEE_CREATE, 1, 0, 0, &h)) {
+		err = -EIO;
+		goto out;
+	}
+	sink_id = h.rbx;
+	if (hc(HC_MIEE_ADD, sink_id, virt_to_phys(list), 1, NULL)) {
+		err = -EIO;
+		goto out;
+	}
+	sink = page_address(sink_pg);
+	(void)READ_ONCE(*sink);		/* refused: the sink from now on */
+	for (i = 0; i < RACE_PAGES; i++)
+		list[i] = (struct miee_page){ page_to_phys(r->pg[i]), i * PAGE_SIZE,
+					      MIEE_P_R | MIEE_P_W, 0 };
+	t = kthread_create(npf_reader, r, "mieesmp-npf");
+	if (IS_ERR(t)) {
+		err = PTR_ERR(t);
+		t = NULL;
+		goto out;
+	}
+	kthread_bind(t, cpu_b);
+	wake_up_process(t);
+	for (round = 0; round < NPF_ROUNDS && !err; round++) {
+		unsigned long start = jiffies;
+
+		if (hc(HC_MIEE_CREATE, RACE_PAGES, 0, 0, &h)) {
+			err = -EIO;
+			break;
+		}
+		if (hc(HC_MIEE_ADD, h.rbx, virt_to_phys(list), RACE_PAGES, NULL))
+			err = -EIO;
+		if (hc(HC_MIEE_DESTROY, h.rbx, 0, 0, NULL))
+			err = -EIO;
+		WRITE_ONCE(r->pause, 1);
+		while (!READ_ONCE(r->paused) && time_before(jiffies, start + 5 * HZ))
+			cpu_relax();
+		/* Every page back with the OS: its own frame holds its mark. */
+		for (i = 0; i < RACE_PAGES; i++)
+			WRITE_ONCE(*(u64 *)page_address(r->pg[i]), NPF_MARK | i);
+		WRITE_ONCE(*sink, SINK_MARK);
+		for (i = 0; i < RACE_PAGES; i++) {
+			u64 v = READ_ONCE(*(u64 *)page_address(r->pg[i]));
+
+			if (v != (NPF_MARK | i))
+				sunk++;
+		}
+		WRITE_ONCE(r->pause, 0);
+	}
+	pr_info("mieesmp: npf: %d rounds of add+destroy while CPU %d read %lu times; %ld page(s) left on the sink\n",
+		round, cpu_b, READ_ONCE(r->reads), sunk);
+	if (sunk)
+		err = -EFAULT;
+out:
+	if (t) {
+		WRITE_ONCE(r->stop, 1);
+		kthread_stop(t);
+	}
+	/* A page left on the sink goes back to Linux's allocator: one more
+	 * add and destroy, with nobody reading, maps its frame again. */
+	if (sunk && !hc(HC_MIEE_CREATE, RACE_PAGES, 0, 0, &h)) {
+		hc(HC_MIEE_ADD, h.rbx, virt_to_phys(list), RACE_PAGES, NULL);
+		hc(HC_MIEE_DESTROY, h.rbx, 0, 0, NULL);
+	}
+	if (sink_id)
+		hc(HC_MIEE_DESTROY, sink_id, 0, 0, NULL);
+	if (sink_pg)
+		__free_page(sink_pg);
+	free_page((unsigned long)list);
+	return err;
+}
+
+static void test_npf(void)
+{
+	struct npf *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	long err;
+	int i;
+
+	if (!r) {
+		FAIL("npf: no memory");
+		return;
+	}
+	for (i = 0; i < RACE_PAGES; i++)
+		r->pg[i] = alloc_page(GFP_KERNEL);
+	for (i = 0; i < RACE_PAGES; i++)
+		if (!r->pg[i]) {
+			FAIL("npf: no memory");
+			goto out;
+		}
+	err = work_on_cpu(cpu_a, npf_rounds, r);
+	if (err == -EFAULT)
+		FAIL("npf: a page given back by HC_MIEE_DESTROY stayed on the sink page");
+	else if (err)
+		FAIL("npf: failed (%ld)", err);
+	if (!r->reads)
+		FAIL("npf: CPU %d never read: the test proves nothing", cpu_b);
 out:
 	for (i = 0; i < RACE_PAGES; i++)
 		if (r->pg[i])
@@ -485,6 +646,7 @@ static int __init mieesmp_init(void)
 		return -ENODEV;
 	}
 	test_race();
+	test_npf();
 	test_migrate();
 	test_busy();
 	test_parallel();
