@@ -55,6 +55,7 @@ printf 'miee-manifest 1\nfile create %s/rw\n' "$T" >"$W/broken"
 run() {
 	name=$1 man=$2
 	shift 2
+	echo "# $name: miee-run --manifest $man $*"
 	miee-run --manifest "$man" "$@" >"$W/o" 2>"$W/e"
 	rc=$?
 }
