@@ -31,6 +31,9 @@ ln -s ../../out/secret "$T/rw/link"	# leaves rw/ (and ro/), stays in $W
 ln "$O/hardsrc" "$T/rw/hard"
 chmod 0777 "$T/rw"	# the confined runner is uid 65534
 chmod 0755 "$W" "$T" "$T/ro" "$O"
+# Writable by the confined uid too: in deny mode the policy alone refuses
+# the write, and the allow control's write must succeed confined.
+chmod 0666 "$T/ro/file"
 made_shadow=0
 if [ ! -e /etc/shadow ]; then
 	echo 'root:$6$libos-escape-shadow:19000:0:99999:7:::' >/etc/shadow
@@ -56,6 +59,7 @@ run() {
 	name=$1 man=$2
 	shift 2
 	echo "# $name: miee-run --manifest $man $*"
+	rm -f "$T/rw/big"	# made by the last run (maybe as root)
 	miee-run --manifest "$man" "$@" >"$W/o" 2>"$W/e"
 	rc=$?
 }

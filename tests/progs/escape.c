@@ -166,7 +166,7 @@ static void network(int deny)
 static void limits(int deny)
 {
 	char p[4096], buf[FSIZE * 2];
-	int fds[FDS * 2], n = 0, e = 0, fd;
+	int fds[FDS * 2], n = 0, e = 0, fd, i;
 	long w1, w2;
 
 	/* fds: more than FDS files open at once. */
@@ -174,9 +174,10 @@ static void limits(int deny)
 	while (n < FDS * 2 && (fds[n] = open(p, O_RDONLY)) >= 0)
 		n++;
 	e = errno;
-	while (n > 0 && fds[n - 1] >= 0)
-		close(fds[--n]);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
 	errno = e;
+	say("  fds: %d of %d opened\n", n, FDS * 2);
 	check("limit-fds", n == FDS * 2 ? 0 : -1, deny ? EMFILE : 0);
 
 	/* fsize: a write past the limit is cut at it, the next one EFBIG. */
@@ -293,32 +294,31 @@ static void bench(int n, const char *file)
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "rawshadow")) {
-		check("rawshadow", open_at("/etc/shadow", "", O_RDONLY), 0);
-		return failed;
-	}
 	if (argc == 4 && !strcmp(argv[1], "bench")) {
 		bench(atoi(argv[2]), argv[3]);
 		return 0;
 	}
-	if (argc == 2 && !strcmp(argv[1], "memory")) {
+	if (argc == 2 && !strcmp(argv[1], "rawshadow")) {
+		check("rawshadow", open_at("/etc/shadow", "", O_RDONLY), 0);
+	} else if (argc == 2 && !strcmp(argv[1], "memory")) {
 		memory();
-		return failed;
-	}
-	if (argc != 4) {
+	} else if (argc != 4) {
 		say("usage: escape deny|allow|calls-deny|calls-allow|broken TREE OUT | "
-		    "escape memory | escape rawshadow\n");
+		    "escape memory | escape rawshadow | escape bench N FILE\n");
 		return 2;
-	}
-	tree = argv[2];
-	out = argv[3];
-	if (!strcmp(argv[1], "broken")) {
+	} else if (!strcmp(argv[1], "broken")) {
+		tree = argv[2];
+		out = argv[3];
 		broken();
 	} else if (!strncmp(argv[1], "calls-", 6)) {
+		tree = argv[2];
+		out = argv[3];
 		calls(!strcmp(argv[1], "calls-deny"));
 	} else {
 		int deny = !strcmp(argv[1], "deny");
 
+		tree = argv[2];
+		out = argv[3];
 		files(deny);
 		network(deny);
 		limits(deny);
