@@ -72,7 +72,8 @@ $(B)/unit/%: tests/unit/%.c $(B)/host/libtools.a $(B)/host/libhost.a $(UNIT_SUPP
 # together over a fake core (tests/unit/test_libos_fwd.c): system headers,
 # not the hypervisor's include directory.
 LIBOS_FWD_SRCS := $(wildcard libos/fwd*.c libos/iago*.c libos/fd*.c)
-HOSTCALL_SRCS := $(wildcard tools/miee-run/hostcall*.c)
+# The server judges every call by the policy (docs/policy.md).
+HOSTCALL_SRCS := $(wildcard tools/miee-run/hostcall*.c) tools/miee-run/policy.c tools/miee-run/manifest.c
 LIBOS_TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(SAN) -Iinclude -Ilibos
 # The host-call seam both tests share (hc_call() serving in-process).
 LIBOS_FAKE_HC := tests/unit/support/libos/fake_hc.c

@@ -14,11 +14,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -368,6 +371,146 @@ static void test_limits(void **state)
 	policy_fini(&p);
 }
 
+/* The path calls other than open (policy_path, policy_resolved): the same
+ * rules, the right each call needs, the root and flags to perform it. */
+static void test_path_calls(void **state)
+{
+	struct manifest m;
+	struct policy p;
+	char rest[PATH_MAX];
+	uint64_t res;
+	int dirfd, fd;
+	unsigned before;
+
+	(void)state;
+	tree_manifest(&m, POLICY_ENFORCE);
+	assert_int_equal(policy_init(&p, &m, capture, NULL), 0);
+	/* Allowed: the root's fd, the rest, RESOLVE_BENEATH. */
+	assert_int_equal(policy_path(&p, "newfstatat", P("/ro/a.txt"), FILE_RO, &dirfd, rest, &res), 0);
+	assert_int_equal(dirfd, p.roots[0].fd);
+	assert_string_equal(rest, "a.txt");
+	assert_true(res & RESOLVE_BENEATH);
+	assert_int_equal(policy_path(&p, "chdir", P("/ro"), FILE_RO, &dirfd, rest, &res), 0);
+	assert_string_equal(rest, ".");
+	assert_int_equal(policy_path(&p, "mkdirat", P("/new/d"), FILE_CREATE, &dirfd, rest, &res), 0);
+	assert_int_equal(policy_path(&p, "newfstatat", "/dev/null", FILE_RO, &dirfd, rest, &res), 0);
+	assert_string_equal(rest, "null");
+	/* Refused, one line each naming the call and the rule. */
+	before = nlog;
+	assert_int_equal(policy_path(&p, "newfstatat", P("/outside/secret"), FILE_RO, &dirfd, rest,
+				     &res), -EACCES);
+	assert_non_null(strstr(lastlog, "refused newfstatat(\""));
+	assert_non_null(strstr(lastlog, "outside every allowed path"));
+	assert_int_equal(policy_path(&p, "readlinkat", "/proc/self/exe", FILE_RO, &dirfd, rest, &res),
+			 -EACCES);
+	assert_non_null(strstr(lastlog, "/proc/self"));
+	assert_int_equal(policy_path(&p, "unlinkat", P("/rw/b.txt"), FILE_CREATE, &dirfd, rest, &res),
+			 -EACCES);
+	assert_non_null(strstr(lastlog, "create without the create right"));
+	assert_int_equal(policy_path(&p, "faccessat", P("/ro/a.txt"), FILE_RW, &dirfd, rest, &res),
+			 -EACCES);
+	assert_non_null(strstr(lastlog, "write to a read-only path"));
+	assert_int_equal(policy_path(&p, "chdir", "ro", FILE_RO, &dirfd, rest, &res), -EINVAL);
+	assert_int_equal(nlog, before + 5);
+	/* The kernel's answer beneath the root: a symlink out is a refusal. */
+	assert_int_equal(policy_path(&p, "newfstatat", P("/ro/abs-out"), FILE_RO, &dirfd, rest, &res), 0);
+	{
+		struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = res };
+
+		fd = (int)syscall(SYS_openat2, dirfd, rest, &how, sizeof(how));
+		assert_int_equal(fd < 0 ? -errno : fd, -EXDEV);
+	}
+	assert_int_equal(policy_resolved(&p, "newfstatat", P("/ro/abs-out"), res, -EXDEV), -EACCES);
+	assert_non_null(strstr(lastlog, "leaves its allowed tree"));
+	assert_int_equal(policy_resolved(&p, "newfstatat", P("/ro/missing"), res, -ENOENT), -ENOENT);
+	assert_int_equal(policy_resolved(&p, "newfstatat", P("/ro/a.txt"), res, 5), 5);
+	policy_fini(&p);
+	manifest_free(&m);
+
+	/* The null policy: the path as given, from the runner's root. */
+	tree_manifest(&m, POLICY_NULL);
+	assert_int_equal(policy_init(&p, &m, capture, NULL), 0);
+	assert_int_equal(policy_path(&p, "newfstatat", "/etc/passwd", FILE_RO, &dirfd, rest, &res), 0);
+	assert_int_equal(dirfd, AT_FDCWD);
+	assert_string_equal(rest, "/etc/passwd");
+	assert_int_equal(res, 0);
+	assert_int_equal(policy_path(&p, "newfstatat", "", FILE_RO, &dirfd, rest, &res), -ENOENT);
+	policy_fini(&p);
+	manifest_free(&m);
+}
+
+/* fds of other kinds, sockets, file size written, threads, the log of
+ * the calls-per-second limiter. */
+static void test_limits_more(void **state)
+{
+	static const char text[] = "miee-manifest 1\nthreads 2\nlimit fds 3\nlimit fsize 1000\n"
+				   "limit calls 2\n";
+	static const char nonet[] = "miee-manifest 1\nfile ro /tmp\n";
+	struct manifest m;
+	struct manifest_error e;
+	struct policy p;
+	uint64_t t = 7000000000ull;
+	unsigned before;
+
+	(void)state;
+	assert_int_equal(manifest_parse(text, sizeof(text) - 1, &m, &e), 0);
+	assert_int_equal(policy_init(&p, &m, capture, NULL), 0);
+	assert_int_equal(policy_fd_new(&p, "pipe2", 2), 0);
+	assert_int_equal(policy_fd_new(&p, "dup", 1), 0);
+	assert_int_equal(policy_fd_new(&p, "socket", 1), -EMFILE);
+	assert_non_null(strstr(lastlog, "refused socket(1 new, 3 open) -> EMFILE: limit fds"));
+	refused(&p, "/tmp", O_RDONLY, EMFILE, "limit fds");	/* one counter for all kinds */
+	policy_closed(&p);
+	assert_int_equal(policy_fd_new(&p, "accept4", 1), 0);
+	assert_int_equal(p.open_fds, 3);
+
+	/* File size: cut at the limit, then EFBIG (no SIGXFSZ). */
+	assert_int_equal(policy_fsize(&p, "write", 0, 1000), 1000);
+	assert_int_equal(policy_fsize(&p, "write", 900, 500), 100);
+	assert_int_equal(policy_fsize(&p, "write", 1000, 1), -EFBIG);
+	assert_non_null(strstr(lastlog, "refused write(offset 1000, 1 bytes) -> EFBIG: limit fsize 1000"));
+	assert_int_equal(policy_fsize(&p, "pwrite64", 5000, 0), -EFBIG);
+
+	/* Threads: the hook a thread spawn calls (LIBOS_HC_SPAWN, #16). */
+	assert_int_equal(policy_limit(&p, LIMIT_THREADS, 2), 0);
+	assert_int_equal(policy_limit(&p, LIMIT_THREADS, 3), -EAGAIN);
+	assert_non_null(strstr(lastlog, "refused limit(threads 3) -> EAGAIN: limit threads 2"));
+
+	/* Sockets with a network rule or none. */
+	assert_int_equal(policy_socket(&p, AF_INET, SOCK_STREAM), -EACCES);
+	assert_non_null(strstr(lastlog, "no 'connect' or 'bind' rule"));
+
+	/* Calls: the first refusal of a window is logged, the rest counted. */
+	assert_int_equal(policy_hostcall(&p, t), 0);
+	assert_int_equal(policy_hostcall(&p, t + 1), 0);
+	before = nlog;
+	assert_int_equal(policy_hostcall(&p, t + 2), -EAGAIN);
+	assert_int_equal(policy_hostcall(&p, t + 3), -EAGAIN);
+	assert_int_equal(policy_hostcall(&p, t + 4), -EAGAIN);
+	assert_int_equal(nlog, before + 1);
+	assert_int_equal(policy_hostcall(&p, t + 1000000000ull), 0);
+	assert_int_equal(nlog, before + 2);
+	assert_non_null(strstr(lastlog, "refused 2 more host calls in the last window"));
+	policy_fini(&p);
+	manifest_free(&m);
+
+	/* The test-only bypass: refused without MIEE_RUN_TEST_BROKEN=1; with
+	 * it, every decision allows. */
+	assert_int_equal(manifest_parse(nonet, sizeof(nonet) - 1, &m, &e), 0);
+	assert_int_equal(policy_init(&p, &m, capture, NULL), 0);
+	unsetenv("MIEE_RUN_TEST_BROKEN");
+	assert_int_equal(policy_set_bypass(&p), -EPERM);
+	refused(&p, "/etc/passwd", O_RDONLY, EACCES, "outside every allowed path");
+	setenv("MIEE_RUN_TEST_BROKEN", "1", 1);
+	assert_int_equal(policy_set_bypass(&p), 0);
+	assert_non_null(strstr(lastlog, "BYPASSED"));
+	close(opened(&p, "/etc/passwd", O_RDONLY));
+	assert_int_equal(policy_socket(&p, AF_INET, SOCK_STREAM), 0);
+	unsetenv("MIEE_RUN_TEST_BROKEN");
+	policy_fini(&p);
+	manifest_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +520,8 @@ int main(void)
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_firewall),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_path_calls),
+		cmocka_unit_test(test_limits_more),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -393,19 +393,29 @@ static void allow_noexec(struct prog *p, unsigned nr)
 	emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
 }
 
-/* ioctl: only on the /dev/miee fds, only the MIEE requests. */
+/* ioctl: only on the /dev/miee fds, only the MIEE requests; for the
+ * libOS server also TCGETS and TIOCGWINSZ on any other fd (the two ioctls
+ * it forwards: isatty and the window size). */
 static void allow_ioctl(struct prog *p, const struct confine *c)
 {
 	static const uint32_t cmds[] = { MIEE_IOC_CREATE, MIEE_IOC_ADD, MIEE_IOC_INIT, MIEE_IOC_ENTER,
 					 MIEE_IOC_INFO, MIEE_IOC_DONATE, MIEE_IOC_RECLAIM };
 	unsigned ncmd = sizeof(cmds) / sizeof(cmds[0]), i;
+	unsigned tty = c->libos ? 6 : 1;	/* the instructions for the other fds */
 
 	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0,
-					     (uint8_t)(c->nfds + 3 + 2 * ncmd + 1)));
+					     (uint8_t)(1 + c->nfds + tty + 1 + 2 * ncmd + 1)));
 	emit(p, (struct sock_filter)LD_ARG(0));
 	for (i = 0; i < c->nfds; i++)
 		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)c->miee_fds[i],
-						     (uint8_t)(c->nfds - i), 0));
+						     (uint8_t)(c->nfds - 1 - i + tty), 0));
+	if (c->libos) {
+		emit(p, (struct sock_filter)LD_ARG(1));
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCGETS, 0, 1));
+		emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCGWINSZ, 0, 1));
+		emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+	}
 	emit(p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 	emit(p, (struct sock_filter)LD_ARG(1));
 	for (i = 0; i < ncmd; i++) {
@@ -436,6 +446,11 @@ int confine_seccomp(const struct confine *c)
 		SYS_sendmsg, SYS_recvmsg, SYS_shutdown, SYS_getsockname, SYS_getpeername,
 		SYS_setsockopt, SYS_getsockopt, SYS_poll, SYS_ppoll,
 	};
+	/* The libOS host-call server's forwarded calls besides those. */
+	static const unsigned libos[] = {
+		SYS_dup, SYS_pipe2, SYS_poll, SYS_ppoll, SYS_statx, SYS_readlinkat, SYS_faccessat2,
+		SYS_mkdirat, SYS_unlinkat, SYS_renameat,
+	};
 	static const uint32_t prctl_codes[] = { ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_GS };
 	static struct prog p;
 	struct sock_fprog fp;
@@ -456,7 +471,10 @@ int confine_seccomp(const struct confine *c)
 	emit(&p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 	for (i = 0; i < sizeof(base) / sizeof(base[0]); i++)
 		allow(&p, base[i]);
-	if (c->m->nconnect + c->m->nbind)
+	if (c->libos)
+		for (i = 0; i < sizeof(libos) / sizeof(libos[0]); i++)
+			allow(&p, libos[i]);
+	if (c->m->nconnect + c->m->nbind || c->m->mode == POLICY_NULL)
 		for (i = 0; i < sizeof(net) / sizeof(net[0]); i++)
 			allow(&p, net[i]);
 	allow_noexec(&p, SYS_mmap);

@@ -17,6 +17,7 @@ struct confine {
 	int miee_fds[CONFINE_MAX_FDS];	/* /dev/miee, opened before: the ioctls allowed */
 	unsigned nfds;
 	int no_seccomp;			/* test only: the namespaces alone */
+	int libos;			/* the libOS host-call server's calls allowed too */
 	/* Filled by confine_enter(). */
 	int new_net;			/* the runner has a network namespace of its own */
 	int pivoted;			/* 1 pivot_root, 0 MS_MOVE + chroot (rootfs) */

@@ -22,7 +22,12 @@ void *hc_span(struct hc_req *q, int64_t off, uint64_t len);
 /* A NUL-terminated string at off inside the data, or NULL (and q->bad). */
 const char *hc_str(struct hc_req *q, int64_t off);
 int hc_fd_ok(const struct hostcall *s, int64_t fd);
+/* A new fd for the MIEE that the policy counted (policy_openat): recorded,
+ * or closed past HOSTCALL_FD_MAX (-EMFILE). */
 long hc_new_fd(struct hostcall *s, long fd, const char *path);
+/* The same after policy_fd_new (dup, pipe2, socket, accept4): the count
+ * given back when the call failed (fd < 0). */
+long hc_new_fd_counted(struct hostcall *s, long fd, const char *path);
 
 /* Families served elsewhere: 0 when nr was theirs, -ENOSYS if not. */
 int hc_path_call(struct hc_req *q);

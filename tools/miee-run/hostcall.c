@@ -1,10 +1,12 @@
 /* The runner's host-call server: each forwarded call copied, bounds-
- * checked and performed with the real system call (guest OS user space).
- * Paths go through hostcall_path.c; the hostile test mode through
- * hostcall_lie.c. docs/libos.md, "The runner performs forwarded calls". */
+ * checked, judged by the policy (policy.c: paths, addresses, limits) and
+ * performed with the real system call (guest OS user space). Paths go
+ * through hostcall_path.c, sockets through hostcall_net.c; the hostile
+ * test mode through hostcall_lie.c. docs/libos.md, "The runner performs forwarded calls". */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,25 +54,41 @@ int hc_fd_ok(const struct hostcall *s, int64_t fd)
 	return fd >= 0 && fd < HOSTCALL_FD_MAX && s->fd_ok[fd];
 }
 
-/* A new fd for the MIEE: within the set's range, remembered with the
- * path it was opened by (for dirfd-relative paths), else closed. */
+/* A new fd for the MIEE, already counted by the policy (policy_openat,
+ * policy_fd_new; a failed call's count given back here): within the set's
+ * range, remembered with the path it was opened by (for dirfd-relative
+ * paths), else closed. */
 long hc_new_fd(struct hostcall *s, long fd, const char *path)
 {
 	if (fd < 0)
 		return fd;
 	if (fd >= HOSTCALL_FD_MAX) {
 		close((int)fd);
+		policy_closed(&s->pol);
 		return -EMFILE;
 	}
-	s->fd_ok[fd] = 1;
+	s->fd_ok[fd] = HC_FD_COUNTED;
 	free(s->fd_path[fd]);
 	s->fd_path[fd] = path ? strdup(path) : NULL;
 	return fd;
 }
 
+/* fd (or -errno) from a call other than open, for which policy_fd_new
+ * counted one: as hc_new_fd, the count given back if the call failed. */
+long hc_new_fd_counted(struct hostcall *s, long fd, const char *path)
+{
+	if (fd < 0) {
+		policy_closed(&s->pol);
+		return fd;
+	}
+	return hc_new_fd(s, fd, path);
+}
+
 static void forget_fd(struct hostcall *s, int fd)
 {
-	s->fd_ok[fd] = 0;
+	if (s->fd_ok[fd] == HC_FD_COUNTED)
+		policy_closed(&s->pol);
+	s->fd_ok[fd] = HC_FD_NONE;
 	free(s->fd_path[fd]);
 	s->fd_path[fd] = NULL;
 }
@@ -82,16 +100,19 @@ int hostcall_init(struct hostcall *s)
 	if (!s->buf)
 		return -ENOMEM;
 	for (int i = 0; i < 3; i++)
-		s->fd_ok[i] = 1;
+		s->fd_ok[i] = HC_FD_STDIO;
 	if (!getcwd(s->cwd, sizeof(s->cwd)))
 		strcpy(s->cwd, "/");
-	return 0;
+	return policy_init(&s->pol, &s->own, NULL, NULL);	/* no rules: nothing allowed */
 }
 
 void hostcall_fini(struct hostcall *s)
 {
-	for (int i = 0; i < s->nroots; i++)
-		close(s->roots[i].dirfd);
+	policy_fini(&s->pol);
+	manifest_free(&s->own);
+	free(s->own_text);
+	s->own_text = NULL;
+	s->own_len = 0;
 	for (int i = 0; i < HOSTCALL_FD_MAX; i++)
 		free(s->fd_path[i]);
 	free(s->buf);
@@ -100,10 +121,32 @@ void hostcall_fini(struct hostcall *s)
 
 /* ---- fd calls */
 
+/* `limit fsize` on a write of len bytes to fd (at pos; -1: its offset,
+ * or its end under O_APPEND): the bytes that may be written, or -EFBIG.
+ * Only regular files; no system call at all without the limit. */
+static int64_t fsize_cut(struct hc_req *q, int fd, int64_t pos, uint64_t len)
+{
+	struct stat st;
+	int fl;
+
+	if (!q->s->pol.m->limit_fsize || fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return (int64_t)len;
+	if (pos < 0) {
+		fl = fcntl(fd, F_GETFL);
+		pos = fl >= 0 && (fl & O_APPEND) ? st.st_size : lseek(fd, 0, SEEK_CUR);
+		if (pos < 0)
+			return (int64_t)len;	/* not seekable: the write itself will say */
+	}
+	return policy_fsize(&q->s->pol, q->h.nr == SYS_write ? "write" : q->h.nr == SYS_pwrite64 ?
+			    "pwrite64" : q->h.nr == SYS_ftruncate ? "ftruncate" : "writev",
+			    (uint64_t)pos, len);
+}
+
 static void h_io(struct hc_req *q)
 {
 	int fd = (int)A(0);
 	void *p = hc_span(q, A(1), (uint64_t)A(2));
+	int64_t n;
 
 	if (!p)
 		return;
@@ -115,10 +158,12 @@ static void h_io(struct hc_req *q)
 		q->ret = sysret(pread(fd, p, (size_t)A(2), A(3)));
 		break;
 	case SYS_write:
-		q->ret = sysret(write(fd, p, (size_t)A(2)));
+		if ((q->ret = n = fsize_cut(q, fd, -1, (uint64_t)A(2))) >= 0)
+			q->ret = sysret(write(fd, p, (size_t)n));
 		return;
 	case SYS_pwrite64:
-		q->ret = sysret(pwrite(fd, p, (size_t)A(2), A(3)));
+		if ((q->ret = n = fsize_cut(q, fd, A(3) < 0 ? 0 : A(3), (uint64_t)A(2))) >= 0)
+			q->ret = sysret(pwrite(fd, p, (size_t)n, A(3)));
 		return;
 	}
 	if (q->ret >= 0)
@@ -167,6 +212,20 @@ static void h_iov(struct hc_req *q)
 	if (hc_iov(q, A(1), cnt, iov))
 		return;
 	if (q->h.nr == SYS_writev) {
+		uint64_t total = 0, i;
+		int64_t n;
+
+		for (i = 0; i < cnt; i++)
+			total += iov[i].iov_len;	/* each <= LIBOS_HC_DATA_MAX */
+		if ((q->ret = n = fsize_cut(q, (int)A(0), -1, total)) < 0)
+			return;
+		for (i = cnt; i-- > 0 && total > (uint64_t)n;) {	/* cut at the limit */
+			uint64_t d = total - (uint64_t)n < iov[i].iov_len ? total - (uint64_t)n :
+									   iov[i].iov_len;
+
+			iov[i].iov_len -= d;
+			total -= d;
+		}
 		q->ret = sysret(writev((int)A(0), iov, (int)cnt));
 		return;
 	}
@@ -183,14 +242,29 @@ static void h_fdint(struct hc_req *q)
 		q->ret = sysret(lseek(fd, A(1), (int)A(2)));
 		break;
 	case SYS_ftruncate:
-		q->ret = sysret(ftruncate(fd, A(1)));
+		/* Growing a file past `limit fsize` is EFBIG, as Linux. */
+		if (A(1) > 0 && q->s->pol.m->limit_fsize && (uint64_t)A(1) > q->s->pol.m->limit_fsize)
+			q->ret = policy_fsize(&q->s->pol, "ftruncate", (uint64_t)A(1), 0);
+		else
+			q->ret = sysret(ftruncate(fd, A(1)));
 		break;
 	case SYS_fsync:
 		q->ret = sysret(fsync(fd));
 		break;
-	case SYS_listen:
-		q->ret = sysret(listen(fd, (int)A(1)));
+	case SYS_listen: {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		unsigned port = 0;
+
+		/* The port listen would use: the bound one (0: the kernel picks one). */
+		if (!getsockname(fd, (struct sockaddr *)&ss, &len))
+			port = ss.ss_family == AF_INET6 ?
+				ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
+				ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		if ((q->ret = policy_listen(&q->s->pol, port)) == 0)
+			q->ret = sysret(listen(fd, (int)A(1)));
 		break;
+	}
 	case SYS_shutdown:
 		q->ret = sysret(shutdown(fd, (int)A(1)));
 		break;
@@ -210,7 +284,8 @@ static void h_dup(struct hc_req *q)
 	const char *path = q->s->fd_path[fd];
 
 	if (q->h.nr == SYS_dup) {
-		q->ret = hc_new_fd(q->s, sysret(dup(fd)), path);
+		if ((q->ret = policy_fd_new(&q->s->pol, "dup", 1)) == 0)
+			q->ret = hc_new_fd_counted(q->s, sysret(dup(fd)), path);
 		return;
 	}
 	switch ((int)A(1)) {	/* fcntl */
@@ -223,7 +298,8 @@ static void h_dup(struct hc_req *q)
 		q->ret = sysret(fcntl(fd, (int)A(1), (int)A(2)));
 		break;
 	case F_DUPFD_CLOEXEC:
-		q->ret = hc_new_fd(q->s, sysret(fcntl(fd, F_DUPFD_CLOEXEC, 0)), path);
+		if ((q->ret = policy_fd_new(&q->s->pol, "fcntl", 1)) == 0)
+			q->ret = hc_new_fd_counted(q->s, sysret(fcntl(fd, F_DUPFD_CLOEXEC, 0)), path);
 		break;
 	default:
 		q->ret = -EINVAL;
@@ -254,15 +330,17 @@ static void h_pipe2(struct hc_req *q)
 	int p[2];
 	void *out = hc_span(q, A(0), sizeof(p));
 
-	if (!out)
+	if (!out || (q->ret = policy_fd_new(&q->s->pol, "pipe2", 2)))
 		return;
 	q->ret = sysret(pipe2(p, (int)A(1) & (O_CLOEXEC | O_NONBLOCK)));
-	if (q->ret < 0)
-		return;
-	if (p[0] >= HOSTCALL_FD_MAX || p[1] >= HOSTCALL_FD_MAX) {
+	if (q->ret >= 0 && (p[0] >= HOSTCALL_FD_MAX || p[1] >= HOSTCALL_FD_MAX)) {
 		close(p[0]);
 		close(p[1]);
 		q->ret = -EMFILE;
+	}
+	if (q->ret < 0) {
+		policy_closed(&q->s->pol);
+		policy_closed(&q->s->pol);
 		return;
 	}
 	hc_new_fd(q->s, p[0], NULL);

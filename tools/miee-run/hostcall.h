@@ -1,6 +1,7 @@
 /* The runner's host-call server: performs the system calls a libOS MIEE
- * forwards (include/hv/libos.h), under the --ro/--rw path rules, on the
- * runner's own fds (tools/miee-run, user space of the guest OS). It never
+ * forwards (include/hv/libos.h), each through the policy (policy.h: the
+ * manifest's paths, firewall and limits; docs/policy.md), on the runner's
+ * own fds (tools/miee-run, user space of the guest OS). It never
  * follows a pointer from the MIEE: every buffer is an offset into the
  * shared region's data[], bounds-checked against in_len first, and the
  * request is copied before it is checked. docs/libos.md. */
@@ -11,22 +12,19 @@
 #include <stdint.h>
 
 #include "hv/libos.h"
+#include "policy.h"
 
-#define HOSTCALL_ROOTS_MAX 32
 #define HOSTCALL_FD_MAX 1024	/* host fds the MIEE may hold */
 
-struct hostcall_root {
-	char path[PATH_MAX];	/* canonical (realpath) */
-	int dirfd;		/* O_PATH of the directory, or of a file's parent */
-	int writable;
-	int is_file;		/* path names one file: only it is reachable */
-	char name[NAME_MAX + 1];	/* that file's name in dirfd */
-};
+/* fd_ok[]: an fd the MIEE may use, and whether the policy counts it. */
+enum { HC_FD_NONE, HC_FD_STDIO, HC_FD_COUNTED };
 
 struct hostcall {
-	struct hostcall_root roots[HOSTCALL_ROOTS_MAX];
-	int nroots;
-	unsigned char fd_ok[HOSTCALL_FD_MAX];	/* fds the MIEE may use */
+	struct manifest own;	/* the rules hostcall_add_root/_rule add (no manifest) */
+	char *own_text;		/* ... as manifest text, parsed again on each addition */
+	size_t own_len;
+	struct policy pol;	/* every path, address and limit goes through it */
+	unsigned char fd_ok[HOSTCALL_FD_MAX];	/* HC_FD_*: fds the MIEE may use */
 	char *fd_path[HOSTCALL_FD_MAX];	/* the path a directory fd was opened by */
 	char cwd[PATH_MAX];	/* the program's working directory (virtual) */
 	int lie;		/* test-only hostile mode: HOSTCALL_LIE index + 1 */
@@ -37,15 +35,22 @@ struct hostcall {
 int hostcall_init(struct hostcall *s);
 void hostcall_fini(struct hostcall *s);
 
-/* Allow path (a directory, or one file) read-only, or read-write. 0 or
- * -errno (the path does not exist, too many roots). */
+/* Allow path (a directory, or one file; made absolute with realpath)
+ * read-only, or read-write-create: a `file ro` / `file create` rule of the
+ * server's own manifest, the policy re-opened over it. Before the first
+ * call only. 0 or -errno (the path does not exist, too many rules). */
 int hostcall_add_root(struct hostcall *s, const char *path, int writable);
 
-/* The policy seam (the full policy module replaces it): may the program
- * reach the normalized absolute path abs, for writing if write? 0 and
- * the root index in *root, or -EACCES. */
-int path_open_allowed(const struct hostcall *s, const char *abs, int write,
-		      int *root);
+/* One manifest line ("connect 127.0.0.1 *", "limit fds 8", ...; not the
+ * version line) added to the server's own manifest, parsed by the strict
+ * parser, the policy re-opened. 0, or -EINVAL with the reason in *err
+ * (the manifest as it was). Before the first call only. */
+int hostcall_add_rule(struct hostcall *s, const char *line, struct manifest_error *err);
+
+/* Serve under manifest m instead (not owned; it must outlive s): the
+ * policy opened over it, now (so after confinement: inside the tree). 0 or
+ * -errno and a log line naming the path that could not be opened. */
+int hostcall_use_manifest(struct hostcall *s, const struct manifest *m);
 
 /* Serve the request in the shared region (hc, data: the runner's mapping
  * of it). 0 when answered in hc->ret/out_len, 1 when refused as malformed

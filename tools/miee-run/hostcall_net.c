@@ -1,6 +1,7 @@
 /* The forwarded socket calls (guest OS user space): AF_INET and AF_INET6
- * only; no control messages in either direction (no fd passing). The
- * network policy (firewall) is the policy module's; this is the seam. */
+ * only; no control messages in either direction (no fd passing). Every
+ * destination and local port goes through the policy's firewall first
+ * (policy_socket, _connect, _sendto, _bind; listen in hostcall.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -82,8 +83,11 @@ static void h_socket(struct hc_req *q)
 		q->ret = -EAFNOSUPPORT;
 		return;
 	}
+	if ((q->ret = policy_socket(&q->s->pol, (int)A(0), type)) ||
+	    (q->ret = policy_fd_new(&q->s->pol, "socket", 1)))
+		return;
 	fd = socket((int)A(0), (int)A(1), (int)A(2));
-	q->ret = hc_new_fd(q->s, fd < 0 ? -errno : fd, NULL);
+	q->ret = hc_new_fd_counted(q->s, fd < 0 ? -errno : fd, NULL);
 }
 
 static void h_addr_in(struct hc_req *q)
@@ -92,6 +96,14 @@ static void h_addr_in(struct hc_req *q)
 	int r = sa_in(q, A(1), A(2), &sa);
 
 	if (q->bad || (q->ret = r))
+		return;
+	if (!sa) {		/* NOBUF: no address to judge, as Linux */
+		q->ret = -EFAULT;
+		return;
+	}
+	r = q->h.nr == SYS_bind ? policy_bind(&q->s->pol, sa, (socklen_t)A(2)) :
+				  policy_connect(&q->s->pol, sa, (socklen_t)A(2));
+	if ((q->ret = r))
 		return;
 	r = q->h.nr == SYS_bind ? bind((int)A(0), sa, (socklen_t)A(2)) :
 				  connect((int)A(0), sa, (socklen_t)A(2));
@@ -103,11 +115,11 @@ static void h_accept(struct hc_req *q)
 	struct sa_out o;
 	long fd;
 
-	if (sa_prep(q, A(1), A(2), &o))
+	if (sa_prep(q, A(1), A(2), &o) || (q->ret = policy_fd_new(&q->s->pol, "accept4", 1)))
 		return;
 	fd = accept4((int)A(0), o.sa, o.sa ? &o.len : NULL,
 		     (int)A(3) & (SOCK_NONBLOCK | SOCK_CLOEXEC));
-	q->ret = hc_new_fd(q->s, fd < 0 ? -errno : fd, NULL);
+	q->ret = hc_new_fd_counted(q->s, fd < 0 ? -errno : fd, NULL);
 	if (q->ret >= 0)
 		sa_done(q, &o, A(1));
 }
@@ -139,7 +151,7 @@ static void h_sendto(struct hc_req *q)
 	r = sa_in(q, A(4), A(5), &sa);
 	if (q->bad)
 		return;
-	if (r) {
+	if (r || (r = policy_sendto(&q->s->pol, sa, sa ? (socklen_t)A(5) : 0))) {
 		q->ret = r;
 		return;
 	}
@@ -206,6 +218,8 @@ static void h_msg(struct hc_req *q)
 				return;
 			}
 		}
+		if ((q->ret = policy_sendto(&q->s->pol, m.msg_name, m.msg_namelen)))
+			return;
 		q->ret = sendmsg((int)A(0), &m, (int)A(2) | MSG_NOSIGNAL);
 		q->ret = q->ret < 0 ? -errno : q->ret;
 		return;

@@ -1,9 +1,10 @@
-/* The runner's path rules and the forwarded path calls (guest OS user
- * space). A program path is made absolute against the program's virtual
- * cwd (or the path of its dirfd), normalized lexically (".." above "/" is
- * refused, so is /proc), matched to the longest --ro/--rw root, and then
- * opened with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) on that
- * root's directory fd, so a symlink cannot leave the root either. */
+/* The forwarded path calls (guest OS user space). A program path is made
+ * absolute against the program's virtual cwd (or the path of its dirfd)
+ * and handed to the policy (policy.c, the one set of path rules): opens
+ * to policy_openat, the other calls to policy_path, which names the
+ * allowed root's fd and the openat2 resolve flags
+ * (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) the call is performed with,
+ * so a '..' or a symlink cannot leave the root either. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -19,90 +20,65 @@
 #include "hostcall-int.h"
 
 #define A(i) (q->h.args[i])
-#define OPEN_FLAGS_OK (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | \
-	O_APPEND | O_NONBLOCK | O_DSYNC | O_DIRECTORY | O_NOFOLLOW | \
-	O_CLOEXEC | O_SYNC | O_NOATIME | O_LARGEFILE)
 
-static int beneath(int dirfd, const char *rel, int flags, unsigned int mode)
+static int beneath(int dirfd, const char *rel, int flags, unsigned int mode, uint64_t resolve)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags & (OPEN_FLAGS_OK | O_PATH)),
+		.flags = (uint64_t)flags,
 		.mode = (flags & O_CREAT) ? (mode & 07777) : 0,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		.resolve = resolve,
 	};
 	long fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 
 	return fd < 0 ? -errno : (int)fd;
 }
 
+int hostcall_add_rule(struct hostcall *s, const char *line, struct manifest_error *err)
+{
+	static const char head[] = MANIFEST_VERSION_LINE "\n";
+	size_t n = strlen(line), old = s->own_len ? s->own_len : sizeof(head) - 1;
+	char *t = realloc(s->own_text, old + n + 2);
+
+	if (!t)
+		return -ENOMEM;
+	if (!s->own_len)
+		memcpy(t, head, old);
+	memcpy(t + old, line, n);
+	t[old + n] = '\n';
+	s->own_text = t;
+	policy_fini(&s->pol);
+	manifest_free(&s->own);
+	if (manifest_parse(t, old + n + 1, &s->own, err)) {
+		struct manifest_error e2;
+
+		if (s->own_len && manifest_parse(t, s->own_len, &s->own, &e2))
+			return -EINVAL;		/* cannot be: it parsed before */
+		policy_init(&s->pol, &s->own, NULL, NULL);
+		return -EINVAL;
+	}
+	s->own_len = old + n + 1;
+	return policy_init(&s->pol, &s->own, NULL, NULL);
+}
+
 int hostcall_add_root(struct hostcall *s, const char *path, int writable)
 {
-	struct hostcall_root *r = &s->roots[s->nroots];
-	struct stat st;
-	char *slash;
+	struct manifest_error err;
+	char real[PATH_MAX], line[PATH_MAX + 16];
 
-	if (s->nroots == HOSTCALL_ROOTS_MAX)
-		return -ENOSPC;
-	if (!realpath(path, r->path))
+	if (!realpath(path, real))
 		return -errno;
-	if (stat(r->path, &st))
-		return -errno;
-	r->writable = writable;
-	r->is_file = !S_ISDIR(st.st_mode);
-	if (r->is_file) {
-		char dir[PATH_MAX];
-
-		slash = strrchr(r->path, '/');
-		if (strlen(slash + 1) > NAME_MAX)
-			return -ENAMETOOLONG;
-		strcpy(r->name, slash + 1);
-		memcpy(dir, r->path, (size_t)(slash - r->path));
-		dir[slash - r->path] = '\0';
-		r->dirfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	} else {
-		r->dirfd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (r->dirfd < 0)
-		return -errno;
-	s->nroots++;
-	return 0;
+	snprintf(line, sizeof(line), "file %s %s", writable ? "create" : "ro", real);
+	return hostcall_add_rule(s, line, &err);
 }
 
-/* Does root path p contain abs (p itself, or below it)? */
-static size_t under(const char *p, const char *abs)
+int hostcall_use_manifest(struct hostcall *s, const struct manifest *m)
 {
-	size_t n = strlen(p);
-
-	if (n == 1)		/* "/" */
-		return 1;
-	if (strncmp(p, abs, n) || (abs[n] != '/' && abs[n] != '\0'))
-		return 0;
-	return n;
+	policy_fini(&s->pol);
+	return policy_init(&s->pol, m, NULL, NULL);
 }
 
-int path_open_allowed(const struct hostcall *s, const char *abs, int write,
-		      int *root)
-{
-	size_t best = 0;
-	int found = -1;
-
-	for (int i = 0; i < s->nroots; i++) {
-		const struct hostcall_root *r = &s->roots[i];
-		size_t n = r->is_file ? (strcmp(r->path, abs) ? 0 : strlen(abs)) :
-					under(r->path, abs);
-
-		if (n > best) {
-			best = n;
-			found = i;
-		}
-	}
-	if (found < 0 || (write && !s->roots[found].writable))
-		return -EACCES;
-	*root = found;
-	return 0;
-}
-
-/* Make abs the normalized absolute form of base + "/" + path. */
+/* Make abs the absolute form of base + "/" + path, lexically normalized
+ * (".." above "/" stays at "/", as in Linux); the policy judges it. */
 static int normalize(const char *base, const char *path, char abs[PATH_MAX])
 {
 	char tmp[2 * PATH_MAX + 2];
@@ -122,10 +98,10 @@ static int normalize(const char *base, const char *path, char abs[PATH_MAX])
 		if (!strcmp(c, "..")) {
 			char *up = strrchr(abs, '/');
 
-			if (!up)
-				return -EACCES;	/* ".." above the root */
-			*up = '\0';
-			len = (size_t)(up - abs);
+			if (up) {
+				*up = '\0';
+				len = (size_t)(up - abs);
+			}
 			continue;
 		}
 		if (len + 1 + n >= PATH_MAX)
@@ -139,19 +115,23 @@ static int normalize(const char *base, const char *path, char abs[PATH_MAX])
 	return 0;
 }
 
+/* Where a path call is performed: rel under dirfd with resolve flags,
+ * as the policy decided (policy_path). */
 struct where {
 	char abs[PATH_MAX];
-	const struct hostcall_root *root;
-	char rel[PATH_MAX];	/* relative to root->dirfd, "." for the root */
+	int dirfd;
+	char rel[PATH_MAX];
+	uint64_t resolve;
 };
 
-/* Resolve (dirfd, path) under the rules; 0 or -errno for the program. */
-static int resolve(struct hc_req *q, int64_t dirfd, const char *path, int write,
-		   struct where *w)
+/* (dirfd, path) made absolute and judged by the policy with right need;
+ * 0 or -errno for the program. */
+static int resolve(struct hc_req *q, const char *call, int64_t dirfd, const char *path,
+		   enum file_right need, struct where *w)
 {
 	const struct hostcall *s = q->s;
 	const char *base = s->cwd;
-	int ri, r;
+	int r;
 
 	if (!path[0])
 		return -ENOENT;
@@ -166,21 +146,14 @@ static int resolve(struct hc_req *q, int64_t dirfd, const char *path, int write,
 	}
 	if ((r = normalize(base, path, w->abs)))
 		return r;
-	if (!strcmp(w->abs, "/proc") || !strncmp(w->abs, "/proc/", 6))
-		return -EACCES;
-	if ((r = path_open_allowed(s, w->abs, write, &ri)))
-		return r;
-	w->root = &s->roots[ri];
-	if (w->root->is_file) {
-		strcpy(w->rel, w->root->name);
-	} else {
-		const char *rest = w->abs + strlen(w->root->path);
+	return policy_path(&q->s->pol, call, w->abs, need, &w->dirfd, w->rel, &w->resolve);
+}
 
-		while (*rest == '/')
-			rest++;
-		strcpy(w->rel, *rest ? rest : ".");
-	}
-	return 0;
+/* The kernel's answer under the policy's resolution, as the policy maps
+ * it: a '..' or symlink out (EXDEV), a magic link (ELOOP) are refusals. */
+static int judged(struct hc_req *q, const char *call, const struct where *w, int r)
+{
+	return policy_resolved(&q->s->pol, call, w->abs, w->resolve, r);
 }
 
 /* An O_PATH fd of w's parent directory and the last component in base. */
@@ -192,6 +165,8 @@ static int open_parent(const struct where *w, char base[NAME_MAX + 1])
 	if (!slash) {
 		strcpy(dir, ".");
 		slash = w->rel - 1;
+	} else if (slash == w->rel) {
+		strcpy(dir, "/");	/* an absolute rel (the null policy) */
 	} else {
 		memcpy(dir, w->rel, (size_t)(slash - w->rel));
 		dir[slash - w->rel] = '\0';
@@ -199,22 +174,40 @@ static int open_parent(const struct where *w, char base[NAME_MAX + 1])
 	if (strlen(slash + 1) > NAME_MAX)
 		return -ENAMETOOLONG;
 	strcpy(base, slash + 1);
-	return beneath(w->root->dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	return beneath(w->dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, w->resolve);
 }
 
 static void h_openat(struct hc_req *q)
 {
 	const char *path = hc_str(q, A(1));
-	int flags = (int)A(2), write;
-	struct where w;
+	const char *base = q->s->cwd;
+	char abs[PATH_MAX];
 	int r;
 
 	if (!path)
 		return;
-	write = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_APPEND));
-	if ((r = resolve(q, A(0), path, write, &w)) == 0)
-		r = beneath(w.root->dirfd, w.rel, flags, (unsigned int)A(3));
-	q->ret = hc_new_fd(q->s, r, w.abs);
+	if (!path[0]) {
+		q->ret = -ENOENT;
+		return;
+	}
+	if (strnlen(path, PATH_MAX) == PATH_MAX) {
+		q->ret = -ENAMETOOLONG;
+		return;
+	}
+	if (path[0] != '/' && (int)A(0) != AT_FDCWD) {
+		if (!hc_fd_ok(q->s, A(0))) {
+			q->ret = -EBADF;
+			return;
+		}
+		if (!q->s->fd_path[A(0)]) {
+			q->ret = -ENOTDIR;
+			return;
+		}
+		base = q->s->fd_path[A(0)];
+	}
+	if ((r = normalize(base, path, abs)) == 0)
+		r = policy_openat(&q->s->pol, abs, (int)A(2), (mode_t)A(3));
+	q->ret = hc_new_fd(q->s, r, abs);
 }
 
 /* stat and friends: follow = open the path itself (O_PATH) beneath the
@@ -243,11 +236,13 @@ static void h_stat(struct hc_req *q)
 		}
 		fd = (int)A(0);
 		r = 0;
-	} else if ((r = resolve(q, A(0), path, 0, &w)) == 0) {
+	} else if ((r = resolve(q, statx_call ? "statx" : "newfstatat", A(0), path, FILE_RO,
+				&w)) == 0) {
 		if (flags & AT_SYMLINK_NOFOLLOW)
 			fd = r = open_parent(&w, base), name = base;
 		else
-			fd = r = beneath(w.root->dirfd, w.rel, O_PATH | O_CLOEXEC, 0);
+			fd = r = beneath(w.dirfd, w.rel, O_PATH | O_CLOEXEC, 0, w.resolve);
+		r = judged(q, statx_call ? "statx" : "newfstatat", &w, r);
 	}
 	if (r >= 0) {
 		int f = (name[0] ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH);
@@ -277,7 +272,8 @@ static void h_readlink(struct hc_req *q)
 
 	if (!path || !out)
 		return;
-	if ((r = resolve(q, A(0), path, 0, &w)) == 0 && (fd = r = open_parent(&w, base)) >= 0) {
+	if ((r = resolve(q, "readlinkat", A(0), path, FILE_RO, &w)) == 0 &&
+	    (fd = r = judged(q, "readlinkat", &w, open_parent(&w, base))) >= 0) {
 		long n = readlinkat(fd, base, out, (size_t)A(3));
 
 		r = n < 0 ? -errno : (int)n;
@@ -296,8 +292,10 @@ static void h_access(struct hc_req *q)
 
 	if (!path)
 		return;
-	if ((r = resolve(q, A(0), path, (int)A(2) & W_OK, &w)) == 0 &&
-	    (fd = r = beneath(w.root->dirfd, w.rel, O_PATH | O_CLOEXEC, 0)) >= 0) {
+	if ((r = resolve(q, "faccessat", A(0), path, ((int)A(2) & W_OK) ? FILE_RW : FILE_RO,
+			 &w)) == 0 &&
+	    (fd = r = judged(q, "faccessat", &w,
+			     beneath(w.dirfd, w.rel, O_PATH | O_CLOEXEC, 0, w.resolve))) >= 0) {
 		r = syscall(SYS_faccessat2, fd, "", (int)A(2), AT_EMPTY_PATH) < 0 ? -errno : 0;
 		close(fd);
 	}
@@ -308,13 +306,15 @@ static void h_access(struct hc_req *q)
 static void h_modify(struct hc_req *q)
 {
 	const char *path = hc_str(q, A(1));
+	const char *call = q->h.nr == SYS_mkdirat ? "mkdirat" : "unlinkat";
 	char base[NAME_MAX + 1];
 	struct where w;
 	int r, fd;
 
 	if (!path)
 		return;
-	if ((r = resolve(q, A(0), path, 1, &w)) == 0 && (fd = r = open_parent(&w, base)) >= 0) {
+	if ((r = resolve(q, call, A(0), path, FILE_CREATE, &w)) == 0 &&
+	    (fd = r = judged(q, call, &w, open_parent(&w, base))) >= 0) {
 		if (q->h.nr == SYS_mkdirat)
 			r = mkdirat(fd, base, (mode_t)A(2) & 07777);
 		else
@@ -334,8 +334,10 @@ static void h_rename(struct hc_req *q)
 
 	if (!p1 || !p2)
 		return;
-	if ((r = resolve(q, A(0), p1, 1, &w1)) == 0 && (r = resolve(q, A(2), p2, 1, &w2)) == 0 &&
-	    (f1 = r = open_parent(&w1, b1)) >= 0 && (f2 = r = open_parent(&w2, b2)) >= 0)
+	if ((r = resolve(q, "renameat", A(0), p1, FILE_CREATE, &w1)) == 0 &&
+	    (r = resolve(q, "renameat", A(2), p2, FILE_CREATE, &w2)) == 0 &&
+	    (f1 = r = judged(q, "renameat", &w1, open_parent(&w1, b1))) >= 0 &&
+	    (f2 = r = judged(q, "renameat", &w2, open_parent(&w2, b2))) >= 0)
 		r = renameat(f1, b1, f2, b2) < 0 ? -errno : 0;
 	if (f1 >= 0)
 		close(f1);
@@ -366,8 +368,9 @@ static void h_cwd(struct hc_req *q)
 
 		if (!path)
 			return;
-		if ((r = resolve(q, AT_FDCWD, path, 0, &w)) == 0 &&
-		    (fd = r = beneath(w.root->dirfd, w.rel, O_PATH | O_DIRECTORY | O_CLOEXEC, 0)) >= 0) {
+		if ((r = resolve(q, "chdir", AT_FDCWD, path, FILE_RO, &w)) == 0 &&
+		    (fd = r = judged(q, "chdir", &w, beneath(w.dirfd, w.rel, O_PATH | O_DIRECTORY |
+							      O_CLOEXEC, 0, w.resolve))) >= 0) {
 			close(fd);
 			strcpy(q->s->cwd, w.abs);
 			r = 0;

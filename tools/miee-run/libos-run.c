@@ -19,8 +19,11 @@
 #include <unistd.h>
 
 #include "miee-run/image.h"
+#include "confine.h"
 #include "libos-layout.h"
 #include "libos-run.h"
+#include "manifest.h"
+#include "policy.h"
 
 #if __has_include("hostcall.h")
 #include "hostcall.h"
@@ -73,6 +76,10 @@ struct lopts {
 	const char *libos, *manifest, *program;
 	const char *ro[MAX_ROOTS], *rw[MAX_ROOTS];
 	unsigned nro, nrw;
+	const char *rule[MAX_ROOTS];	/* --connect, --bind, --limit, --policy: manifest lines */
+	char rule_buf[MAX_ROOTS][256];
+	unsigned nrule;
+	int confine, noseccomp, broken;	/* --confine, --confine-test=noseccomp,broken */
 	uint64_t memory;
 	int stats, premapped, dynamic, info;
 	const char *hostile;	/* TEST ONLY: --hostile LIE (hostcall.h) */
@@ -98,7 +105,8 @@ static void lfail(int rc, const char *fmt, ...)
 int libos_mode_wanted(int argc, char **argv)
 {
 	static const char *const flags[] = { "--memory", "--stats", "--ro", "--rw", "--manifest",
-					     "--libos", "--premapped", "--dynamic", "--hostile" };
+					     "--libos", "--premapped", "--dynamic", "--hostile",
+					     "--connect", "--bind", "--limit", "--policy" };
 	int i;
 	size_t k;
 
@@ -139,10 +147,12 @@ static uint64_t size_arg(const char *s)
 static void lusage(void)
 {
 	fprintf(stderr,
-		"usage: miee-run [--manifest FILE] [--ro PATH]... [--rw PATH]... [--memory SIZE]\n"
-		"                [--stats] [--libos FILE] [--premapped | --dynamic] [--info]\n"
-		"                [--hostile LIE (tests only)]\n"
-		"                -- PROGRAM [ARGS...]\n");
+		"usage: miee-run [--manifest FILE | [--ro PATH]... [--rw PATH]... [--memory SIZE]\n"
+		"                 [--connect 'ADDR[/N] PORTS']... [--bind PORTS]... [--limit 'WHAT N']...\n"
+		"                 [--policy enforce|null]]\n"
+		"                [--confine] [--stats] [--libos FILE] [--premapped | --dynamic] [--info]\n"
+		"                [--hostile LIE | --confine-test=noseccomp,broken (tests only)]\n"
+		"                -- PROGRAM [ARGS...]   (PROGRAM and ARGS: the manifest's, if it has them)\n");
 	exit(LRC_USAGE);
 }
 
@@ -159,6 +169,12 @@ static void lparse(int argc, char **argv)
 		{ "dynamic", no_argument, NULL, 'd' },
 		{ "info", no_argument, NULL, 'i' },
 		{ "hostile", required_argument, NULL, 'H' },	/* test only */
+		{ "connect", required_argument, NULL, 'C' },
+		{ "bind", required_argument, NULL, 'B' },
+		{ "limit", required_argument, NULL, 'L' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "confine", no_argument, NULL, 'c' },
+		{ "confine-test", required_argument, NULL, 'T' },	/* test only */
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -185,14 +201,42 @@ static void lparse(int argc, char **argv)
 		case 'd': lo.dynamic = 1; break;
 		case 'i': lo.info = 1; break;
 		case 'H': lo.hostile = optarg; break;
+		case 'C': case 'B': case 'L': case 'P':
+			/* The shorthand is the manifest line itself. */
+			if (lo.nrule == MAX_ROOTS)
+				lfail(LRC_USAGE, "at most %d --connect/--bind/--limit/--policy", MAX_ROOTS);
+			snprintf(lo.rule_buf[lo.nrule], sizeof(lo.rule_buf[0]), "%s %s",
+				 c == 'C' ? "connect" : c == 'B' ? "bind" : c == 'L' ? "limit" : "policy",
+				 optarg);
+			lo.rule[lo.nrule] = lo.rule_buf[lo.nrule];
+			lo.nrule++;
+			break;
+		case 'c': lo.confine = 1; break;
+		case 'T': {
+			char buf[64], *w, *save = NULL;
+
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+				if (!strcmp(w, "noseccomp"))
+					lo.noseccomp = 1;
+				else if (!strcmp(w, "broken"))
+					lo.broken = 1;
+				else
+					lfail(LRC_USAGE, "--confine-test: '%s' (noseccomp, broken)", w);
+			}
+			break;
+		}
 		default: lusage();
 		}
 	}
+	if (lo.manifest && (lo.nro || lo.nrw || lo.nrule || lo.memory))
+		lfail(LRC_USAGE, "--ro, --rw, --memory, --connect, --bind, --limit, --policy with "
+		      "--manifest: the manifest is the whole policy (put the rule in it)");
 	if (lo.premapped && lo.dynamic)
 		lfail(LRC_USAGE, "--premapped and --dynamic exclude each other");
-	if (optind >= argc)
+	if (optind >= argc && !lo.manifest)
 		lusage();
-	lo.program = argv[optind];
+	lo.program = optind < argc ? argv[optind] : NULL;
 	lo.argv = argv + optind;
 	lo.argc = (unsigned)(argc - optind);
 }
@@ -290,6 +334,11 @@ static uint64_t serve(struct lrun *r)
 
 	memcpy(&h, r->hc, sizeof(h));	/* once: the MIEE may change it */
 	r->hostcalls++;
+	if (policy_hostcall(&r->srv->pol, (uint64_t)(mono() * 1e9))) {
+		r->hc->ret = -EAGAIN;	/* `limit calls`: the call is answered, not performed */
+		r->hc->out_len = 0;
+		return 0;
+	}
 	if (h.magic != LIBOS_HC_MAGIC) {
 		r->refused++;
 		r->hc->ret = -EINVAL;
@@ -320,6 +369,17 @@ static uint64_t serve(struct lrun *r)
 		m.npages = h.args[0] <= 0 ? 0 : h.args[0] > GROW_MAX ? GROW_MAX : (uint32_t)h.args[0];
 		if (m.npages > room)
 			m.npages = (uint32_t)room;
+		/* The manifest's memory: donations beyond it are ENOMEM (and a
+		 * log line); a request that straddles it gets what fits. */
+		if (r->srv->pol.m->memory && (r->donated + m.npages) * 4096 > r->srv->pol.m->memory) {
+			uint64_t left = r->srv->pol.m->memory / 4096 > r->donated ?
+				r->srv->pol.m->memory / 4096 - r->donated : 0;
+
+			if (!left)
+				policy_limit(&r->srv->pol, LIMIT_MEMORY,
+					     (r->donated + m.npages) * 4096);
+			m.npages = (uint32_t)(m.npages < left ? m.npages : left);
+		}
 		if (!m.npages || ioctl(r->fd, MIEE_IOC_DONATE, &m) || !m.done) {
 			r->hc->ret = -ENOMEM;
 		} else {
@@ -456,9 +516,113 @@ static void add_region(int fd, unsigned char *buf, const struct ll_region *g)
 		      g->offset, g->npages, g->flags, strerror(errno));
 }
 
+/* The command line's ARGS (after PROGRAM) are the manifest's argv[1..]. */
+static int same_args(char *const *argv, unsigned argc)
+{
+	unsigned i;
+
+	if (lo.argc != argc)
+		return 0;
+	for (i = 1; i < argc; i++)
+		if (strcmp(lo.argv[i], argv[i]))
+			return 0;
+	return 1;
+}
+
+/* The run's one policy (docs/policy.md): the manifest (the bytes that
+ * are measured) when given, else the flags' rules in the server's own
+ * manifest. The manifest's program and argv are what runs; a different
+ * PROGRAM or ARGS on the command line is refused. The program itself is
+ * always readable (a `file ro` rule added by the runner). */
+static const struct manifest *policy_setup(struct hostcall *srv, struct ll_input *in)
+{
+	static struct manifest mf;
+	struct manifest_error err;
+	unsigned i;
+	int k;
+
+	if (!lo.manifest) {
+		for (i = 0; i < lo.nro; i++)
+			if ((k = hostcall_add_root(srv, lo.ro[i], 0)))
+				lfail(LRC_USAGE, "--ro %s: %s", lo.ro[i], strerror(-k));
+		for (i = 0; i < lo.nrw; i++)
+			if ((k = hostcall_add_root(srv, lo.rw[i], 1)))
+				lfail(LRC_USAGE, "--rw %s: %s", lo.rw[i], strerror(-k));
+		for (i = 0; i < lo.nrule; i++)
+			if (hostcall_add_rule(srv, lo.rule[i], &err))
+				lfail(LRC_USAGE, "--%s: %s", lo.rule[i], err.reason);
+		/* -EINVAL: the same path is a rule already. */
+		if ((k = hostcall_add_root(srv, lo.program, 0)) && k != -EINVAL)
+			lfail(LRC_LOAD, "%s: cannot allow the program itself: %s", lo.program,
+			      strerror(-k));
+		return &srv->own;
+	}
+	if (manifest_parse((const char *)in->manifest, in->manifest_len, &mf, &err))
+		lfail(LRC_USAGE, "%s:%u: %s", lo.manifest, err.line, err.reason);
+	if (mf.program) {
+		if (lo.program && strcmp(lo.program, mf.program))
+			lfail(LRC_USAGE, "the command line's program %s is not the manifest's %s",
+			      lo.program, mf.program);
+		lo.program = mf.program;
+	} else if (!lo.program) {
+		lfail(LRC_USAGE, "%s: no 'program' line, and no PROGRAM after --", lo.manifest);
+	}
+	if (mf.argc) {
+		if (lo.argc > 1 && !same_args(mf.argv, mf.argc))
+			lfail(LRC_USAGE, "the command line's ARGS are not the manifest's 'arg' lines");
+		lo.argv = mf.argv;
+		lo.argc = mf.argc;
+	} else if (!lo.argc) {
+		lo.argv = &mf.program;
+		lo.argc = 1;
+	}
+	if (mf.envc)
+		lfail(LRC_USAGE, "%s: 'env' lines are not passed to a libOS program yet "
+		      "(the argument blob has envc = 0)", lo.manifest);
+	if (mf.memory)
+		lo.memory = mf.memory;
+	for (i = 0; i < mf.nfiles; i++)
+		if (!strcmp(mf.files[i].path, lo.program))
+			break;
+	if (i == mf.nfiles && manifest_add_file(&mf, FILE_RO, lo.program, &err))
+		lfail(LRC_USAGE, "the program %s: %s", lo.program, err.reason);
+	return &mf;
+}
+
+/* --confine (docs/policy.md, "Confinement"): /dev/miee is open, the
+ * libOS, the program and the manifest read; the runner enters its
+ * namespaces and tree and drops everything, then opens the policy's
+ * paths inside the tree, then installs the filter. Before any MIEE
+ * memory exists (the MIEE's pages must be the confined process's own). */
+static void confine_setup(struct hostcall *srv, const struct manifest *m, int fd)
+{
+	static struct confine c;
+
+	if (lo.confine) {
+		c.m = m;
+		c.no_seccomp = lo.noseccomp;
+		c.libos = 1;
+		c.miee_fds[0] = fd;
+		c.nfds = 1;
+		confine_enter(&c);
+	}
+	if (hostcall_use_manifest(srv, m))
+		lfail(lo.confine ? CONFINE_EXIT : LRC_LOAD, "the policy's paths cannot be opened");
+	if (lo.broken && policy_set_bypass(&srv->pol))
+		lfail(LRC_USAGE, "--confine-test=broken: test only (MIEE_RUN_TEST_BROKEN=1 is not set)");
+	if (!lo.confine)
+		return;
+	fprintf(stderr, "miee-run: confined: namespaces user mount pid ipc uts%s, root %s, uid %u "
+		"outside, no capabilities, no_new_privs, seccomp %s%s\n", c.new_net ? " net" : "",
+		c.pivoted ? "pivot_root" : "moved + chroot (rootfs)", c.uid,
+		c.no_seccomp ? "OFF (test)" : "on", lo.broken ? ", policy BYPASSED (test)" : "");
+	confine_seccomp(&c);
+}
+
 int libos_run_main(int argc, char **argv)
 {
 	static struct hostcall srv;
+	const struct manifest *pol;
 	struct ll_input in;
 	struct ll_layout l;
 	struct lrun r;
@@ -466,7 +630,6 @@ int libos_run_main(int argc, char **argv)
 	struct miee_info inf;
 	unsigned char expect[32];
 	char err[256], hex[65], hex2[65];
-	unsigned i;
 	int k;
 
 	lparse(argc, argv);
@@ -474,23 +637,15 @@ int libos_run_main(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.t0 = mono();
 	in.libos = slurp(lo.libos, LIBOS_IMAGE_MAX, &in.libos_len);
-	in.program = slurp(lo.program, (size_t)MIEE_MAX_PAGES * 4096, &in.program_len);
 	if (lo.manifest)
-		in.manifest = slurp(lo.manifest, 1u << 20, &in.manifest_len);
+		in.manifest = slurp(lo.manifest, MANIFEST_MAX_BYTES, &in.manifest_len);
+	if (hostcall_init(&srv))
+		lfail(LRC_LOAD, "the host-call server would not start");
+	pol = policy_setup(&srv, &in);
+	in.program = slurp(lo.program, (size_t)MIEE_MAX_PAGES * 4096, &in.program_len);
 	in.argv = (const char *const *)lo.argv;
 	in.argc = lo.argc;
 	in.memory = lo.memory;
-
-	if (hostcall_init(&srv))
-		lfail(LRC_LOAD, "the host-call server would not start");
-	if (hostcall_add_root(&srv, lo.program, 0))
-		lfail(LRC_LOAD, "%s: cannot allow the program itself", lo.program);
-	for (i = 0; i < lo.nro; i++)
-		if ((k = hostcall_add_root(&srv, lo.ro[i], 0)))
-			lfail(LRC_USAGE, "--ro %s: %s", lo.ro[i], strerror(-k));
-	for (i = 0; i < lo.nrw; i++)
-		if ((k = hostcall_add_root(&srv, lo.rw[i], 1)))
-			lfail(LRC_USAGE, "--rw %s: %s", lo.rw[i], strerror(-k));
 #ifdef HAVE_HOSTCALL_SERVER
 	/* The hostile runner is for tests/guest/libos-iago.sh only: refused
 	 * unless the environment also says MIEE_RUN_TEST_HOSTILE=1. */
@@ -522,6 +677,7 @@ int libos_run_main(int argc, char **argv)
 	r.fd = open(DEV, O_RDWR | O_CLOEXEC);
 	if (r.fd < 0)
 		lfail(LRC_LOAD, "open %s: %s (is the driver loaded?)", DEV, strerror(errno));
+	confine_setup(&srv, pol, r.fd);
 	in.premapped = lo.premapped || (!lo.dynamic && !driver_has_donate(r.fd));
 	if (ll_plan(&in, &l, err, sizeof(err)))
 		lfail(LRC_LOAD, "%s", err);

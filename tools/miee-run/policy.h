@@ -35,6 +35,8 @@ struct policy {
 	uint64_t open_fds;		/* opened through policy_openat, not closed */
 	uint64_t window_start_ns, window_calls;	/* the calls-per-second window */
 	uint64_t refused;
+	int bypass;			/* TEST ONLY: the broken runner (policy_set_bypass) */
+	uint64_t window_quiet;		/* refusals of this window not logged */
 	policy_log_fn *log;
 	void *log_ctx;
 };
@@ -45,10 +47,46 @@ struct policy {
 int policy_init(struct policy *p, const struct manifest *m, policy_log_fn *log, void *log_ctx);
 void policy_fini(struct policy *p);
 
+/* TEST ONLY, the "deliberately broken runner" (docs/policy.md): every
+ * decision below allows, and paths are opened as given, from the runner's
+ * root, with no resolve flag. Refused (-EPERM) unless the environment has
+ * MIEE_RUN_TEST_BROKEN=1, so no option alone turns it on. */
+int policy_set_bypass(struct policy *p);
+
 /* open(at) of an absolute path: a new fd (O_CLOEXEC added) or -errno. */
 int policy_openat(struct policy *p, const char *path, int flags, mode_t mode);
-/* The PAL closed an fd policy_openat gave it. */
+/* The PAL closed an fd policy_openat or policy_fd_new counted. */
 void policy_closed(struct policy *p);
+
+/* The path calls other than open (stat, readlink, access, mkdir, unlink,
+ * rename, chdir): policy_openat's steps for the path (normalization,
+ * /proc/self, the allowed paths, the right `need`), without its file-type
+ * checks. 0 and where the caller performs the call: *dirfd and rest (a
+ * path relative to it, "." for the root itself), with openat2 resolve
+ * flags *resolve (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS); or -errno and
+ * one log line. call names the call in that line. */
+int policy_path(struct policy *p, const char *call, const char *path, enum file_right need,
+		int *dirfd, char *rest, uint64_t *resolve);
+
+/* r, the result of a call performed as policy_path said (an fd, 0 or
+ * -errno), as the PAL gets it: under RESOLVE_BENEATH a '..' or a symlink
+ * out (-EXDEV) or a magic link (-ELOOP) is a refusal, -EACCES and a log
+ * line; anything else is returned as it is. */
+int policy_resolved(struct policy *p, const char *call, const char *path, uint64_t resolve, int r);
+
+/* n new fds of another kind (dup, pipe2, socket, accept4) for the PAL:
+ * 0 and counted, or -EMFILE (`limit fds`) and a log line. */
+int policy_fd_new(struct policy *p, const char *call, unsigned n);
+
+/* A socket of family and type: 0, or -EACCES when the manifest has no
+ * `connect` and no `bind` rule (no network at all). */
+int policy_socket(struct policy *p, int family, int type);
+
+/* A write of len bytes at offset pos of a regular file, against `limit
+ * fsize`: the bytes that may be written (len, or fewer: the write is cut
+ * at the limit, as Linux does), or -EFBIG for a write starting at or past
+ * the limit (Linux with SIGXFSZ ignored: no signal goes to the PAL). */
+int64_t policy_fsize(struct policy *p, const char *call, uint64_t pos, uint64_t len);
 
 /* The firewall. sendto with addr NULL (a connected socket) is allowed. */
 int policy_connect(struct policy *p, const struct sockaddr *sa, socklen_t len);
@@ -62,7 +100,9 @@ int policy_listen(struct policy *p, unsigned port);
 int policy_limit(struct policy *p, enum limit which, uint64_t value);
 
 /* Every host call, before anything else: 0, or -EAGAIN when more than
- * `limit calls` arrived in the current one-second window. */
+ * `limit calls` arrived in the current one-second window. Only the first
+ * refusal of a window is logged (a PAL that keeps calling must not flood
+ * the host's log); the count of the rest goes into the next window's. */
 int policy_hostcall(struct policy *p, uint64_t now_ns);
 
 #endif
