@@ -152,7 +152,15 @@ $(B)/bench/bench_policy: tests/bench/bench_policy.c tools/miee-run/policy.c tool
 	$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -Itools $< tools/miee-run/policy.c \
 		tools/miee-run/manifest.c tools/miee-run/confine.c -o $@
 
-bench: deps $(BENCH_BINS)
+# The libOS's SQLite workload (tests/bench/libos-bench.sh, in the guest):
+# static glibc with Debian's libsqlite3.a (libsqlite3-dev). Not a host
+# benchmark: tests/bench/run puts it into the guest with --add.
+$(B)/bench/libos-sqlite: tests/bench/libos-sqlite.c
+	@mkdir -p $(dir $@)
+	@echo "  PROG    $@ (libsqlite3.a)"
+	@gcc -static -O2 -Wall -Wextra -Werror $< -lsqlite3 -lm -o $@
+
+bench: deps $(BENCH_BINS) $(B)/bench/libos-sqlite
 	@tests/bench/run
 
 include hypervisor/build.mk

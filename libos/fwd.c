@@ -107,6 +107,7 @@ long libos_forward(unsigned int nr, const uint64_t a[6], int *handled)
 {
 	long ret;
 
+	fwd_ra_before(nr, a);
 	ret = fwd_file(nr, a, handled);
 	if (*handled)
 		return ret;

@@ -13,6 +13,7 @@
 
 #define FWD_PATH_MAX 4096u
 #define FWD_PRIV_SIZE 65536u	/* private copy of structured results */
+#define FWD_RA_SIZE 262144u	/* the read-ahead buffer (fwd_ra.c) */
 
 /* Buffers are laid out from data[0], each 8-byte aligned. */
 struct lay {
@@ -51,6 +52,19 @@ int64_t fwd_dirfd(int64_t dirfd);
 long fwd_new_fd(unsigned int nr, int slot, int64_t host);
 /* Close a host fd the libOS will not keep (result ignored). */
 void fwd_close_host(int host);
+
+/* Read-ahead (fwd_ra.c). fwd_ra_before() runs before every forwarded
+ * call: unless the call neither uses a file offset nor changes a file or
+ * the fd table, it seeks the host back by what was read ahead and drops
+ * it. fwd_ra_read() is the program's read(). fwd_ra_drop() forgets all
+ * (the tests; a new program). */
+struct fwd_ra_stats {
+	uint64_t host_reads, served, rewinds;
+};
+extern struct fwd_ra_stats fwd_ra_stats;
+void fwd_ra_before(unsigned int nr, const uint64_t a[6]);
+long fwd_ra_read(const uint64_t a[6]);
+void fwd_ra_drop(void);
 
 long fwd_file(unsigned int nr, const uint64_t a[6], int *handled);
 long fwd_fdops(unsigned int nr, const uint64_t a[6], int *handled);

@@ -325,7 +325,7 @@ long fwd_file(unsigned int nr, const uint64_t a[6], int *handled)
 	*handled = 1;
 	switch (nr) {
 	case LX_read:
-		return do_read(LX_read, (uint64_t[6]){ a[0], a[1], a[2], 0 });
+		return fwd_ra_read(a);
 	case LX_pread64:
 		return do_read(LX_pread64, a);
 	case LX_write:

@@ -27,6 +27,8 @@
 
 #include "api.h"
 #include "fd.h"
+
+void fwd_ra_drop(void);	/* libos/fwd.h (its linux.h clashes with <sys/stat.h>) */
 #include "../tools/miee-run/hostcall.h"
 #include "support/libos/fake_hc.h"
 
@@ -745,6 +747,184 @@ static void test_lies(void **state)
 	}
 }
 
+/* ---- read-ahead (libos/fwd_ra.c) */
+
+/* A file of n bytes whose byte i is (i * 7 + i / 4096) & 0xff. */
+static void put_pattern(const char *name, size_t n)
+{
+	char p[PATH_MAX * 2];
+	unsigned char *b = malloc(n);
+	FILE *f;
+
+	assert_non_null(b);
+	for (size_t i = 0; i < n; i++)
+		b[i] = (unsigned char)(i * 7 + i / 4096);
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, n, f), n);
+	fclose(f);
+	free(b);
+}
+
+static void check_pattern(uint64_t buf, size_t off, size_t n)
+{
+	const unsigned char *b = up(buf);
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != (unsigned char)((off + i) * 7 + (off + i) / 4096))
+			fail_msg("byte %zu of the file wrong", off + i);
+}
+
+/* Sequential 4 KiB reads of a 1 MiB file: the same bytes as the file,
+ * each read exactly what was asked, far fewer host calls than reads. */
+static void test_readahead_sequential(void **state)
+{
+	const size_t size = 1u << 20;
+	uint64_t buf = ualloc(8192);
+	uint32_t calls;
+	size_t off = 0;
+	long fd, r;
+
+	(void)state;
+	fwd_ra_drop();
+	put_pattern("big", size);
+	fd = xopen("big", O_RDONLY);
+	assert_true(fd >= 3);
+	calls = seq;
+	while ((r = SC(SYS_read, fd, buf, 4096)) > 0) {
+		assert_int_equal(r, 4096);	/* a regular file: never short */
+		check_pattern(buf, off, (size_t)r);
+		off += (size_t)r;
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(off, size);
+	/* 256 reads: 2 plain, one fstat, fills of 16, 32, ... 256 KiB, EOF */
+	if (seq - calls > 16)
+		fail_msg("%u host calls for 256 reads", seq - calls);
+	assert_int_equal(SC(SYS_close, fd), 0);
+}
+
+/* The host's offset and the program's agree whenever anything else
+ * looks: lseek(SEEK_CUR), a dup, a write through another fd (then the
+ * new bytes are read, not the stale ones), odd sizes, pread. */
+static void test_readahead_consistent(void **state)
+{
+	const size_t size = 300000;
+	uint64_t buf = ualloc(65536), w = ustr("WXYZ");
+	long fd, fd2, d, r;
+	size_t off = 0;
+
+	(void)state;
+	fwd_ra_drop();
+	put_pattern("f", size);
+	fd = xopen("f", O_RDONLY);
+	fd2 = xopen("f", O_RDWR);
+	assert_true(fd >= 3 && fd2 > fd);
+	for (int i = 0; i < 3; i++) {	/* the third read fills the buffer */
+		assert_int_equal(SC(SYS_read, fd, buf, 1000), 1000);
+		check_pattern(buf, off, 1000);
+		off += 1000;
+	}
+	assert_int_equal(SC(SYS_lseek, fd, 0, SEEK_CUR), (long)off);
+	/* read on, then a pread in the middle changes nothing */
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(SC(SYS_read, fd, buf, 777), 777);
+		check_pattern(buf, off, 777);
+		off += 777;
+	}
+	assert_int_equal(SC(SYS_pread64, fd, buf, 10, 100), 10);
+	check_pattern(buf, 100, 10);
+	assert_int_equal(SC(SYS_read, fd, buf, 777), 777);
+	check_pattern(buf, off, 777);
+	off += 777;
+	assert_int_equal(SC(SYS_read, fd, buf, 777), 777);
+	off += 777;
+	/* a dup shares the offset: it must be the program's */
+	d = SC(SYS_dup, fd);
+	assert_true(d > fd2);
+	assert_int_equal(SC(SYS_lseek, d, 0, SEEK_CUR), (long)off);
+	assert_int_equal(SC(SYS_close, d), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(SC(SYS_read, fd, buf, 2048), 2048);
+		check_pattern(buf, off, 2048);
+		off += 2048;
+	}
+	/* overwrite the next bytes through fd2: fd reads the new ones */
+	assert_int_equal(SC(SYS_pwrite64, fd2, w, 4, off), 4);
+	assert_int_equal(SC(SYS_read, fd, buf, 8), 8);
+	assert_memory_equal(up(buf), "WXYZ", 4);
+	check_pattern(buf + 4, off + 4, 4);
+	off += 8;
+	/* read to the end in 60000-byte reads: exact, then 0 */
+	while ((r = SC(SYS_read, fd, buf, 60000)) > 0) {
+		assert_true(r <= 60000);
+		assert_true(r == 60000 || off + (size_t)r == size);
+		check_pattern(buf, off, (size_t)r);
+		off += (size_t)r;
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(off, size);
+	assert_int_equal(SC(SYS_lseek, fd, 0, SEEK_CUR), (long)size);
+	/* lseek back then read: the bytes at the new offset */
+	assert_int_equal(SC(SYS_lseek, fd, 5000, SEEK_SET), 5000);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(SC(SYS_read, fd, buf, 100), 100);
+		check_pattern(buf, 5000 + 100 * (size_t)i, 100);
+	}
+	assert_int_equal(SC(SYS_close, fd), 0);
+	assert_int_equal(SC(SYS_close, fd2), 0);
+}
+
+/* A pipe is never read ahead: each read is one host read of the asked
+ * size (the rest stays in the pipe for whoever reads next). */
+static void test_readahead_not_pipe(void **state)
+{
+	uint64_t fds = ualloc(8), buf = ualloc(64), msg = ustr("abcdefghij");
+	int32_t *f = up(fds);
+
+	(void)state;
+	fwd_ra_drop();
+	assert_int_equal(SC(SYS_pipe2, fds, 0), 0);
+	assert_int_equal(SC(SYS_write, f[1], msg, 10), 10);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(SC(SYS_read, f[0], buf, 2), 2);
+		assert_memory_equal(up(buf), "abcdefghij" + 2 * i, 2);
+	}
+	/* the bytes are still in the host's pipe, not in a libOS buffer */
+	assert_int_equal(SC(SYS_write, f[1], msg, 3), 3);
+	assert_int_equal(read(fd_host(f[0]), up(buf), 64), 3);
+	SC(SYS_close, f[0]);
+	SC(SYS_close, f[1]);
+}
+
+/* A lying fill (count > the window asked) is caught like any read. */
+static void test_readahead_lie(void **state)
+{
+	uint64_t buf = ualloc(4096);
+	int32_t before[LIBOS_FD_MAX], after[LIBOS_FD_MAX];
+	long fd;
+
+	(void)state;
+	fwd_ra_drop();
+	setenv("MIEE_RUN_TEST_HOSTILE", "1", 1);
+	put_pattern("f", 100000);
+	fd = xopen("f", O_RDONLY);
+	assert_int_equal(SC(SYS_read, fd, buf, 100), 100);
+	assert_int_equal(SC(SYS_read, fd, buf, 100), 100);	/* buffered now */
+	check_pattern(buf, 100, 100);
+	/* drain the buffer (400 bytes were read ahead), then lie on the refill */
+	assert_int_equal(SC(SYS_read, fd, buf, 300), 300);
+	fd_snapshot(before);
+	assert_int_equal(hostcall_set_lie(&srv, "read-count"), 0);
+	assert_int_equal(SC(SYS_read, fd, buf, 100), -EIO);
+	assert_int_equal(hostcall_set_lie(&srv, NULL), 0);
+	assert_string_equal(last_log, "iago: read: count > requested");
+	fd_snapshot(after);
+	assert_memory_equal(before, after, sizeof(before));
+	assert_int_equal(SC(SYS_close, fd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -757,6 +937,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sockets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readahead_sequential, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readahead_consistent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readahead_not_pipe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readahead_lie, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
