@@ -35,7 +35,7 @@ fi
 # lie CHECK-LOG PROGRAM-LINE
 lie() {
 	fresh
-	MIEE_RUN_TEST_HOSTILE=1 miee-run --hostile "$1" --rw "$W/d" -- $prog "$W/d" \
+	MIEE_RUN_TEST_HOSTILE=1 miee-run --hostile "$1" --rw "$W/d" --connect '127.0.0.0/8 *' --bind 0-65535 -- $prog "$W/d" \
 		>"$W/out" 2>"$W/err"
 	rc=$?
 	if [ "$rc" -eq 1 ] && grep -qF "$2" "$W/err" && grep -qF "$3" "$W/out" &&
