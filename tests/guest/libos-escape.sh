@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: bochs qemu
+# emulators: qemu
 # The policy on every libOS host call and the confined libOS runner
 # (issue #17, docs/policy.md): tests/progs/escape (glibc and musl) runs in
 # an MIEE and tries every way out: '..', an absolute path, a symlink the

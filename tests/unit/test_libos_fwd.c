@@ -791,7 +791,7 @@ static void test_readahead_sequential(void **state)
 	put_pattern("big", size);
 	fd = xopen("big", O_RDONLY);
 	assert_true(fd >= 3);
-	calls = seq;
+	calls = fake_hc_shared->hc.seq;
 	while ((r = SC(SYS_read, fd, buf, 4096)) > 0) {
 		assert_int_equal(r, 4096);	/* a regular file: never short */
 		check_pattern(buf, off, (size_t)r);
@@ -800,8 +800,8 @@ static void test_readahead_sequential(void **state)
 	assert_int_equal(r, 0);
 	assert_int_equal(off, size);
 	/* 256 reads: 2 plain, one fstat, fills of 16, 32, ... 256 KiB, EOF */
-	if (seq - calls > 16)
-		fail_msg("%u host calls for 256 reads", seq - calls);
+	if (fake_hc_shared->hc.seq - calls > 16)
+		fail_msg("%u host calls for 256 reads", fake_hc_shared->hc.seq - calls);
 	assert_int_equal(SC(SYS_close, fd), 0);
 }
 
@@ -916,9 +916,9 @@ static void test_readahead_lie(void **state)
 	/* drain the buffer (400 bytes were read ahead), then lie on the refill */
 	assert_int_equal(SC(SYS_read, fd, buf, 300), 300);
 	fd_snapshot(before);
-	assert_int_equal(hostcall_set_lie(&srv, "read-count"), 0);
+	assert_int_equal(hostcall_set_lie(&fake_hc_srv, "read-count"), 0);
 	assert_int_equal(SC(SYS_read, fd, buf, 100), -EIO);
-	assert_int_equal(hostcall_set_lie(&srv, NULL), 0);
+	assert_int_equal(hostcall_set_lie(&fake_hc_srv, NULL), 0);
 	assert_string_equal(last_log, "iago: read: count > requested");
 	fd_snapshot(after);
 	assert_memory_equal(before, after, sizeof(before));
