@@ -47,7 +47,7 @@ $(B)/host/libhost.a: $(HOST_OBJS)
 
 # ---- the runner's pure parts (its image, the test PAL), for the unit tests
 TOOLS_HOST_SRCS := tools/miee-run/image.c tools/miee-run/pal.c tools/miee-run/pal-ctx.c \
-	tools/miee-run/pal-two.c tools/miee-run/pal-mem.c
+	tools/miee-run/pal-two.c tools/miee-run/pal-mem.c tools/miee-run/pal-uargs.c
 TOOLS_HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(TOOLS_HOST_SRCS))
 
 $(B)/host/tools/%.o: tools/%.c

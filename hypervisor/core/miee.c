@@ -507,11 +507,31 @@ static u64 miee_frame(struct miee *m, u64 off, bool write)
 	return hpa & PAGE_MASK;
 }
 
+/* 0 when every page of [off, off + len) is the MIEE's (and writable, when
+ * asked); MIEE_EARG otherwise. Checked in full before a copy starts, so a
+ * refused copy writes nothing. */
+static int miee_range(struct miee *m, u64 off, u64 len, bool write)
+{
+	u64 pg, last;
+
+	if (len > (u64)m->max_pages * PAGE_SIZE || off + len < off)
+		return MIEE_EARG;
+	if (!len)
+		return 0;
+	last = (off + len - 1) & PAGE_MASK;
+	for (pg = off & PAGE_MASK;; pg += PAGE_SIZE) {
+		if (!miee_frame(m, pg, write))
+			return MIEE_EARG;
+		if (pg == last)
+			return 0;
+	}
+}
+
 static int miee_copy(struct miee *m, u64 off, void *buf, u64 len, bool out)
 {
 	u8 *b = buf;
 
-	if (len > (u64)m->max_pages * PAGE_SIZE || off + len < off)
+	if (miee_range(m, off, len, out))
 		return MIEE_EARG;
 	while (len) {
 		u64 frame = miee_frame(m, off, out), n = PAGE_SIZE - (off & (PAGE_SIZE - 1));
@@ -582,6 +602,10 @@ static s64 utpm_call(struct miee *m, struct guest_regs *r)
 			return MIEE_EUTPM;
 		q.attest_len = alen;
 		q.sig_len = slen;
+		/* All three outputs checked before the first is written. */
+		if (miee_range(m, q.attest, alen, true) || miee_range(m, q.sig, slen, true) ||
+		    miee_range(m, r->rbx, sizeof(q), true))
+			return MIEE_EARG;
 		err = miee_copy(m, q.attest, in, alen, true);
 		if (!err)
 			err = miee_copy(m, q.sig, out, slen, true);
@@ -610,7 +634,9 @@ static s64 utpm_call(struct miee *m, struct guest_regs *r)
 			return MIEE_EUTPM;
 		}
 		d.out_len = alen;
-		err = miee_copy(m, d.out, out, alen, true);
+		err = miee_range(m, r->rbx, sizeof(d), true);	/* before the output */
+		if (!err)
+			err = miee_copy(m, d.out, out, alen, true);
 		crypto_wipe(out, alen);
 		if (!err)
 			err = miee_copy(m, r->rbx, &d, sizeof(d), true);

@@ -8,7 +8,8 @@
  * buffers are placed by a selector: OS RAM, straddling into the
  * hypervisor's page, an MIEE's frame, MMIO, hypervisor memory, wrapping.
  * Checks after every call: a refused OS call changes neither the frame
- * table nor its output buffer; HV/MMIO frames never change owner; destroy
+ * table nor its output buffer; a refused uTPM call changes no byte of
+ * RAM; HV/MMIO frames never change owner; destroy
  * leaves every formerly private frame zero and OS-owned; at the end every
  * frame and every page comes back. */
 #include <string.h>
@@ -39,6 +40,7 @@ static struct drbg_ctx drbg0;
 static struct npt os_npt_store;
 struct npt *hv_os_npt = &os_npt_store;
 static struct frame_owner store[NFRAMES], before[NFRAMES];
+static u8 ram_before[RAM_SIZE];	/* fake RAM before an in-MIEE uTPM call */
 static struct vcpu os;
 static struct guest_regs frame;
 static u8 host_stack[4096] __attribute__((aligned(16)));
@@ -333,6 +335,7 @@ static void run_miee_op(u8 op, bool *in_miee)
 	g->rbx = read_arg(3);
 	g->rcx = read_arg(3);
 	g->rdx = read_arg(2);
+	memcpy(ram_before, fake_mem(RAM_BASE), RAM_SIZE);
 	r = miee_hypercall(v);
 	if (r == VCPU_SWITCHED) {
 		FUZZ_CHECK(current() == &os);
@@ -343,6 +346,10 @@ static void run_miee_op(u8 op, bool *in_miee)
 		FUZZ_CHECK(!memcmp(before, store, sizeof(store)));
 		FUZZ_CHECK((s64)g->rax == 0 || (s64)g->rax == MIEE_EARG ||
 			   (s64)g->rax == MIEE_EUTPM);
+		/* A refused uTPM call writes nothing: no byte of RAM (the
+		 * MIEE's frames included) changed. */
+		if (g->rax)
+			FUZZ_CHECK(!memcmp(ram_before, fake_mem(RAM_BASE), RAM_SIZE));
 	}
 }
 

@@ -12,7 +12,8 @@ OUT = "tests/fuzz/corpus"
 def put(harness, name, data):
     d = os.path.join(OUT, harness)
     os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "seed-" + name), "wb") as f:
+    fname = name if name.startswith("regress-") else "seed-" + name
+    with open(os.path.join(d, fname), "wb") as f:
         f.write(data)
 
 
@@ -122,6 +123,11 @@ def miee():
     prog += bytes([0x10]) + le(7, 3) + le(0, 3) + le(0, 2)  # HC_MIEE_EXIT
     prog += bytes([3, 1, 0]) + bytes([4, 1])
     put("miee", "lifecycle-utpm", prog)
+    # Outputs straddling from the MIEE's writable page 1 into its absent
+    # page 2: refused, and (the bug this found) nothing written before.
+    put("miee", "regress-straddle-output", create + add + init + enter +
+        call(0, 1, 0x1ff0) + call(2, 0x1ff0, 32) + call(6, 0x1fe0, 0) +
+        bytes([0x10]) + le(7, 3) + le(0, 3) + le(0, 2) + bytes([3, 1, 0]) + bytes([4, 1]))
     # Memory after init: donate 3 frames, MAP 2 at 0x4000, a store into
     # one, UNMAP, exit, reclaim, destroy.
     donate = bytes([6, 1, 3, 0, 10, 11, 12, 0])

@@ -3,11 +3,12 @@
 # Per-MIEE state (docs/miee.md "Per-MIEE state"): the PAL's `ctx` mode finds
 # a fresh context at its first entry (CR2, FS/GS/KERNEL_GS bases, the
 # syscall MSRs, DR0-3, DR6, DR7, CR8, XMM/YMM all at their initial values,
-# nothing of the OS's), sets every one of them (CR2 by taking a #PF through
-# its own IDT) and every GPR, makes a host-call round trip and finds all of
-# them its own again. On the OS side, the runner's vector registers and GS/FS
+# nothing of the OS's, whose DR0-3 hold a pattern), sets every one of them
+# (CR2 by taking a #PF through its own IDT) and every GPR, makes a host-call
+# round trip and finds all of them its own again. On the OS side, the runner's vector registers and GS/FS
 # bases and, with the driver's verify_context, the kernel's CR2, CR8, DRs,
-# bases, syscall MSRs, XCR0 and R8-R15 are unchanged across every ENTER.
+# bases, syscall MSRs, XCR0 and R8-R15 are unchanged across every ENTER, and
+# every CPU's DR0-3 still hold the OS's pattern after all the runs.
 # A PAL that spins with interrupts off or with CR8 = 15 is interrupted by
 # the OS's timer all along (MIEE_EXIT_INTERRUPTED, no stay over 100 ms).
 set -u
@@ -19,6 +20,10 @@ echo 1 >$P/verify_context || { echo "FAIL: cannot set $P/verify_context"; exit 1
 checks0=$(cat $P/context_checks)
 bad0=$(cat $P/context_mismatches)
 
+# The OS's DR0-3 hold a pattern (tests/guest/kmod/drset.c) while the MIEEs
+# run: the PAL's "fresh 0x0 (initial)" below then means they did not cross
+# into it, and drset's check at unload that the OS got its own back.
+insmod /lib/modules/extra/drset.ko || { echo "FAIL: insmod drset.ko"; exit 1; }
 t 0 ctx
 has "miee-run: ctx result: ok"
 for r in CR2 FS_BASE GS_BASE KERNEL_GS_BASE STAR LSTAR CSTAR SFMASK DR0 DR1 DR2 DR3 DR6 DR7 CR8; do
@@ -62,6 +67,12 @@ has "miee-run: spin CR8 read in the MIEE: 15"
 bad=$(( $(cat $P/context_mismatches) - bad0 ))
 [ "$bad" -eq 0 ] || { echo "FAIL: $bad OS registers changed across ENTER in the spin modes"; fail=1; }
 echo 0 >$P/verify_context
+rmmod drset || { echo "FAIL: rmmod drset"; fail=1; }
+ncpu=$(grep -c '^processor' /proc/cpuinfo)
+n=$(dmesg | grep -c 'drset: cpu [0-9]*: DR0-3 intact$')
+echo "# the OS's DR0-3 after the MIEE runs: intact on $n of $ncpu CPUs"
+dmesg | grep 'drset: cpu [0-9]*: DR0-3 changed' && { echo "FAIL: the OS's DR0-3 changed"; fail=1; }
+[ "$n" -eq "$ncpu" ] || { echo "FAIL: DR0-3 intact on $n CPUs, want $ncpu"; fail=1; }
 
 [ "$fail" -eq 0 ] && echo "miee-ctx ok"
 exit "$fail"

@@ -29,6 +29,7 @@ static const struct {
 	{ "seal-other", RUN_M_SEAL_OTHER },
 	{ "seal-lt", MIEE_PAL_M_SEAL_LT },
 	{ "unseal", MIEE_PAL_M_UNSEAL },
+	{ "utpm-args", MIEE_PAL_M_UTPM_ARGS },
 	{ "ctx", MIEE_PAL_M_CTX },
 	{ "cli-spin", MIEE_PAL_M_CLI_SPIN },
 	{ "tpr-spin", MIEE_PAL_M_TPR_SPIN },
@@ -55,7 +56,7 @@ __attribute__((noreturn)) static void usage(void)
 		"                [--confine[=MANIFEST]] [--confine-test=WHAT[,WHAT]...] MODE [ARGS]\n"
 		"modes: sum [NUM...] | secret [SECONDS] | jump [ADDR] | overflow | exec-shared |\n"
 		"       write-code | refused | badcall | ud | quote [NONCE] | seal | seal-other |\n"
-		"       seal-lt | unseal BLOB | ctx | cli-spin [MS] | tpr-spin [MS] | rdmsr | wrmsr |\n"
+		"       seal-lt | unseal BLOB | utpm-args | ctx | cli-spin [MS] | tpr-spin [MS] | rdmsr | wrmsr |\n"
 		"       in | out | xsetbv | hlt | vmxoff | stgi | two-level | mem | mem-unmapped |\n"
 		"       mem-secret [SECONDS]\n");
 	exit(RC_USAGE);

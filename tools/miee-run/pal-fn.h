@@ -23,7 +23,8 @@
  * kind (the host unit test builds this with ASan and UBSan). */
 #define PAL_ATTRS __attribute__((section("miee_pal"), used, noipa, no_stack_protector, \
 	no_sanitize("address", "undefined"), no_instrument_function, \
-	target("general-regs-only"), optimize("no-jump-tables", "no-tree-loop-distribute-patterns")))
+	target("general-regs-only"), optimize("no-jump-tables", "no-tree-loop-distribute-patterns", \
+	"no-tree-switch-conversion")))
 #define PAL_FN static PAL_ATTRS
 /* A PAL function the other PAL file calls: hidden, so the call is a direct
  * rel32 one in any build (PIE or not), never through a PLT or GOT. */
@@ -47,6 +48,10 @@ PAL_EXTERN void pal_wrmsr(uint32_t msr, uint64_t v);
 PAL_EXTERN __attribute__((noreturn)) void pal_two(uint64_t vmm, pal_shared_t *sh, uint64_t shared);
 PAL_EXTERN __attribute__((noreturn)) void pal_script(uint64_t vmm, pal_shared_t *sh,
 						     uint64_t shared);
+
+/* pal-uargs.c: MIEE_PAL_M_UTPM_ARGS. */
+PAL_EXTERN __attribute__((noreturn)) void pal_uargs(uint64_t vmm, pal_shared_t *sh,
+						    uint64_t shared);
 
 /* The operand of LGDT and LIDT. */
 struct pal_dtr {

@@ -413,6 +413,8 @@ __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 		pal_two(vmm, sh, shared);
 	if (mode == MIEE_PAL_M_SCRIPT)
 		pal_script(vmm, sh, shared);
+	if (mode == MIEE_PAL_M_UTPM_ARGS)
+		pal_uargs(vmm, sh, shared);
 	pal_ctx_modes(vmm, sh, shared, mode);
 	pal_exit(vmm, MIEE_PAL_ST_BADMODE);
 }

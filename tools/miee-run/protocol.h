@@ -340,4 +340,36 @@ struct miee_pal_script {
 _Static_assert(MIEE_PAL_SCRIPT_OFF + sizeof(struct miee_pal_script) <= MIEE_PAL_SHARED_CODE,
 	       "the script lies where the numbers do, below the exec-shared RET");
 
+/* ---- `utpm-args` (pal-uargs.c, docs/miee-runner.md): every uTPM call with
+ * its buffers outside the MIEE, in a read-only page for an output,
+ * straddling into the guard, into the code page or past the range's end,
+ * wrapping, and with bad lengths. Each must come back with its code, no
+ * canary byte changed and every uPCR as before. */
+#define MIEE_PAL_M_UTPM_ARGS 26
+#define MIEE_PAL_ST_UA 0x7e20	/* a case went wrong: struct miee_pal_uargs */
+#define MIEE_PAL_UA_TAIL 0x100u	/* canaries: the data page, and the last
+				 * MIEE_PAL_UA_TAIL bytes of the GDT's page (past
+				 * the GDT) and of the shared page */
+#define MIEE_PAL_UA_CANARY(a) ((unsigned char)(0x5cu ^ (7u * (unsigned)(a)) ^ ((unsigned)(a) >> 8)))
+
+/* struct miee_pal_uargs.what */
+#define MIEE_PAL_UA_CODE 1	/* RAX was not the code wanted */
+#define MIEE_PAL_UA_CANARY_HIT 2	/* a canary byte changed; got = its address */
+#define MIEE_PAL_UA_UPCR 3	/* a uPCR changed; got = its index */
+#define MIEE_PAL_UA_REQ 4	/* a refused request's out fields were written */
+#define MIEE_PAL_UA_SETUP 5	/* a valid call failed (uPCR read, seal); got = RAX */
+#define MIEE_PAL_UA_CONTROL 6	/* a control change went unseen; want = which */
+
+/* Over the uTPM area, which this mode uses in its own way. */
+#define MIEE_PAL_UARGS_OFF MIEE_PAL_UTPM_OFF
+struct miee_pal_uargs {
+	uint64_t cases;		/* PAL: cases passed */
+	uint64_t failed;	/* PAL: the case that went wrong (1-based), 0 none */
+	uint64_t what;		/* PAL: MIEE_PAL_UA_* */
+	uint64_t call;		/* PAL: its HC_UTPM_* */
+	uint64_t got, want;	/* PAL: RAX (or see what) and the code wanted */
+};
+_Static_assert(MIEE_PAL_UARGS_OFF + sizeof(struct miee_pal_uargs) < MIEE_PG - MIEE_PAL_UA_TAIL,
+	       "uargs record below the shared page's canary");
+
 #endif

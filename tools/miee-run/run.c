@@ -48,6 +48,7 @@ static const char *status_name(uint64_t s)
 	case MIEE_PAL_ST_U_STALE: return "uTPM: a blob opened after uPCR 1 changed";
 	case MIEE_PAL_ST_U_LEAK: return "uTPM: a refused unseal wrote its output";
 	case MIEE_PAL_ST_NOTAVAIL: return "not available on this CPU";
+	case MIEE_PAL_ST_UA: return "uTPM: a bad argument case went wrong";
 	default: return "?";
 	}
 }
@@ -290,6 +291,8 @@ int run(struct miee *m)
 		rc = check_seal(m);
 	if (rc == RC_OK && m->mode == MIEE_PAL_M_UNSEAL)
 		report_unseal(m);
+	if (m->mode == MIEE_PAL_M_UTPM_ARGS && (rc == RC_OK || rc == RC_WRONG))
+		rc = report_uargs(m, rc);
 	/* `unseal BLOB` alone: the exit status says whether it opened. */
 	if (rc == RC_OK && o.mode == MIEE_PAL_M_UNSEAL && m->u->unseal_result != MIEE_PAL_U_OPENED)
 		rc = RC_WRONG;

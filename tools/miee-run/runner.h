@@ -113,6 +113,7 @@ const char *rax_name(uint64_t rax);
 int check_quote(struct miee *m);
 int check_seal(struct miee *m);
 void report_unseal(struct miee *m);
+int report_uargs(struct miee *m, int rc);
 void hand_blob(struct miee *from, struct miee *to);
 int seal_other_verdict(struct miee *ms);
 

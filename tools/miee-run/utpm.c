@@ -223,3 +223,57 @@ int seal_other_verdict(struct miee *ms)
 	printf("miee-run: seal-other result: %s\n", ok ? "ok" : "WRONG");
 	return ok ? RC_OK : RC_WRONG;
 }
+
+static const char *uargs_call(uint64_t nr)
+{
+	switch (nr) {
+	case HC_UTPM_PCR_READ: return "HC_UTPM_PCR_READ";
+	case HC_UTPM_PCR_EXTEND: return "HC_UTPM_PCR_EXTEND";
+	case HC_UTPM_GET_RANDOM: return "HC_UTPM_GET_RANDOM";
+	case HC_UTPM_QUOTE: return "HC_UTPM_QUOTE";
+	case HC_UTPM_SEAL: return "HC_UTPM_SEAL";
+	case HC_UTPM_UNSEAL: return "HC_UTPM_UNSEAL";
+	case HC_UTPM_PUBKEY: return "HC_UTPM_PUBKEY";
+	default: return "?";
+	}
+}
+
+/* `utpm-args`: the PAL's record (struct miee_pal_uargs). rc is the exit's:
+ * RC_OK (status 0) or RC_WRONG (MIEE_PAL_ST_UA or another status). */
+int report_uargs(struct miee *m, int rc)
+{
+	volatile struct miee_pal_uargs *a =
+		(volatile struct miee_pal_uargs *)(m->buf + MIEE_IMG_SHARED + MIEE_PAL_UARGS_OFF);
+	uint64_t n = a->cases, k = a->failed, what = a->what, got = a->got, want = a->want;
+	const char *call = uargs_call(a->call);
+
+	if (rc == RC_OK && !k) {
+		printf("miee-run: utpm-args: %" PRIu64 " cases refused with their codes, nothing "
+		       "written, uPCRs unchanged; controls seen: ok\n", n);
+		return RC_OK;
+	}
+	if (!k) {
+		printf("miee-run: utpm-args: the PAL stopped after %" PRIu64 " cases, no case record\n",
+		       n);
+		return RC_WRONG;
+	}
+	printf("miee-run: utpm-args: case %" PRIu64 " (%s): ", k, call);
+	if (what == MIEE_PAL_UA_CODE)
+		printf("RAX %" PRId64 " (%s), want %" PRId64 " (%s)\n", (int64_t)got, rax_name(got),
+		       (int64_t)want, rax_name(want));
+	else if (what == MIEE_PAL_UA_CANARY_HIT)
+		printf("RAX %" PRId64 " (%s), but it wrote canary byte 0x%" PRIx64 "\n",
+		       (int64_t)want, rax_name(want), got);
+	else if (what == MIEE_PAL_UA_UPCR)
+		printf("RAX %" PRId64 " (%s), but uPCR %" PRIu64 " changed\n", (int64_t)want,
+		       rax_name(want), got);
+	else if (what == MIEE_PAL_UA_REQ)
+		printf("refused request's out fields written (RAX %" PRId64 ")\n", (int64_t)got);
+	else if (what == MIEE_PAL_UA_SETUP)
+		printf("a valid call failed: RAX %" PRId64 " (%s)\n", (int64_t)got, rax_name(got));
+	else if (what == MIEE_PAL_UA_CONTROL)
+		printf("control %" PRIu64 " not seen by its check\n", want);
+	else
+		printf("what %" PRIu64 "?\n", what);
+	return RC_WRONG;
+}
