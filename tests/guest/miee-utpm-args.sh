@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: bochs qemu
+# emulators: qemu
 # uTPM requests with bad buffers, from inside a real MIEE (`miee-run
 # utpm-args`, tools/miee-run/pal-uargs.c, docs/miee-runner.md): every
 # HC_UTPM_* call, and every buffer inside struct utpm_quote_req /
