@@ -23,8 +23,8 @@ flip "$TMP/bb2" $(( $(stat -c %s /bin/busybox) - 1 ))
 cmp -s /bin/busybox "$TMP/bb2" && fail "the busybox copy did not change"
 cp "$LIBOS" "$TMP/libos2.bin"
 flip "$TMP/libos2.bin" $(( $(stat -c %s "$LIBOS") - 1 ))
-printf 'libos-manifest v0 (raw bytes, measured)\n' >"$TMP/man1"
-printf 'libos-manifest v1 (raw bytes, measured)\n' >"$TMP/man2"
+printf 'miee-manifest 1\n# libos-measure v0 (raw bytes, measured)\n' >"$TMP/man1"
+printf 'miee-manifest 1\n# libos-measure v1 (raw bytes, measured)\n' >"$TMP/man2"
 chmod +x "$TMP/bb2"
 
 run_boot --emulator qemu --timeout 400 \
