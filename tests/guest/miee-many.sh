@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: qemu
+# emulators: manual
 # Back in the QEMU suite: run after every test that precedes it in the
 # suite's order in one boot (dma-attack ... miee-insn, QEMU/SVM, 2 CPUs) it
 # passed, so the one earlier "a 17th MIEE was created" is not reproduced.
