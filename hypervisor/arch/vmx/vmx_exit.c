@@ -5,6 +5,7 @@
 #include "hv.h"
 #include "console.h"
 #include "vcpu.h"
+#include "miee.h"
 #include "host_frame.h"
 #include "x86.h"
 #include "arch/vmx/vmcs.h"
@@ -154,10 +155,11 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 				vmwrite(GUEST_INTERRUPTIBILITY,
 					vmread(GUEST_INTERRUPTIBILITY) & ~(u64)BIT(3));
 			nmi_unblock();
-			if (ours)
+			/* A kick: another slot ended its MIEE (docs/smp.md). */
+			if (ours && !miee_ended(v))
 				r = VCPU_RETRY;
 			else if (v->miee)
-				r = vcpu_interrupted(v, true);
+				r = vcpu_interrupted(v, !ours);
 			else {
 				vmx_inject_nmi(v);
 				r = VCPU_RETRY;
