@@ -114,6 +114,9 @@ static void skip_insn(void)
 int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 {
 	u32 reason = vmread(EXIT_REASON) & 0xffff, cpu = cpu_index();
+	/* v may be gone by the end (a thread slot's HC_MIEE_SLOT_EXIT frees
+	 * and zeroes it): its host stack is this exit's. */
+	u64 stack_top = v->host_stack_top;
 	int r = VCPU_SKIP;
 	struct vcpu *cur;
 
@@ -246,7 +249,7 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		v->regs = NULL;
 	/* An NMI the host IDT took during this exit (smp_host_nmi) that was
 	 * not a shootdown is the OS's: it gets it if the OS runs next. */
-	cur = host_frame_of(v->host_stack_top)->vcpu;
+	cur = host_frame_of(stack_top)->vcpu;
 	if (!cur->miee && smp_os_nmi_take())
 		vmx_inject_nmi(cur);
 	return next_launch[cpu];
