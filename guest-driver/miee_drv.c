@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/rwsem.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -37,14 +38,20 @@
 	pr_info_ratelimited("pid %d: " fmt, task_pid_nr(current), ##__VA_ARGS__)
 
 /*
- * One per open file. lock serialises the ioctls of the file (release cannot
- * race them: it runs once the last reference is gone). id 0: no MIEE yet.
+ * One per open file. lock serialises the ioctls of the file but ENTER
+ * (release cannot race them: it runs once the last reference is gone).
+ * ENTER holds only id_sem for reading, across the hypercall: several host
+ * threads may each run one thread slot of the MIEE at once (the
+ * hypervisor refuses two in one slot, MIEE_EBUSY), and CREATE, which sets
+ * id and destroys the MIEE if it cannot report it, holds it for writing,
+ * so no ENTER runs with an id that is being given up. id 0: no MIEE yet.
  * pages[0..npinned) are pinned and owned by the MIEE, in the order added.
  * donated: the pages the driver allocated and donated to the MIEE's
  * reserve (HC_MIEE_DONATE), by PFN; ndonated of them.
  */
 struct miee_session {
-	struct mutex lock;	/* held through every ioctl of the file */
+	struct mutex lock;	/* held through every ioctl of the file but ENTER */
+	struct rw_semaphore id_sem;	/* id: read by ENTER, written by CREATE */
 	u32 id;
 	u32 max_pages;
 	u32 npinned;
@@ -100,7 +107,9 @@ static const struct miee_hv_error miee_hv_errors[] = {
 	{ MIEE_EWX, -EPERM, "MIEE_EWX",
 	  "a private page writable and executable, not measured with MIEE_P_WX (W^X)" },
 	{ MIEE_ECPU, -EIO, "MIEE_ECPU", "the CPU refused the MIEE's context" },
-	{ MIEE_EBUSY, -EBUSY, "MIEE_EBUSY", "the MIEE runs on another CPU" },
+	{ MIEE_EBUSY, -EBUSY, "MIEE_EBUSY",
+	  "that thread slot of the MIEE runs on another CPU (or, for destroy, one does)" },
+	{ MIEE_ESLOT, -ESRCH, "MIEE_ESLOT", "no such live thread slot (never made, or ended)" },
 };
 
 static long miee_hc(struct hvcall *h)
@@ -233,14 +242,18 @@ static long miee_ioc_create(struct miee_session *s, struct miee_ioc_create __use
 		ret = -EIO;
 		goto out;
 	}
+	down_write(&s->id_sem);
 	s->id = h.rbx;
+	up_write(&s->id_sem);
 	s->max_pages = req.max_pages;
 	swap(s->pages, pages);
 	swap(s->arg, arg);
 	if (put_user(s->id, &uarg->id)) {
 		miee_bad("CREATE: cannot write the id back to 0x%lx; MIEE %u destroyed\n",
 			 (unsigned long)uarg, s->id);
+		down_write(&s->id_sem);	/* no ENTER of it runs now */
 		miee_destroy(s);
+		up_write(&s->id_sem);
 		ret = -EFAULT;
 		goto out;
 	}
@@ -400,7 +413,11 @@ static long miee_ioc_enter(struct miee_session *s, struct miee_ioc_enter __user 
 		miee_bad("ENTER: argument at 0x%lx not readable\n", (unsigned long)uarg);
 		return -EFAULT;
 	}
-	mutex_lock(&s->lock);
+	if (req.slot >= MIEE_SLOTS_MAX) {
+		miee_bad("ENTER: thread slot %u outside 0..%d\n", req.slot, MIEE_SLOTS_MAX - 1);
+		return -EINVAL;
+	}
+	down_read(&s->id_sem);
 	ret = miee_check_created(s, "ENTER");
 	if (ret)
 		goto out;
@@ -411,6 +428,7 @@ static long miee_ioc_enter(struct miee_session *s, struct miee_ioc_enter __user 
 	}
 	h.rbx = s->id;
 	h.rcx = req.hostcall_ret;
+	h.rdx = req.slot;
 	ret = verify_context ? ctx_checked_enter(s->id, &h) : miee_hc(&h);
 	if (ret) {
 		ret = miee_hv_refused(s, "ENTER", ret);
@@ -421,12 +439,12 @@ static long miee_ioc_enter(struct miee_session *s, struct miee_ioc_enter __user 
 	req.info = h.rcx;
 	req.info2 = h.rdx;
 	if (copy_to_user(uarg, &req, sizeof(req))) {
-		miee_bad("ENTER: exit reason %u of MIEE %u lost: 0x%lx not writable\n",
-			 req.reason, s->id, (unsigned long)uarg);
+		miee_bad("ENTER: exit reason %u of MIEE %u slot %u lost: 0x%lx not writable\n",
+			 req.reason, s->id, req.slot, (unsigned long)uarg);
 		ret = -EFAULT;
 	}
 out:
-	mutex_unlock(&s->lock);
+	up_read(&s->id_sem);
 	return ret;
 }
 
@@ -698,6 +716,7 @@ static int miee_open(struct inode *inode, struct file *file)
 	if (!s)
 		return -ENOMEM;
 	mutex_init(&s->lock);
+	init_rwsem(&s->id_sem);
 	xa_init(&s->donated);
 	file->private_data = s;
 	return nonseekable_open(inode, file);

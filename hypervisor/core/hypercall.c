@@ -143,7 +143,7 @@ int vcpu_hypercall(struct vcpu *v)
 			if (r == VCPU_SWITCHED)
 				return VCPU_SWITCHED;
 		}
-	} else if ((nr >= HC_MIEE_EXIT && nr <= HC_MIEE_UNMAP) ||
+	} else if ((nr >= HC_MIEE_EXIT && nr <= HC_MIEE_FLUSH) ||
 		   (nr >= HC_UTPM_PCR_READ && nr <= HC_UTPM_PUBKEY))
 		ret = HVE_PERM;		/* only from inside an MIEE */
 	else if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr])

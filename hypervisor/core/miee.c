@@ -1,7 +1,7 @@
 /* MIEE manager: the lifecycle hypercalls (create, add, init, enter,
  * destroy, info), the calls from inside an MIEE, and the switch between
- * the OS's context and an MIEE's. Vendor-neutral; root / host mode, one
- * CPU. docs/miee.md. */
+ * the OS's context and an MIEE's thread slots. Vendor-neutral; root /
+ * host mode, any CPU, under hv_miee_lock. docs/miee.md. */
 #include "hv.h"
 #include "spinlock.h"
 #include "smp.h"
@@ -25,6 +25,9 @@ _Static_assert(PAGE_SIZE == MIEE_MEAS_PAGE_BYTES, "a measured page is one frame"
 
 static struct miee miees[MIEE_MAX + 1];	/* index = id; 0 unused */
 static struct vcpu *os_vcpu;		/* the boot CPU's, for unit tests */
+/* The MIEE thread slot each CPU runs (NULL: none), for the shootdown's
+ * flush (miee_flush_here): written under the lock at enter and leave. */
+static struct vcpu *running_here[HV_MAX_CPUS];
 /* One lock for the MIEE table, the frame table, the OS's EPT/NPT and the
  * uTPMs: every MIEE hypercall (from the OS or from an MIEE) holds it
  * from start to end, never across a guest entry (docs/smp.md). */
@@ -104,6 +107,82 @@ struct miee *miee_of(struct vcpu *v)
 	return &miees[v->miee];
 }
 
+static struct miee_slot *slot_of(struct vcpu *v)
+{
+	return &miees[v->miee].slot[v->slot];
+}
+
+u32 miee_cpus_running(const struct miee *m)
+{
+	u32 mask = 0, me = cpu_index();
+
+	for (u32 i = 0; i < MIEE_SLOTS_MAX; i++)
+		if (m->slot[i].os && m->slot[i].cpu != me)
+			mask |= (u32)BIT(m->slot[i].cpu);
+	return mask;
+}
+
+void miee_flush_here(void)
+{
+	u32 c = cpu_index();
+	struct vcpu *v = c < HV_MAX_CPUS ? running_here[c] : NULL;
+
+	if (v)
+		v->ops->flush_npt(v);
+}
+
+bool miee_ended(const struct vcpu *v)
+{
+	return v->miee && __atomic_load_n(&miees[v->miee].state, __ATOMIC_ACQUIRE) ==
+				  MIEE_S_DEAD;
+}
+
+/* A thread slot's context goes: control structure, XSAVE area (scrubbed:
+ * its registers were the MIEE's), the registers kept in it. */
+static void slot_free(struct miee *m, struct miee_slot *sl)
+{
+	if (sl->ctx.vendor) {
+		m->vm_exits_gone += sl->ctx.stats[HV_STAT_EXITS];
+		sl->ctx.ops->ctx_free(&sl->ctx);
+		m->slots_live--;
+	}
+	if (sl->ctx.fpu) {
+		memset(sl->ctx.fpu, 0, PAGE_SIZE);
+		page_free(sl->ctx.fpu);
+	}
+	memset(sl, 0, sizeof(*sl));
+}
+
+/* Thread slot i of m gets a context in state s (its FPU state reset),
+ * run for the first time by whichever CPU enters it. Nothing changed on
+ * error. */
+static int slot_make(struct miee *m, u32 i, struct vcpu_init_state *s, const struct vcpu *v)
+{
+	struct miee_slot *sl = &m->slot[i];
+	int err;
+
+	sl->ctx.fpu = page_alloc();
+	if (!sl->ctx.fpu)
+		return MIEE_ENOMEM;
+	fpu_init_area(sl->ctx.fpu);
+	sl->ctx.ops = v->ops;
+	sl->ctx.miee = m->id;
+	sl->ctx.slot = (u8)i;
+	sl->ctx.npt = &m->npt;
+	sl->ctx.host_stack_top = v->host_stack_top;
+	sl->ctx.saved = s->regs;
+	err = v->ops->vcpu_setup(&sl->ctx, s);
+	if (err) {
+		/* The backend freed its part (VMCS/VMCB) on its error path. */
+		page_free(sl->ctx.fpu);
+		memset(sl, 0, sizeof(*sl));
+		return miee_errno(err);
+	}
+	m->slots_live++;
+	m->slots_made++;
+	return 0;
+}
+
 static void free_miee(struct miee *m)
 {
 	utpm_wipe(&m->utpm);
@@ -112,9 +191,8 @@ static void free_miee(struct miee *m)
 	miee_mem_free(m);
 	if (m->npt.root)
 		npt_destroy(&m->npt);
-	if (m->ctx.vendor)
-		m->ctx.ops->ctx_free(&m->ctx);
-	page_free(m->ctx.fpu);
+	for (u32 i = 0; i < MIEE_SLOTS_MAX; i++)
+		slot_free(m, &m->slot[i]);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -305,11 +383,6 @@ static int miee_init(struct vcpu *v)
 	    !in.cs || !in.ds || (in.cs | 7) > in.gdt_limit || (in.ds | 7) > in.gdt_limit ||
 	    (in.cs & 7) || (in.ds & 7) || !m->npages)
 		return MIEE_EARG;
-	m->ctx.fpu = page_alloc();
-	if (!m->ctx.fpu)
-		return MIEE_ENOMEM;
-	fpu_init_area(m->ctx.fpu);
-
 	memset(&s, 0, sizeof(s));
 	s.rip = in.rip;
 	s.rsp = in.rsp;
@@ -328,19 +401,9 @@ static int miee_init(struct vcpu *v)
 	s.cs = in.cs;
 	s.ds = in.ds;
 	s.regs.rdi = in.arg;
-	m->ctx.ops = v->ops;
-	m->ctx.miee = m->id;
-	m->ctx.npt = &m->npt;
-	m->ctx.host_stack_top = v->host_stack_top;
-	m->ctx.saved = s.regs;
-	err = v->ops->vcpu_setup(&m->ctx, &s);
-	if (err) {
-		/* The backend freed its part (VMCS/VMCB) on its error path;
-		 * the MIEE stays as it was, init may be tried again. */
-		page_free(m->ctx.fpu);
-		m->ctx.fpu = NULL;
-		return miee_errno(err);
-	}
+	err = slot_make(m, 0, &s, v);
+	if (err)
+		return err;	/* the MIEE stays as it was, init may be tried again */
 	miee_meas_finish(&m->meas, m->npages, &in, m->measurement);
 	if (utpm_init(&m->utpm, &hv_utpm_root, m->measurement))
 		memset(&m->utpm, 0, sizeof(m->utpm));	/* no root: uTPM calls refused */
@@ -351,23 +414,31 @@ static int miee_init(struct vcpu *v)
 static int miee_enter(struct vcpu *v)
 {
 	struct miee *m = miee_by_id(v->regs->rbx);
+	u64 slot = v->regs->rdx;
+	struct miee_slot *sl;
 
 	if (!m)
 		return MIEE_ENOENT;
 	if (m->state != MIEE_S_READY)
 		return MIEE_ESTATE;
-	if (m->in_hostcall) {
-		m->ctx.saved.rax = v->regs->rcx;
-		m->in_hostcall = false;
-	}
-	if (m->os)
+	if (slot >= MIEE_SLOTS_MAX || !m->slot[slot].ctx.vendor)
+		return MIEE_ESLOT;	/* never made, or ended */
+	sl = &m->slot[slot];
+	if (sl->os)
 		return MIEE_EBUSY;	/* one CPU at a time per thread slot */
-	m->os = v;
+	if (sl->in_hostcall) {
+		sl->ctx.saved.rax = v->regs->rcx;
+		sl->in_hostcall = false;
+	}
+	sl->os = v;
+	sl->cpu = cpu_index();
+	m->running++;
+	running_here[sl->cpu] = &sl->ctx;
 	/* It runs on the caller's CPU: that CPU's host stack. */
-	m->ctx.host_stack_top = v->host_stack_top;
+	sl->ctx.host_stack_top = v->host_stack_top;
 	m->enters++;
-	miee_tlb_enter(m);
-	vcpu_switch(v, &m->ctx);
+	miee_tlb_enter(m, &sl->ctx);
+	vcpu_switch(v, &sl->ctx);
 	return VCPU_SWITCHED;
 }
 
@@ -377,8 +448,8 @@ static int miee_destroy(struct vcpu *v)
 
 	if (!m)
 		return MIEE_ENOENT;
-	if (m->os)
-		return MIEE_EBUSY;
+	if (m->running)
+		return MIEE_EBUSY;	/* a slot runs on some CPU */
 	/* It runs nowhere and never will: its memory after init first,
 	 * found through its table, then the table goes. */
 	miee_mem_release(m);
@@ -418,25 +489,38 @@ static int miee_info(struct vcpu *v)
 		memcpy(info.measurement, m->measurement, 32);
 	info.enters = m->enters;
 	info.exits = m->exits;
-	info.vm_exits = m->ctx.stats[HV_STAT_EXITS];
+	info.vm_exits = m->vm_exits_gone;
+	for (u32 i = 0; i < MIEE_SLOTS_MAX; i++)
+		info.vm_exits += m->slot[i].ctx.stats[HV_STAT_EXITS];
 	info.reserve = m->nreserve;
 	info.mapped = m->nmapped;
-	/* One slot until HC_MIEE_SLOT_NEW lands: INIT made it, its end is
-	 * the MIEE's. */
-	info.slots_made = m->state != MIEE_S_ADDING;
-	info.slots_live = m->state == MIEE_S_READY;
+	/* A dead MIEE's slots are ended, though their contexts wait for
+	 * destroy. */
+	info.slots_made = m->slots_made;
+	info.slots_live = m->state == MIEE_S_READY ? m->slots_live : 0;
 	return copy_to_os(v->regs->rcx, &info, sizeof(info));
 }
 
-/* Back to the OS, which sees its HC_MIEE_ENTER return with the reason. */
-static int leave(struct miee *m, u64 reason, u64 info, u64 info2)
+/* Slot v goes back to the OS, which sees its HC_MIEE_ENTER return with
+ * the reason; once the MIEE ended, with the reason it ended for, whatever
+ * made this slot leave. */
+static int leave(struct vcpu *v, u64 reason, u64 info, u64 info2)
 {
-	struct vcpu *os = m->os;
+	struct miee *m = miee_of(v);
+	struct miee_slot *sl = slot_of(v);
+	struct vcpu *os = sl->os;
 	struct guest_regs *r;
 
+	if (m->state == MIEE_S_DEAD) {
+		reason = m->end_reason;
+		info = m->end_info;
+		info2 = m->end_info2;
+	}
 	m->exits++;
-	m->os = NULL;
-	vcpu_switch(&m->ctx, os);
+	m->running--;
+	sl->os = NULL;
+	running_here[sl->cpu] = NULL;
+	vcpu_switch(v, os);
 	r = os->regs;
 	r->rax = 0;
 	r->rbx = reason;
@@ -445,14 +529,36 @@ static int leave(struct miee *m, u64 reason, u64 info, u64 info2)
 	return VCPU_SWITCHED;
 }
 
+/* The MIEE ends for every slot (HC_MIEE_EXIT, a fault in any slot): the
+ * slots running on other CPUs now are made to leave at once (a shootdown
+ * NMI: they exit and find it dead, miee_ended), the others' next
+ * HC_MIEE_ENTER is refused (MIEE_ESTATE). */
+static void end_miee(struct miee *m, u32 reason, u64 info, u64 info2)
+{
+	u32 others;
+
+	if (m->state == MIEE_S_DEAD)
+		return;		/* the first end is the one reported */
+	m->end_reason = reason;
+	m->end_info = info;
+	m->end_info2 = info2;
+	__atomic_store_n(&m->state, MIEE_S_DEAD, __ATOMIC_RELEASE);
+	others = miee_cpus_running(m);
+	if (others)
+		smp_flush_cpus(others);
+}
+
 static int fault(struct vcpu *v, u32 reason, u64 addr)
 {
 	struct miee *m = &miees[v->miee];
 
+	if (m->state == MIEE_S_DEAD)	/* kicked: this slot only leaves */
+		return leave(v, 0, 0, 0);
 	if (m->exits < 16 || reason != MIEE_F_NPF)
-		hv_printf("miee %u: stopped, reason %u at %lx\n", m->id, reason, addr);
-	m->state = MIEE_S_DEAD;
-	return leave(m, MIEE_EXIT_FAULT, reason, addr);
+		hv_printf("miee %u: stopped, reason %u at %lx (slot %u)\n", m->id, reason, addr,
+			  v->slot);
+	end_miee(m, MIEE_EXIT_FAULT, reason, addr);
+	return leave(v, MIEE_EXIT_FAULT, reason, addr);
 }
 
 int miee_fault(struct vcpu *v, u32 reason, u64 addr)
@@ -475,18 +581,19 @@ int miee_preempted(struct vcpu *v)
 	int r;
 
 	miee_lock();
-	r = leave(&miees[v->miee], MIEE_EXIT_INTERRUPTED, MIEE_INTR_SLICE, 0);
+	r = leave(v, MIEE_EXIT_INTERRUPTED, MIEE_INTR_SLICE, 0);
 	miee_unlock();
 	return r;
 }
 
 int miee_interrupted(struct vcpu *v, bool nmi)
 {
-	struct vcpu *os = miees[v->miee].os;
+	struct vcpu *os;
 	int r;
 
 	miee_lock();
-	r = leave(&miees[v->miee], MIEE_EXIT_INTERRUPTED, 0, 0);
+	os = slot_of(v)->os;
+	r = leave(v, MIEE_EXIT_INTERRUPTED, 0, 0);
 	miee_unlock();
 	if (nmi)
 		os->ops->inject_nmi(os);
@@ -645,28 +752,97 @@ static s64 utpm_call(struct miee *m, struct guest_regs *r)
 	return MIEE_EUTPM;
 }
 
+static bool canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+/* HC_MIEE_SLOT_NEW from slot v: the struct read once from its pages,
+ * checked, then the lowest free slot gets a context in v's mode. */
+static s64 slot_new(struct miee *m, struct vcpu *v)
+{
+	struct miee_slot_start st;
+	struct vcpu_init_state s;
+	s64 err;
+	u32 i;
+
+	if (v->ops->guest_cpl(v) != 0)
+		return MIEE_EARG;	/* not reached: CPL 3 gets #UD */
+	err = miee_copy(m, v->regs->rbx, &st, sizeof(st), false);
+	if (err)
+		return err;
+	if (st.reserved[0] || st.reserved[1] || st.reserved[2] || !canonical(st.rip) ||
+	    !canonical(st.rsp) || !canonical(st.fs_base) || !canonical(st.gs_base))
+		return MIEE_EARG;
+	for (i = 1; i < MIEE_SLOTS_MAX && m->slot[i].ctx.vendor; i++)
+		;
+	if (i == MIEE_SLOTS_MAX)
+		return MIEE_ELIMIT;
+	memset(&s, 0, sizeof(s));
+	s.rip = st.rip;
+	s.rsp = st.rsp;
+	s.rflags = 2;
+	s.regs.rdi = st.arg;
+	s.fs_base = st.fs_base;
+	s.gs_base = st.gs_base;
+	s.like = v;
+	err = slot_make(m, i, &s, v);
+	if (err)
+		return err;
+	v->regs->rbx = i;
+	return 0;
+}
+
+/* HC_MIEE_SLOT_EXIT: this slot ends; the last live one ends the MIEE. */
+static int slot_exit(struct miee *m, struct vcpu *v)
+{
+	u64 status = v->regs->rbx;
+	int r;
+
+	if (m->slots_live == 1) {
+		end_miee(m, MIEE_EXIT_DONE, status, 0);
+		return leave(v, MIEE_EXIT_DONE, status, 0);
+	}
+	r = leave(v, MIEE_EXIT_SLOT_DONE, status, 0);
+	/* v runs nowhere now (the OS's context is the CPU's): scrubbed. */
+	slot_free(m, slot_of(v));
+	return r;
+}
+
 /* Hypercalls that arrive from an MIEE context. */
 static int mhypercall(struct vcpu *v)
 {
 	struct miee *m = &miees[v->miee];
 	u64 nr = v->regs->rax;
 
+	if (m->state == MIEE_S_DEAD)	/* another slot ended it: leave */
+		return leave(v, 0, 0, 0);
 	if (nr >= HC_UTPM_PCR_READ && nr <= HC_UTPM_PUBKEY) {
 		v->regs->rax = (u64)utpm_call(m, v->regs);
 		return VCPU_SKIP;
 	}
 	switch (nr) {
 	case HC_MIEE_EXIT:
-		m->state = MIEE_S_DEAD;
-		return leave(m, MIEE_EXIT_DONE, v->regs->rbx, 0);
+		end_miee(m, MIEE_EXIT_DONE, v->regs->rbx, 0);
+		return leave(v, MIEE_EXIT_DONE, v->regs->rbx, 0);
 	case HC_MIEE_HOSTCALL:
-		m->in_hostcall = true;
-		return leave(m, MIEE_EXIT_HOSTCALL, v->regs->rbx, 0);
+		slot_of(v)->in_hostcall = true;
+		return leave(v, MIEE_EXIT_HOSTCALL, v->regs->rbx, 0);
 	case HC_MIEE_MAP:
 		v->regs->rax = (u64)miee_map(m, v->regs);
 		return VCPU_SKIP;
 	case HC_MIEE_UNMAP:
-		v->regs->rax = (u64)miee_unmap(m, v->regs);
+		v->regs->rax = (u64)miee_unmap(m, v);
+		return VCPU_SKIP;
+	case HC_MIEE_SLOT_NEW:
+		v->regs->rax = (u64)slot_new(m, v);
+		return VCPU_SKIP;
+	case HC_MIEE_SLOT_EXIT:
+		return slot_exit(m, v);
+	case HC_MIEE_FLUSH:
+		miee_tlb_flush(m, v);
+		v->regs->rax = 0;
+		v->regs->rbx = 0;
 		return VCPU_SKIP;
 	default:
 		return fault(v, MIEE_F_BADCALL, nr);

@@ -25,6 +25,15 @@ struct bootinfo;	/* smp.h names it */
 #define DYN_PER (PAGE_SIZE * 8)
 #define DYN_CHUNKS ((MIEE_MAX_PAGES + DYN_PER - 1) / DYN_PER)
 
+/* One thread slot (docs/miee.md "Thread slots"): a vCPU context of its
+ * own on the MIEE's nested table. Free when its ctx.vendor is NULL. */
+struct miee_slot {
+	struct vcpu ctx;
+	bool in_hostcall;
+	struct vcpu *os;		/* the OS vCPU it runs for, NULL if not running */
+	u32 cpu;			/* ... on this CPU */
+};
+
 struct miee {
 	u16 id;
 	u32 state;			/* 0 = free slot, else MIEE_S_* */
@@ -34,10 +43,15 @@ struct miee {
 	struct npt npt;
 	struct sha256_ctx meas;
 	u8 measurement[32];
-	struct vcpu ctx;		/* its one thread slot */
+	struct miee_slot slot[MIEE_SLOTS_MAX];	/* 0 made by HC_MIEE_INIT */
+	u32 slots_live, slots_made;
+	u32 running;			/* slots running on some CPU now */
+	u64 vm_exits_gone;		/* VM exits of slots that ended */
+	/* MIEE_S_DEAD: what every slot's HC_MIEE_ENTER returns from now on
+	 * (MIEE_EXIT_DONE + status, or MIEE_EXIT_FAULT + reason, address). */
+	u32 end_reason;
+	u64 end_info, end_info2;
 	struct utpm utpm;		/* its micro-TPM; uPCR 0 = measurement */
-	bool in_hostcall;
-	struct vcpu *os;		/* the OS vCPU it runs for, NULL if not running */
 	u64 enters, exits;
 
 	/* Memory after init (core/miee_mem.c). Frames it owns: npages (the
@@ -59,6 +73,8 @@ extern struct npt *hv_os_npt;
 
 struct miee *miee_by_id(u64 id);
 struct miee *miee_of(struct vcpu *v);	/* the MIEE of an MIEE context */
+/* The CPUs (bit = CPU index) running one of m's slots now, but this one. */
+u32 miee_cpus_running(const struct miee *m);
 /* [pa, pa + len) is RAM the OS owns (hypercall arguments). */
 bool miee_os_ram(u64 pa, u64 len);
 /* An internal -errno as the ABI's MIEE_E* code. */
@@ -68,9 +84,13 @@ int miee_errno(int err);
 int miee_donate(struct vcpu *v);	/* HC_MIEE_DONATE */
 int miee_reclaim(struct vcpu *v);	/* HC_MIEE_RECLAIM */
 s64 miee_map(struct miee *m, const struct guest_regs *r);	/* HC_MIEE_MAP */
-s64 miee_unmap(struct miee *m, const struct guest_regs *r);	/* HC_MIEE_UNMAP */
-/* Before this CPU enters m: drop its stale translations. */
-void miee_tlb_enter(struct miee *m);
+s64 miee_unmap(struct miee *m, struct vcpu *self);	/* HC_MIEE_UNMAP */
+/* HC_MIEE_FLUSH, and the end of UNMAP: self (the calling slot) flushes
+ * at once, every CPU running another of m's slots before this returns,
+ * every other CPU before it next enters m. */
+void miee_tlb_flush(struct miee *m, struct vcpu *self);
+/* Before this CPU enters slot ctx of m: drop its stale translations. */
+void miee_tlb_enter(struct miee *m, struct vcpu *ctx);
 /* Destroy, before its nested table goes: every reserve and mapped frame
  * scrubbed and the OS's again (the caller flushes the OS's table). */
 void miee_mem_release(struct miee *m);

@@ -247,8 +247,9 @@ s64 miee_map(struct miee *m, const struct guest_regs *r)
 	return 0;
 }
 
-s64 miee_unmap(struct miee *m, const struct guest_regs *r)
+s64 miee_unmap(struct miee *m, struct vcpu *self)
 {
+	const struct guest_regs *r = self->regs;
 	u64 off = r->rbx, n = r->rcx, hpa;
 	int err = check_range(m, off, n);
 	u32 i;
@@ -266,11 +267,9 @@ s64 miee_unmap(struct miee *m, const struct guest_regs *r)
 			panic("miee %u: mapped page %lx not in its table", m->id, o);
 		mem_buf[i] = hpa & PAGE_MASK;
 	}
-	/* This CPU, which runs it, now; any other before it next enters it
-	 * (miee_tlb_enter): only a CPU that runs the MIEE uses its table. */
-	m->ctx.ops->flush_npt(&m->ctx);
-	m->tlb_gen++;
-	m->cpu_gen[cpu_index()] = m->tlb_gen;
+	/* No CPU may reach a frame through a cached translation once it is
+	 * back in the reserve: flushed everywhere first. */
+	miee_tlb_flush(m, self);
 	for (i = 0; i < n; i++) {
 		scrub(mem_buf[i]);
 		reserve_push(m, mem_buf[i]);
@@ -280,12 +279,30 @@ s64 miee_unmap(struct miee *m, const struct guest_regs *r)
 	return 0;
 }
 
-void miee_tlb_enter(struct miee *m)
+/*
+ * Only a CPU that runs one of m's slots uses its table (docs/smp.md,
+ * "MIEE shootdown"): this CPU at once; each CPU running another slot now
+ * answers a shootdown (its smp_flush_poll flushes the slot it runs,
+ * miee_flush_here) before this returns; every other CPU flushes before it
+ * next enters one of m's slots, its cpu_gen being behind tlb_gen.
+ */
+void miee_tlb_flush(struct miee *m, struct vcpu *self)
+{
+	u32 others = miee_cpus_running(m);
+
+	self->ops->flush_npt(self);
+	m->tlb_gen++;
+	m->cpu_gen[cpu_index()] = m->tlb_gen;
+	if (others)
+		smp_flush_cpus(others);
+}
+
+void miee_tlb_enter(struct miee *m, struct vcpu *ctx)
 {
 	u32 c = cpu_index();
 
 	if (m->cpu_gen[c] != m->tlb_gen) {
-		m->ctx.ops->flush_npt(&m->ctx);
+		ctx->ops->flush_npt(ctx);
 		m->cpu_gen[c] = m->tlb_gen;
 	}
 }

@@ -7,6 +7,7 @@
 #include "core/frames.h"
 #include "fpu.h"
 #include "smp.h"
+#include "miee.h"
 #include "x86.h"
 
 #define HOST_STACK_PAGES 4
@@ -196,17 +197,18 @@ void smp_boot(const struct bootinfo *bi, const struct vendor_ops *ops)
  * at once. Each CPU acknowledges once its OS vCPU's next entry is sure to
  * flush, before any translation can be used again.
  */
-void smp_flush_os_npt(struct vcpu *self)
+/* A shootdown of the running CPUs in mask (bit = CPU index), never this
+ * one: each flushes what it runs (smp_flush_poll) and acknowledges. */
+static void shootdown(u32 mask)
 {
 	struct percpu *me = cpu_this();
 	u64 gen = ++flush_gen, t0 = rdtsc();
 	bool sent = false;
 
-	self->ops->flush_npt(self);
 	for (u32 i = 0; i < hv_ncpus; i++) {
 		struct percpu *t = hv_cpus[i];
 
-		if (t == me || t->state != CPU_RUNNING)
+		if (t == me || t->state != CPU_RUNNING || !(mask & BIT(i)))
 			continue;	/* a parked CPU's first entry flushes all */
 		__atomic_store_n(&t->flush_req, gen, __ATOMIC_RELEASE);
 		__atomic_add_fetch(&t->nmi_sent, 1, __ATOMIC_RELEASE);
@@ -217,7 +219,7 @@ void smp_flush_os_npt(struct vcpu *self)
 		struct percpu *t = hv_cpus[i];
 		u64 t1 = rdtsc();
 
-		if (t == me || t->state != CPU_RUNNING)
+		if (t == me || t->state != CPU_RUNNING || !(mask & BIT(i)))
 			continue;
 		while (__atomic_load_n(&t->flush_ack, __ATOMIC_ACQUIRE) < gen) {
 			if (rdtsc() - t1 > 20000000000ull)
@@ -231,6 +233,17 @@ void smp_flush_os_npt(struct vcpu *self)
 	}
 }
 
+void smp_flush_os_npt(struct vcpu *self)
+{
+	self->ops->flush_npt(self);
+	shootdown(~0u);
+}
+
+void smp_flush_cpus(u32 mask)
+{
+	shootdown(mask);
+}
+
 /* Also runs in the host NMI handler, which may interrupt it: the
  * acknowledgement only ever grows. */
 bool smp_flush_poll(void)
@@ -242,6 +255,7 @@ bool smp_flush_poll(void)
 	if (req <= ack)
 		return false;
 	c->os.ops->flush_npt(&c->os);
+	miee_flush_here();	/* and the MIEE thread slot it runs, if any */
 	while (ack < req && !__atomic_compare_exchange_n(&c->flush_ack, &ack, req, false,
 							 __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
 		;

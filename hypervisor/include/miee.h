@@ -20,6 +20,13 @@ int miee_insn(struct vcpu *v, u32 insn, u64 operand);
 int miee_interrupted(struct vcpu *v, bool nmi);
 /* Its time slice ended: back to the OS with MIEE_INTR_SLICE. */
 int miee_preempted(struct vcpu *v);
+/* Shootdown (smp_flush_poll, docs/smp.md): flush the translations of
+ * the MIEE thread slot this CPU runs, if it runs one. Any context. */
+void miee_flush_here(void);
+/* The MIEE of this context ended while it ran here (another slot's
+ * HC_MIEE_EXIT or fault): it must leave, not resume. Read without the
+ * lock: an MIEE never comes back from dead. */
+bool miee_ended(const struct vcpu *v);
 /* Hypercall arguments in OS memory: only OS-owned RAM, copied once.
  * 0 or MIEE_EARG. */
 int copy_from_os(void *buf, u64 pa, u64 len);

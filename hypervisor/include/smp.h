@@ -73,6 +73,10 @@ int smp_icr_write(struct vcpu *v, u32 low, u32 dest, bool x2apic);
  * OS's EPT/NPT, flush it on this CPU and on every other running CPU and
  * return only when each has acknowledged. Called with hv_miee_lock held. */
 void smp_flush_os_npt(struct vcpu *self);
+/* The same for the CPUs in mask (bit = CPU index) but this one, each
+ * flushing the MIEE thread slot it runs (HC_MIEE_UNMAP, HC_MIEE_FLUSH), or
+ * made to leave it (an MIEE that ended). Called with hv_miee_lock held. */
+void smp_flush_cpus(u32 mask);
 /* This CPU: handle a pending shootdown request (flush its OS vCPU's
  * translations before its next entry, acknowledge). True if there was one.
  * Called on NMI exits and while spinning for a lock. */

@@ -27,6 +27,13 @@ struct vcpu_init_state {
 	u16 gdt_limit, idt_limit;
 	u16 cs, ds;		/* flat 64-bit code and data selectors */
 	struct guest_regs regs;
+	/* A new thread slot of an MIEE (HC_MIEE_SLOT_NEW): when like is set,
+	 * the context starts in like's mode (CR0, CR3, CR4, EFER, GDTR,
+	 * IDTR, every segment register, the SYSCALL MSRs) and shares its
+	 * TLB tag; only rip, rsp, rflags, regs and the FS/GS bases come
+	 * from here. like is the calling context, whose exit is handled. */
+	u64 fs_base, gs_base;
+	const struct vcpu *like;
 };
 
 struct vcpu;
@@ -99,6 +106,7 @@ struct vcpu {
 	struct guest_regs *regs;	/* valid while an exit is handled */
 	struct guest_regs saved;	/* GPRs while another context runs */
 	u16 miee;			/* 0: the OS; else the MIEE it belongs to */
+	u8 slot;			/* its thread slot in that MIEE */
 	bool launched;			/* entered at least once */
 	void *fpu;			/* XSAVE area while another context runs */
 	u64 dr[4];			/* DR0-DR3 while another context runs */

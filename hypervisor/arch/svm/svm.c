@@ -233,6 +233,36 @@ static void asid_put(u32 asid)
 		asid_users[asid]--;
 }
 
+/* A new thread slot in the mode of the slot that made it (HC_MIEE_SLOT_NEW,
+ * docs/miee.md): its control registers, EFER, descriptor tables, every
+ * segment register with its hidden part and the SYSCALL MSRs; FS and GS
+ * bases its own. The caller's VMCB is current: svm_entry.S VMSAVEd it. */
+static void svm_like(struct vmcb_save *g, const struct vmcb_save *l,
+		     const struct vcpu_init_state *s)
+{
+	g->es = l->es;
+	g->cs = l->cs;
+	g->ss = l->ss;
+	g->ds = l->ds;
+	g->fs = l->fs;
+	g->gs = l->gs;
+	g->gdtr = l->gdtr;
+	g->ldtr = l->ldtr;
+	g->idtr = l->idtr;
+	g->tr = l->tr;
+	g->fs.base = s->fs_base;
+	g->gs.base = s->gs_base;
+	g->cpl = l->cpl;
+	g->efer = l->efer;
+	g->cr0 = l->cr0;
+	g->cr3 = l->cr3;
+	g->cr4 = l->cr4;
+	g->star = l->star;
+	g->lstar = l->lstar;
+	g->cstar = l->cstar;
+	g->sfmask = l->sfmask;
+}
+
 static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 {
 	struct vmcb *vmcb;
@@ -289,7 +319,15 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 		c->intercept2 |= INTERCEPT2_XSETBV;
 		c->msrpm_base_pa = virt_to_phys(svm.msrpm_all);
 		c->iopm_base_pa = virt_to_phys(svm.iopm_all);
-		c->asid = asid_get();
+		/* A thread slot shares its MIEE's ASID: one flush of it on a
+		 * CPU drops every slot's translations there (docs/smp.md). */
+		if (s->like && vmcb_of((struct vcpu *)s->like)->ctl.asid >= 2) {
+			c->asid = vmcb_of((struct vcpu *)s->like)->ctl.asid;
+			if (c->asid < ASID_POOL)
+				asid_users[c->asid]++;
+		} else {
+			c->asid = asid_get();
+		}
 		/* The ASID may have tagged another context's translations. */
 		c->tlb_control = tlb_flush_code();
 		c->int_ctl = INT_CTL_V_INTR_MASKING;
@@ -322,6 +360,10 @@ static int svm_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	g->rsp = s->rsp;
 	g->rax = s->regs.rax;
 	g->g_pat = 0x0007040600070406ull;	/* power-on PAT (15.25.8) */
+	g->fs.base = s->fs_base;
+	g->gs.base = s->gs_base;
+	if (s->like)
+		svm_like(g, &vmcb_of((struct vcpu *)s->like)->save, s);
 
 	/* An isolated context is set up inside an exit of the OS, whose
 	 * frame is on the host stack: its GPRs wait in v->saved (the core's)

@@ -27,15 +27,15 @@ bool next_launch[HV_MAX_CPUS];
  * until the guest's IF changes; the timer bounds that too. */
 #define VMX_SLICE_TSC (1ull << 22)
 
-/* An MIEE's one thread slot: index = its id (0 unused). The OS has one
- * vCPU per CPU, each with its own VMCS: index = that CPU's index. */
-static struct vmx_vcpu vmx_vcpus[MIEE_MAX + 1];
+/* An MIEE's thread slots: index = its id (0 unused), then the slot. The
+ * OS has one vCPU per CPU, each with its own VMCS: index = that CPU's. */
+static struct vmx_vcpu vmx_vcpus[MIEE_MAX + 1][MIEE_SLOTS_MAX];
 static struct vmx_vcpu vmx_os[HV_MAX_CPUS];
 
 struct vmx_vcpu *vmx_of(struct vcpu *v)
 {
 	if (v->miee)
-		return &vmx_vcpus[v->miee];
+		return &vmx_vcpus[v->miee][v->slot];
 	/* The OS's vCPU is the one in its CPU's struct percpu. */
 	return &vmx_os[((struct percpu *)((u8 *)v - __builtin_offsetof(struct percpu, os)))->index];
 }
@@ -206,8 +206,63 @@ static void seg(enum vmcs_field sel, u16 s, u64 base, u32 limit, u32 ar)
 	vmwrite(GUEST_ES_BASE + 2 * idx, base);
 }
 
+static void sw_save(struct vmx_swstate *s);
+
+/* The guest segment registers, all of one: ES, CS, SS, DS, FS, GS, LDTR, TR. */
+struct vmx_segs {
+	u64 sel[8], base[8], limit[8], ar[8];
+	u64 gdt_base, gdt_limit, idt_base, idt_limit;
+	u64 cr0, cr0_shadow, cr3, cr4, cr4_shadow, efer;
+};
+
+/* The mode of the slot that makes a new one (HC_MIEE_SLOT_NEW), read
+ * from its VMCS, current in its exit. */
+static void like_read(struct vmx_segs *l)
+{
+	for (u32 i = 0; i < 8; i++) {
+		l->sel[i] = vmread(GUEST_ES_SEL + 2 * i);
+		l->base[i] = vmread(GUEST_ES_BASE + 2 * i);
+		l->limit[i] = vmread(GUEST_ES_LIMIT + 2 * i);
+		l->ar[i] = vmread(GUEST_ES_AR + 2 * i);
+	}
+	l->gdt_base = vmread(GUEST_GDTR_BASE);
+	l->gdt_limit = vmread(GUEST_GDTR_LIMIT);
+	l->idt_base = vmread(GUEST_IDTR_BASE);
+	l->idt_limit = vmread(GUEST_IDTR_LIMIT);
+	l->cr0 = vmread(GUEST_CR0);
+	l->cr0_shadow = vmread(CR0_SHADOW);
+	l->cr3 = vmread(GUEST_CR3);
+	l->cr4 = vmread(GUEST_CR4);
+	l->cr4_shadow = vmread(CR4_SHADOW);
+	l->efer = vmread(GUEST_EFER);
+}
+
+/* ... written into the new VMCS, current now; FS and GS bases its own. */
+static void like_write(const struct vmx_segs *l, const struct vcpu_init_state *s)
+{
+	for (u32 i = 0; i < 8; i++) {
+		vmwrite(GUEST_ES_SEL + 2 * i, l->sel[i]);
+		vmwrite(GUEST_ES_BASE + 2 * i, l->base[i]);
+		vmwrite(GUEST_ES_LIMIT + 2 * i, l->limit[i]);
+		vmwrite(GUEST_ES_AR + 2 * i, l->ar[i]);
+	}
+	vmwrite(GUEST_FS_BASE, s->fs_base);
+	vmwrite(GUEST_GS_BASE, s->gs_base);
+	vmwrite(GUEST_GDTR_BASE, l->gdt_base);
+	vmwrite(GUEST_GDTR_LIMIT, l->gdt_limit);
+	vmwrite(GUEST_IDTR_BASE, l->idt_base);
+	vmwrite(GUEST_IDTR_LIMIT, l->idt_limit);
+	vmwrite(GUEST_CR0, l->cr0);
+	vmwrite(CR0_SHADOW, l->cr0_shadow);
+	vmwrite(GUEST_CR3, l->cr3);
+	vmwrite(GUEST_CR4, l->cr4);
+	vmwrite(CR4_SHADOW, l->cr4_shadow);
+	vmwrite(GUEST_EFER, l->efer);
+}
+
 static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 {
+	struct vmx_segs like = { 0 };
 	struct vmx_vcpu *x = vmx_of(v);
 	u32 pin, proc, proc2, exit, entry;
 	bool iso = v->miee != 0;
@@ -231,6 +286,15 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	 * put the OS's VMCS back as current at the end. */
 	if (iso)
 		__asm__ __volatile__("vmptrst %0" : "=m"(current));
+	if (s->like) {
+		/* Its SYSCALL MSRs are live in the CPU (vmx_ctx_switch): its
+		 * mode; KERNEL_GS_BASE, CR2, DR6 are the new thread's own. */
+		like_read(&like);
+		sw_save(&x->sw);
+		x->sw.kernel_gs_base = 0;
+		x->sw.cr2 = 0;
+		x->sw.dr6 = DR6_INIT;
+	}
 	__asm__ __volatile__("vmclear %1; setbe %0" : "=qm"(fail) : "m"(x->vmcs_pa) : "cc", "memory");
 	err = -EIO;
 	if (fail)
@@ -279,7 +343,8 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	vmwrite(PROC_CONTROLS, proc);
 	vmwrite(PROC_CONTROLS2, proc2);
 	vmwrite(EXIT_CONTROLS, exit);
-	vmwrite(ENTRY_CONTROLS, entry & (s->efer & EFER_LMA ? ~0u : ~(u32)ENTRY_IA32E));
+	vmwrite(ENTRY_CONTROLS, entry & ((s->like ? like.efer : s->efer) & EFER_LMA ? ~0u :
+					 ~(u32)ENTRY_IA32E));
 	vmwrite(EXCEPTION_BITMAP, 0);
 	vmwrite(CR3_TARGET_COUNT, 0);
 	vmwrite(EXIT_MSR_STORE_COUNT, 0);
@@ -342,6 +407,10 @@ static int vmx_vcpu_setup(struct vcpu *v, const struct vcpu_init_state *s)
 	vmwrite(GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(GUEST_ACTIVITY, 0);
 	vmwrite(VMCS_LINK_POINTER, ~0ull);
+	vmwrite(GUEST_FS_BASE, s->fs_base);
+	vmwrite(GUEST_GS_BASE, s->gs_base);
+	if (s->like)
+		like_write(&like, s);
 
 	__asm__ __volatile__("sgdt %0" : "=m"(gdtr));
 	__asm__ __volatile__("sidt %0" : "=m"(idtr));

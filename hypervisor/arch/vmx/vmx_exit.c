@@ -5,6 +5,7 @@
 #include "hv.h"
 #include "console.h"
 #include "vcpu.h"
+#include "miee.h"
 #include "host_frame.h"
 #include "x86.h"
 #include "arch/vmx/vmcs.h"
@@ -113,6 +114,9 @@ static void skip_insn(void)
 int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 {
 	u32 reason = vmread(EXIT_REASON) & 0xffff, cpu = cpu_index();
+	/* v may be gone by the end (a thread slot's HC_MIEE_SLOT_EXIT frees
+	 * and zeroes it): its host stack is this exit's. */
+	u64 stack_top = v->host_stack_top;
 	int r = VCPU_SKIP;
 	struct vcpu *cur;
 
@@ -154,10 +158,11 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 				vmwrite(GUEST_INTERRUPTIBILITY,
 					vmread(GUEST_INTERRUPTIBILITY) & ~(u64)BIT(3));
 			nmi_unblock();
-			if (ours)
+			/* A kick: another slot ended its MIEE (docs/smp.md). */
+			if (ours && !miee_ended(v))
 				r = VCPU_RETRY;
 			else if (v->miee)
-				r = vcpu_interrupted(v, true);
+				r = vcpu_interrupted(v, !ours);
 			else {
 				vmx_inject_nmi(v);
 				r = VCPU_RETRY;
@@ -244,7 +249,7 @@ int vmx_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		v->regs = NULL;
 	/* An NMI the host IDT took during this exit (smp_host_nmi) that was
 	 * not a shootdown is the OS's: it gets it if the OS runs next. */
-	cur = host_frame_of(v->host_stack_top)->vcpu;
+	cur = host_frame_of(stack_top)->vcpu;
 	if (!cur->miee && smp_os_nmi_take())
 		vmx_inject_nmi(cur);
 	return next_launch[cpu];

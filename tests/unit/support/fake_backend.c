@@ -2,10 +2,11 @@
 #include "fake_backend.h"
 
 int fake_backend_setup_err, fake_backend_switches, fake_backend_flushes;
+struct vcpu_init_state fake_backend_last_setup;
 
 static int fake_setup(struct vcpu *v, const struct vcpu_init_state *s)
 {
-	(void)s;
+	fake_backend_last_setup = *s;
 	if (fake_backend_setup_err)
 		return fake_backend_setup_err;	/* a backend frees its part on error */
 	v->vendor = v;

@@ -11,5 +11,7 @@ extern const struct vendor_ops fake_backend_ops;
 extern int fake_backend_setup_err;	/* vcpu_setup returns it (0: success) */
 extern int fake_backend_switches;	/* ctx_switch calls */
 extern int fake_backend_flushes;	/* flush_npt calls */
+/* The state of the last vcpu_setup call (a thread slot's start state). */
+extern struct vcpu_init_state fake_backend_last_setup;
 
 #endif

@@ -10,6 +10,17 @@ void smp_flush_os_npt(struct vcpu *self)
 	self->ops->flush_npt(self);
 }
 
+/* Targeted shootdowns (MIEE thread slots on other CPUs): the CPUs asked,
+ * and how many times, for the tests to check. */
+u32 fake_smp_flush_mask;
+int fake_smp_flush_calls;
+
+void smp_flush_cpus(u32 mask)
+{
+	fake_smp_flush_mask |= mask;
+	fake_smp_flush_calls++;
+}
+
 bool smp_flush_poll(void)
 {
 	return false;
