@@ -28,7 +28,7 @@ void fq_init(struct futex_q *q)
 	q->next_ticket = 1;
 }
 
-static void fq_add(struct futex_q *q, struct fwaiter *w, uint64_t addr, uint32_t bits)
+void fq_enqueue(struct futex_q *q, struct fwaiter *w, uint64_t addr, uint32_t bits)
 {
 	w->addr = addr;
 	w->bits = bits;
@@ -38,7 +38,7 @@ static void fq_add(struct futex_q *q, struct fwaiter *w, uint64_t addr, uint32_t
 	q->w[q->n++] = w;
 }
 
-static void fq_del(struct futex_q *q, struct fwaiter *w)
+void fq_dequeue(struct futex_q *q, struct fwaiter *w)
 {
 	unsigned i;
 
@@ -72,7 +72,7 @@ long fq_wake(struct futex_q *q, const struct futex_env *e, uint64_t addr, uint32
 	struct fwaiter *w;
 
 	while (n < max && (w = fq_oldest(q, addr, bits))) {
-		fq_del(q, w);
+		fq_dequeue(q, w);
 		w->woken = 1;
 		e->unpark(w->slot);
 		n++;
@@ -122,17 +122,17 @@ static long futex_wait(struct futex_q *q, const struct futex_env *e, struct fwai
 		return -EAGAIN;
 	if (deadline < 0 && e->live() <= 1)
 		return -EDEADLK;	/* nobody left who could ever wake it */
-	fq_add(q, w, uaddr, bits);
+	fq_enqueue(q, w, uaddr, bits);
 	for (;;) {
 		left = PARK_SLICE_NS;
 		if (deadline >= 0) {
 			now = e->now(clk);
 			if (now < 0) {
-				fq_del(q, w);
+				fq_dequeue(q, w);
 				return now;
 			}
 			if (now >= deadline) {
-				fq_del(q, w);
+				fq_dequeue(q, w);
 				return -ETIMEDOUT;
 			}
 			if (deadline - now < left)
@@ -147,11 +147,11 @@ static long futex_wait(struct futex_q *q, const struct futex_env *e, struct fwai
 		if (e->read_word(uaddr, &cur) || cur != val) {
 			/* The word moved on: a spurious wake-up, which futex(2)
 			 * allows; the caller rechecks its condition. */
-			fq_del(q, w);
+			fq_dequeue(q, w);
 			return 0;
 		}
 		if (e->interrupted()) {
-			fq_del(q, w);
+			fq_dequeue(q, w);
 			return -EINTR;
 		}
 	}

@@ -58,6 +58,9 @@ struct futex_env {
 };
 
 void fq_init(struct futex_q *q);
+/* w waits on addr for bits (woken cleared, last in line) / leaves. */
+void fq_enqueue(struct futex_q *q, struct fwaiter *w, uint64_t addr, uint32_t bits);
+void fq_dequeue(struct futex_q *q, struct fwaiter *w);
 /* Wakes up to max waiters on addr whose bits meet bits, oldest first:
  * marks them woken, takes them off the queue and UNPARKs their slots (with
  * the lock held: UNPARK does not block). The number woken. */
