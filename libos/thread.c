@@ -173,7 +173,7 @@ long sys_clone(struct regs *r, uint64_t flags, uint64_t sp, uint64_t ptid, uint6
 	int i;
 
 	if (!(flags & CLONE_VM) || (flags & CLONE_VFORK))
-		return refuse(56, "clone without CLONE_VM or with CLONE_VFORK: no processes", -ENOSYS);
+		return refuse(56, "clone", -ENOSYS);	/* no CLONE_VM, or vfork: no processes */
 	if ((flags & CLONE_NEEDED) != CLONE_NEEDED || (flags & ~(CLONE_NEEDED | CLONE_OPTIONAL)))
 		return -EINVAL;	/* a thread shares all, and signals no parent (exit signal 0) */
 	if (!sp || sp >= USER_TOP || ((flags & CLONE_SETTLS) && tls >= USER_TOP))
