@@ -28,15 +28,6 @@
 #define SEL_UCODE 0x2b
 #define SEL_TSS 0x30
 
-/* The frame every entry from the program builds (entry.S), lowest first. */
-struct regs {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vec, err;		/* vector (VEC_SYSCALL for SYSCALL), error code */
-	uint64_t rip, cs, rflags, rsp, ss;	/* the IRETQ frame */
-};
-#define VEC_SYSCALL 256u
-
 #include "thread.h"
 
 /* A copy of the boot page, checked (main.c). */

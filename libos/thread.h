@@ -10,6 +10,15 @@
 #include "futex.h"
 #include "hv/miee.h"
 
+/* The frame every entry from the program builds (entry.S), lowest first. */
+struct regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vec, err;		/* vector (VEC_SYSCALL for SYSCALL), error code */
+	uint64_t rip, cs, rflags, rsp, ss;	/* the IRETQ frame */
+};
+#define VEC_SYSCALL 256u
+
 /* sigaltstack's stack_t */
 struct kstack {
 	uint64_t sp;
