@@ -82,6 +82,13 @@ $(B)/unit/test_libos_fwd: tests/unit/test_libos_fwd.c $(LIBOS_FWD_SRCS) $(HOSTCA
 	@echo "  UNIT    $@"
 	@$(HOST_CC) $(LIBOS_TEST_CFLAGS) -MMD -MF $(B)/unit/.deps/test_libos_fwd.d $^ -lcmocka -o $@
 
+# The libOS's futex wait queue and thread table over a fake surrounding.
+$(B)/unit/test_libos_futex: tests/unit/test_libos_futex.c libos/futex.c libos/futex.h
+	@mkdir -p $(dir $@) $(B)/unit/.deps
+	@echo "  UNIT    $@"
+	@$(HOST_CC) $(LIBOS_TEST_CFLAGS) -MMD -MF $(B)/unit/.deps/test_libos_futex.d \
+		tests/unit/test_libos_futex.c libos/futex.c -lcmocka -o $@
+
 # The libOS layout test runs attest/miee-measure against the runner's value.
 $(B)/unit/test_libos_measure: $(B)/attest/miee-measure tools/miee-run/libos-layout.c \
 	tools/miee-run/libos-layout.h

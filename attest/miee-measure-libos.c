@@ -110,6 +110,7 @@ int measure_libos(int argc, char **argv)
 	uint64_t args_len = 8, tp, dp, entry, stack, gdt, idt;
 	unsigned gl, il, cs, ds, mdlen = 0;
 	int premapped = 0, i, a0 = 0, nargs = 0;
+	unsigned long threads = 1;
 	char hex[65];
 	unsigned char *q;
 
@@ -130,6 +131,12 @@ int measure_libos(int argc, char **argv)
 			argv0 = argv[++i];
 		} else if (i + 1 < argc && !strcmp(argv[i], "--expect")) {
 			expect = argv[++i];
+		} else if (i + 1 < argc && !strcmp(argv[i], "--threads")) {
+			char *end;
+
+			threads = strtoul(argv[++i], &end, 10);
+			if (*end || threads < 1 || threads > MIEE_SLOTS_MAX)
+				lfail("--threads wants 1..16", argv[i]);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--memory")) {
 			char *end;
 
@@ -231,7 +238,7 @@ int measure_libos(int argc, char **argv)
 	put(boot + 96, args_len, 8);
 	put(boot + 104, dyn_off, 8);
 	put(boot + 112, memory, 8);
-	put(boot + 120, 1, 4);
+	put(boot + 120, threads, 4);	/* boot.threads */
 
 	ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)

@@ -34,6 +34,11 @@ long strncpy_from_user(char *dst, uint64_t uaddr, size_t max);
 struct libos_hc *hc_request(void);
 unsigned char *hc_data(void);
 int hc_call(void);
+/* With threads, each thread slot has its own request and data window:
+ * hc_window() bytes (LIBOS_HC_WINDOW(boot.threads)), which bound every
+ * transfer; libos_slot() is the calling thread's slot (0..15). */
+uint64_t hc_window(void);
+unsigned int libos_slot(void);
 
 /* One line for the host's log (LIBOS_HC_LOG) and the libOS's counters;
  * printf-like with %d %u %ld %lu %lx %s %c %p. */

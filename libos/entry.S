@@ -1,9 +1,12 @@
 /* The libOS's entry, image header, descriptor tables and the program's
  * ways in: exception stubs and the SYSCALL entry. CPL 0 of the MIEE.
  *
- * SYSCALL: no SWAPGS (one thread so far): the entry parks the program's
- * RSP in a static slot, switches to the kernel stack and builds the same
- * struct regs (kernel.h) an exception builds. Every return to the program
+ * Threads: in the libOS the GS base is the running slot's struct thread
+ * (libos/thread.h); the program's GS base waits in KERNEL_GS_BASE. Every
+ * way in from CPL 3 SWAPGSes first, every way out last. SYSCALL parks the
+ * program's RSP at %gs:16, switches to the slot's kernel stack (%gs:8, also
+ * its TSS's RSP0) and builds the same struct regs (kernel.h) an exception
+ * builds. Every return to the program
  * is IRETQ (never SYSRET: no non-canonical RCX hazard, and a signal can
  * change any register). docs/libos.md, "Entry". */
 #include "hv/libos.h"
@@ -106,20 +109,24 @@ isr_table:
 .endm
 
 common_entry:
-	cld
+	testb $3, 24(%rsp)	/* the CS of the IRETQ frame: from the program? */
+	jz 1f
+	swapgs
+1:	cld
 	PUSH_GPRS
 	mov %rsp, %rdi
-	call trap
+	call trap_locked	/* a fault at CPL 0 never returns */
 	jmp return_to_user
 
 /* SYSCALL (SDM Vol. 2B): RCX = return RIP, R11 = RFLAGS, SFMASK has
  * cleared IF/TF/DF/AC. */
 	.globl syscall_entry
 syscall_entry:
-	mov %rsp, user_rsp(%rip)
-	lea kstack_top(%rip), %rsp
+	swapgs
+	mov %rsp, %gs:16
+	mov %gs:8, %rsp
 	pushq $0x23		/* SS */
-	pushq user_rsp(%rip)	/* RSP */
+	pushq %gs:16		/* RSP */
 	push %r11		/* RFLAGS */
 	pushq $0x2b		/* CS */
 	push %rcx		/* RIP */
@@ -127,7 +134,7 @@ syscall_entry:
 	pushq $256		/* VEC_SYSCALL */
 	PUSH_GPRS
 	mov %rsp, %rdi
-	call syscall_dispatch
+	call syscall_locked
 	/* fall through */
 return_to_user:
 	pop %r15
@@ -146,12 +153,13 @@ return_to_user:
 	pop %rbx
 	pop %rax
 	add $16, %rsp
+	swapgs
 	iretq
 
 /* enter_user(struct regs *r): the first entry into the program. */
 	.globl enter_user
 enter_user:
-	lea kstack_top(%rip), %rsp
+	mov %gs:8, %rsp
 	sub $22 * 8, %rsp
 	mov %rsp, %rax
 	mov $22, %ecx
@@ -162,6 +170,14 @@ enter_user:
 	dec %ecx
 	jnz 1b
 	jmp return_to_user
+
+/* A new thread slot's first instruction (libos/thread.c sys_clone): RDI =
+ * its struct thread, RSP = its kernel stack, GS base = RDI. */
+	.globl thread_entry
+thread_entry:
+	xor %ebp, %ebp
+	call thread_start
+	ud2
 
 	.data
 	.align 16
@@ -175,6 +191,8 @@ gdt:
 	.quad 0x00affb000000ffff	/* 0x28 user code, 64-bit */
 tss_desc:
 	.quad 0, 0			/* 0x30 TSS, filled in by trap_init */
+	.skip 16 * 15			/* 0x40..: the other threads' TSSs (thread.c) */
+	.globl gdt_end
 gdt_end:
 
 	.bss
@@ -184,9 +202,6 @@ idt:
 	.skip 256 * 16
 tss:
 	.skip 104
-	.align 8
-user_rsp:
-	.skip 8
 	.align 16
 	.globl kstack_top
 kstack:

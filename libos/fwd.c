@@ -2,7 +2,7 @@
  * making the host call, and the checks all calls share (libOS, CPL 0). */
 #include "fwd.h"
 
-unsigned char fwd_priv[FWD_PRIV_SIZE];
+unsigned char fwd_privs[FWD_SLOTS][FWD_PRIV_SIZE];
 
 void lay_init(struct lay *l)
 {
@@ -14,7 +14,7 @@ int64_t lay_alloc(struct lay *l, uint64_t n)
 {
 	uint64_t off = (l->len + 7) & ~7ull;
 
-	if (n > LIBOS_HC_DATA_MAX || off > LIBOS_HC_DATA_MAX - n)
+	if (n > hc_window() || off > hc_window() - n)
 		return -LX_E2BIG;
 	l->len = off + n;
 	return (int64_t)off;

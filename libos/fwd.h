@@ -27,7 +27,11 @@ struct fwd_res {
 	uint64_t out_len;
 };
 
-extern unsigned char fwd_priv[FWD_PRIV_SIZE];
+/* One private buffer per thread slot: a forwarded call's host call runs
+ * without the libOS lock (libos/thread.c). */
+#define FWD_SLOTS 16	/* MIEE_SLOTS_MAX */
+extern unsigned char fwd_privs[FWD_SLOTS][FWD_PRIV_SIZE];
+#define fwd_priv (fwd_privs[libos_slot()])
 
 void lay_init(struct lay *l);
 /* Room for n bytes: the offset, or -E2BIG if data[] is full. */

@@ -3,7 +3,7 @@
  * (libos/iago.c) and only then copies it to the program. */
 #include "fwd.h"
 
-#define CHUNK LIBOS_HC_DATA_MAX
+#define CHUNK hc_window()
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
@@ -84,7 +84,7 @@ static long do_rwv(unsigned int nr, const uint64_t a[6])
 	w = (struct libos_hc_iov *)(l.d + lay_alloc(&l, cnt * sizeof(*w)));
 	start = l.len;
 	for (uint64_t i = 0; i < cnt; i++) {
-		uint64_t room = LIBOS_HC_DATA_MAX - l.len;
+		uint64_t room = hc_window() - l.len;
 		uint64_t n = min_u64(iov[i].len, room);
 
 		if (iov[i].len > 0x7ffff000 - total)

@@ -162,7 +162,7 @@ static long do_name(unsigned int nr, int64_t fd, uint64_t uaddr, uint64_t ulen)
 static long do_sendto(const uint64_t a[6])
 {
 	int h = fd_host((int32_t)a[0]);
-	uint64_t n = min_u64(a[2], LIBOS_HC_DATA_MAX - SA_END);
+	uint64_t n = min_u64(a[2], hc_window() - SA_END);
 	struct lay l;
 	struct fwd_res r;
 	int64_t aoff = LIBOS_HC_NOBUF, boff;
@@ -185,7 +185,7 @@ static long do_sendto(const uint64_t a[6])
 static long do_recvfrom(const uint64_t a[6])
 {
 	int h = fd_host((int32_t)a[0]);
-	uint64_t n = min_u64(a[2], LIBOS_HC_DATA_MAX - SA_END);
+	uint64_t n = min_u64(a[2], hc_window() - SA_END);
 	struct lay l;
 	struct fwd_res r;
 	int has_addr = a[4] != 0;
@@ -255,7 +255,7 @@ static long do_msg(unsigned int nr, int64_t fd, uint64_t umsg, int64_t flags)
 	wi = (struct libos_hc_iov *)(l.d + lay_alloc(&l, m.iovlen * sizeof(*wi)));
 	start = l.len;
 	for (uint64_t i = 0; i < m.iovlen; i++) {
-		uint64_t n = min_u64(iov[i].len, LIBOS_HC_DATA_MAX - l.len);
+		uint64_t n = min_u64(iov[i].len, hc_window() - l.len);
 
 		if (iov[i].len > 0x7ffff000 - total)
 			return -LX_EINVAL;

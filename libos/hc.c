@@ -4,7 +4,6 @@
 #include "hv/hypercall.h"
 
 static int use_vmmcall;		/* AMD: VMMCALL; Intel: VMCALL */
-static uint32_t hc_seq;
 uint64_t st_hostcalls;
 
 void hc_init(void)
@@ -30,26 +29,55 @@ uint64_t hcall(uint64_t nr, uint64_t b, uint64_t c, uint64_t d)
 	return a;
 }
 
+/* Each thread slot has its own request header and data window
+ * (include/hv/libos.h, LIBOS_HC_WINDOW). */
 struct libos_hc *hc_request(void)
 {
-	return (struct libos_hc *)DM(boot.shared_off);
+	return (struct libos_hc *)DM(boot.shared_off + cur_slot() * sizeof(struct libos_hc));
 }
 
 unsigned char *hc_data(void)
 {
-	return (unsigned char *)DM(boot.shared_off + LIBOS_PAGE);
+	return (unsigned char *)DM(boot.shared_off + LIBOS_PAGE + cur_slot() * hc_win);
 }
 
-int hc_call(void)
+uint64_t hc_window(void)
+{
+	return hc_win;
+}
+
+unsigned int libos_slot(void)
+{
+	return cur_slot();
+}
+
+static int hc_do(int drop)
 {
 	volatile struct libos_hc *hc = hc_request();
 	uint64_t r;
 
 	hc->magic = LIBOS_HC_MAGIC;
-	hc->seq = ++hc_seq;
-	st_hostcalls++;
+	hc->seq = ++cur_thread()->hc_seq;
+	__atomic_fetch_add(&st_hostcalls, 1, __ATOMIC_RELAXED);
+	if (drop)
+		kunlock();
 	r = hcall(HC_MIEE_HOSTCALL, LIBOS_HOSTCALL, 0, 0);
+	if (drop)
+		klock();
 	return r == 0 ? 0 : -EIO;
+}
+
+/* A forwarded call may block in the host (a read, a sleep): the other
+ * slots run meanwhile. Only the request in this slot's own window is in
+ * flight, and the forwarding layer keeps its state per slot. */
+int hc_call(void)
+{
+	return hc_do(cur_thread()->in_forward);
+}
+
+int hc_call_locked(void)
+{
+	return hc_do(0);
 }
 
 static void log_line(const char *s, size_t n)
@@ -62,7 +90,7 @@ static void log_line(const char *s, size_t n)
 	hc->nr = LIBOS_HC_LOG;
 	hc->args[0] = (int64_t)n;
 	hc->in_len = n;
-	hc_call();
+	hc_call_locked();
 }
 
 void libos_log(const char *fmt, ...)
@@ -88,7 +116,7 @@ void libos_exit(uint64_t status)
 	hc->args[3] = (int64_t)mm_pages_mapped;
 	hc->args[4] = (int64_t)st_hostcalls;
 	hc->in_len = 0;
-	hc_call();
+	hc_call_locked();
 	for (;;)
 		hcall(HC_MIEE_EXIT, status, 0, 0);
 }

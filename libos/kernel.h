@@ -28,14 +28,7 @@
 #define SEL_UCODE 0x2b
 #define SEL_TSS 0x30
 
-/* The frame every entry from the program builds (entry.S), lowest first. */
-struct regs {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vec, err;		/* vector (VEC_SYSCALL for SYSCALL), error code */
-	uint64_t rip, cs, rflags, rsp, ss;	/* the IRETQ frame */
-};
-#define VEC_SYSCALL 256u
+#include "thread.h"
 
 /* A copy of the boot page, checked (main.c). */
 extern struct libos_boot boot;
@@ -43,6 +36,8 @@ extern struct libos_boot boot;
 /* hc.c: hypercalls and the end of the MIEE */
 uint64_t hcall(uint64_t nr, uint64_t b, uint64_t c, uint64_t d);
 void hc_init(void);
+int hc_call_locked(void);	/* hc_call that never drops the lock */
+extern uint64_t hc_win;		/* this MIEE's per-slot data window (thread.c) */
 __attribute__((noreturn)) void libos_exit(uint64_t status);
 __attribute__((noreturn, format(printf, 2, 3))) void libos_abort(int reason, const char *fmt, ...);
 int utpm_random(void *dst, size_t n);
@@ -92,12 +87,15 @@ __attribute__((noreturn)) void exec_program(void);
 
 /* trap.c */
 void trap_init(void);
+void trap_syscall_msrs(void);	/* STAR, LSTAR, SFMASK: each slot's own */
 __attribute__((noreturn)) void enter_user(struct regs *r);
 void trap(struct regs *r);
 
 /* sys.c */
 void syscall_dispatch(struct regs *r);
 extern uint64_t st_handled, st_forwarded, st_refused;
+long refuse(unsigned nr, const char *name, long err);
+int64_t clock_ns(int clk);	/* the host's clock, checked: ns or -errno */
 
 /* signal.c */
 void sig_fault(struct regs *r, int sig, int code, uint64_t addr);

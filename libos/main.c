@@ -35,6 +35,8 @@ static void check_boot(void)
 		 !in_range(boot.dyn_off, boot.mem_limit, LIBOS_OFF_FILES, top) ||
 		 (boot.mem_limit & (LIBOS_PAGE - 1)))
 		bad = "dynamic memory range";
+	else if (boot.threads < 1 || boot.threads > MIEE_SLOTS_MAX)
+		bad = "threads";
 	if (bad)
 		libos_abort(LIBOS_ABORT_BOOT, "libos: bad boot page: %s", bad);
 }
@@ -42,12 +44,14 @@ static void check_boot(void)
 void libos_main(uint64_t boot_off);
 void libos_main(uint64_t boot_off)
 {
+	thread_boot();		/* the GS base the rest relies on */
 	hc_init();
 	if (boot_off != LIBOS_OFF_BOOT)
 		libos_abort(LIBOS_ABORT_BOOT, "libos: entered with RDI 0x%lx, not the boot page", boot_off);
 	/* Copied once: nothing after this reads the boot page again. */
 	memcpy(&boot, (const void *)(uintptr_t)LIBOS_OFF_BOOT, sizeof(boot));
 	check_boot();
+	thread_init();
 	if (libos_hdr.magic != LIBOS_IMAGE_MAGIC)
 		libos_abort(LIBOS_ABORT_BOOT, "libos: image header magic");
 	trap_init();

@@ -135,6 +135,7 @@ static int move_pages(uint64_t from, uint64_t to, uint64_t len, uint32_t prot)
 		*e = 0;
 		invlpg(from + k);
 	}
+	thread_tlb_flush();
 	return 0;
 }
 

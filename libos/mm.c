@@ -54,7 +54,7 @@ static int back_more(void)
 		hc->nr = LIBOS_HC_GROW;
 		hc->args[0] = (int64_t)(n > 256 ? n : 256);
 		hc->in_len = 0;
-		if (hc_call() || *(volatile int64_t *)&hc->ret <= 0)
+		if (hc_call_locked() || *(volatile int64_t *)&hc->ret <= 0)
 			return -ENOMEM;
 	}
 	return -ENOMEM;
@@ -156,9 +156,24 @@ static uint64_t skip_absent(uint64_t va)
 	return va + PAGE;
 }
 
+/* Frames leave only after every slot has flushed (thread_tlb_flush):
+ * until then another thread's stale translation could still write one. */
+#define UNMAP_BATCH 128u
+
+static void free_batch(uint64_t *pa, unsigned *n)
+{
+	unsigned i;
+
+	thread_tlb_flush();
+	for (i = 0; i < *n; i++)
+		frame_free(pa[i]);
+	*n = 0;
+}
+
 void pt_unmap_range(uint64_t start, uint64_t end)
 {
-	uint64_t va = start;
+	uint64_t va = start, batch[UNMAP_BATCH];
+	unsigned nb = 0;
 
 	while (va < end && va >= start) {
 		uint64_t *e = walk(va, 0);
@@ -168,14 +183,16 @@ void pt_unmap_range(uint64_t start, uint64_t end)
 			continue;
 		}
 		if (*e & PTE_P) {
-			uint64_t pa = *e & PTE_ADDR;
-
+			batch[nb++] = *e & PTE_ADDR;
 			*e = 0;
 			invlpg(va);
-			frame_free(pa);
+			if (nb == UNMAP_BATCH)
+				free_batch(batch, &nb);
 		}
 		va += PAGE;
 	}
+	if (nb)
+		free_batch(batch, &nb);
 }
 
 void pt_protect_range(uint64_t start, uint64_t end, uint32_t prot)
@@ -207,6 +224,7 @@ void pt_protect_range(uint64_t start, uint64_t end, uint32_t prot)
 		}
 		va += PAGE;
 	}
+	thread_tlb_flush();
 }
 
 static void out_of_memory(uint64_t va)

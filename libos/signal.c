@@ -38,12 +38,6 @@ struct ksigaction {
 	uint64_t handler, flags, restorer, mask;
 };
 
-struct kstack {
-	uint64_t sp;
-	int32_t flags, pad;
-	uint64_t size;
-};
-
 struct sigcontext {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
@@ -75,8 +69,11 @@ struct rt_frame {
 };
 
 static struct ksigaction act[NSIG + 1];
-static uint64_t blocked, pending;
-static struct kstack alt = { 0, SS_DISABLE, 0, 0 };
+/* The mask, the pending set and the alternate stack are each thread's
+ * (struct thread, libos/thread.h); the dispositions are the process's. */
+#define blocked (cur_thread()->sig_blocked)
+#define pending (cur_thread()->sig_pending)
+#define alt (cur_thread()->sig_alt)
 static unsigned char fx[512] __attribute__((aligned(64)));
 
 static void kill_by(int sig, const char *why, uint64_t rip, uint64_t addr)

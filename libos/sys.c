@@ -6,12 +6,11 @@
 #define VPID 100		/* the program's virtual pid, tid, pgid, sid */
 #define VPPID 1
 #define MSR_FS_BASE 0xc0000100u
-#define MSR_GS_BASE 0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
 #define USER_TOP 0x0000800000000000ull
 #define LOG_REFUSED_MAX 64	/* log lines for refused calls, then silence */
 
 uint64_t st_handled, st_forwarded, st_refused;
-static uint64_t fs_base, gs_base, tid_address;
 static unsigned refused_logged;
 
 struct rlim {
@@ -26,7 +25,7 @@ static struct rlim rlimits[16] = {
 	[8 ... 15] = { RLIM_INF, RLIM_INF },
 };
 
-static long refuse(unsigned nr, const char *name, long err)
+long refuse(unsigned nr, const char *name, long err)
 {
 	st_refused++;
 	if (refused_logged < LOG_REFUSED_MAX) {
@@ -54,7 +53,7 @@ static long host_clock(unsigned clk, struct kts *out)
 	hc->args[0] = clk;
 	hc->args[1] = 0;		/* the timespec at data[0] */
 	hc->in_len = 0;
-	if (hc_call())
+	if (hc_call_locked())
 		return -EIO;
 	ret = *(volatile int64_t *)&hc->ret;
 	olen = *(volatile uint64_t *)&hc->out_len;
@@ -78,6 +77,14 @@ static long host_clock(unsigned clk, struct kts *out)
 		*l = *out;
 	}
 	return 0;
+}
+
+int64_t clock_ns(int clk)
+{
+	struct kts t;
+	long r = host_clock((unsigned)clk, &t);
+
+	return r ? r : t.sec * 1000000000ll + t.nsec;
 }
 
 static long sys_clock_gettime(uint64_t clk, uint64_t uts)
@@ -168,23 +175,27 @@ static long sys_uname(uint64_t ubuf)
 
 static long sys_arch_prctl(uint64_t code, uint64_t addr)
 {
+	struct thread *t = cur_thread();
+
 	switch (code) {
 	case 0x1001:		/* ARCH_SET_GS */
 	case 0x1002:		/* ARCH_SET_FS */
 		if (addr >= USER_TOP)
 			return -EPERM;
 		if (code == 0x1002) {
-			fs_base = addr;
+			t->fs_base = addr;
 			wrmsr(MSR_FS_BASE, addr);
 		} else {
-			gs_base = addr;
-			wrmsr(MSR_GS_BASE, addr);
+			/* In the libOS the program's GS base is in
+			 * KERNEL_GS_BASE (SWAPGS, entry.S). */
+			t->gs_base = addr;
+			wrmsr(MSR_KERNEL_GS_BASE, addr);
 		}
 		return 0;
 	case 0x1003:		/* ARCH_GET_FS */
-		return copy_to_user(addr, &fs_base, 8) ? -EFAULT : 0;
+		return copy_to_user(addr, &t->fs_base, 8) ? -EFAULT : 0;
 	case 0x1004:		/* ARCH_GET_GS */
-		return copy_to_user(addr, &gs_base, 8) ? -EFAULT : 0;
+		return copy_to_user(addr, &t->gs_base, 8) ? -EFAULT : 0;
 	default:
 		return -EINVAL;
 	}
@@ -211,25 +222,6 @@ static long sys_prlimit(uint64_t pid, uint64_t res, uint64_t unew, uint64_t uold
 	if (unew)
 		rlimits[res] = n;
 	return 0;
-}
-
-static long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val)
-{
-	uint32_t cur;
-
-	switch (op & 0x7f) {	/* without FUTEX_PRIVATE_FLAG / CLOCK_REALTIME */
-	case 0:			/* FUTEX_WAIT */
-	case 9:			/* FUTEX_WAIT_BITSET */
-		if (copy_from_user(&cur, uaddr, 4))
-			return -EFAULT;
-		/* One thread: nobody could ever wake it. */
-		return cur != (uint32_t)val ? -EAGAIN : -EINVAL;
-	case 1:			/* FUTEX_WAKE */
-	case 10:		/* FUTEX_WAKE_BITSET */
-		return 0;
-	default:
-		return -ENOSYS;
-	}
 }
 
 /* prctl: the thread name (PR_SET_NAME, PR_GET_NAME), else -EINVAL. */
@@ -265,11 +257,14 @@ static long sys_ids(uint64_t a, uint64_t b, uint64_t c)
 	return 0;
 }
 
+/* As many CPUs as the program may have threads live (boot.threads): what
+ * nproc prints, and what a thread pool sized by it can run. */
 static long sys_affinity(uint64_t pid, uint64_t len, uint64_t umask)
 {
-	uint64_t m = 1;
+	unsigned n = thread_cpus();
+	uint64_t m = n >= 64 ? ~0ull : (1ull << n) - 1;
 
-	if (pid && pid != VPID)
+	if (pid && pid != VPID && tt_find(&ttab, (int32_t)pid) < 0)
 		return -ESRCH;
 	if (len < 8 || (len & 7))
 		return -EINVAL;
@@ -287,18 +282,21 @@ static long inside(unsigned nr, const uint64_t a[6], struct regs *r, int *done)
 	case 12: return sys_brk(a[0]);
 	case 13: return sys_rt_sigaction(a[0], a[1], a[2], a[3]);
 	case 14: return sys_rt_sigprocmask(a[0], a[1], a[2], a[3]);
-	case 24: return 0;					/* sched_yield */
+	case 24: return thread_yield();				/* sched_yield */
 	case 25: return sys_mremap(a[0], a[1], a[2], a[3], a[4]);
 	case 28: return sys_madvise(a[0], a[1], a[2]);
-	case 39: case 186: return VPID;				/* getpid, gettid */
+	case 39: return VPID;					/* getpid */
+	case 186: return cur_thread()->tid;			/* gettid */
+	case 56: return sys_clone(r, a[0], a[1], a[2], a[3], a[4]);
+	case 435: return sys_clone3(r, a[0], a[1]);
 	case 110: return VPPID;					/* getppid */
 	case 111: return VPID;					/* getpgrp */
 	case 121: case 124: return a[0] && a[0] != VPID ? -ESRCH : VPID;	/* getpgid, getsid */
 	case 109: return (a[0] && a[0] != VPID) ? -ESRCH : 0;	/* setpgid */
 	case 112: return -EPERM;				/* setsid: a group leader */
 	case 62: return a[0] == VPID || a[0] == 0 ? sys_kill_self(a[1]) : -ESRCH;	/* kill */
-	case 200: return a[0] == VPID ? sys_kill_self(a[1]) : -ESRCH;			/* tkill */
-	case 234: return a[0] == VPID && a[1] == VPID ? sys_kill_self(a[2]) : -ESRCH;	/* tgkill */
+	case 200: return thread_kill((int64_t)a[0], a[1]);			/* tkill */
+	case 234: return (int64_t)a[0] == VPID ? thread_kill((int64_t)a[1], a[2]) : -ESRCH;	/* tgkill */
 	case 102: case 104: case 107: case 108: return 0;	/* getuid getgid geteuid getegid */
 	case 105: case 106: return a[0] == 0 ? 0 : -EPERM;	/* setuid setgid */
 	case 118: case 120: return sys_ids(a[0], a[1], a[2]);	/* getresuid getresgid */
@@ -320,12 +318,17 @@ static long inside(unsigned nr, const uint64_t a[6], struct regs *r, int *done)
 	case 131: return sys_sigaltstack(a[0], a[1], r);
 	case 157: return sys_prctl(a[0], a[1]);
 	case 158: return sys_arch_prctl(a[0], a[1]);
-	case 202: return sys_futex(a[0], a[1], a[2]);
-	case 218: tid_address = a[0]; return VPID;		/* set_tid_address */
-	case 273: return a[1] == 24 ? 0 : -EINVAL;		/* set_robust_list */
+	case 202: return thread_futex(a[0], a[1], a[2], a[3], a[4], a[5]);
+	case 218: cur_thread()->clear_tid = a[0]; return cur_thread()->tid;	/* set_tid_address */
+	case 273:						/* set_robust_list */
+		if (a[1] != 24)
+			return -EINVAL;
+		cur_thread()->robust_head = a[0];
+		return 0;
 	case 318: return sys_getrandom(a[0], a[1], a[2]);
 	case 334: return -ENOSYS;				/* rseq: glibc copes */
-	case 60:						/* exit */
+	case 60:						/* exit: this thread */
+		thread_exit(a[0]);
 	case 231:						/* exit_group */
 		libos_exit(LIBOS_EXIT_CODE(a[0]));
 	default:
@@ -338,12 +341,10 @@ static long refused(unsigned nr, int *done)
 {
 	*done = 1;
 	switch (nr) {
-	case 56: return refuse(nr, "clone", -ENOSYS);
 	case 57: return refuse(nr, "fork", -ENOSYS);
 	case 58: return refuse(nr, "vfork", -ENOSYS);
 	case 59: return refuse(nr, "execve", -ENOSYS);
 	case 322: return refuse(nr, "execveat", -ENOSYS);
-	case 435: return refuse(nr, "clone3", -ENOSYS);
 	case 101: return refuse(nr, "ptrace", -EPERM);
 	case 165: return refuse(nr, "mount", -EPERM);
 	case 166: return refuse(nr, "umount2", -EPERM);
@@ -372,7 +373,9 @@ void syscall_dispatch(struct regs *r)
 	} else {
 		ret = refused(nr, &done);
 		if (!done) {
+			cur_thread()->in_forward = 1;
 			ret = libos_forward(nr, a, &done);
+			cur_thread()->in_forward = 0;
 			if (done)
 				st_forwarded++;
 			else

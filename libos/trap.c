@@ -9,7 +9,7 @@
 #define MSR_SFMASK 0xc0000084u
 #define RFLAGS_MASK_ON_SYSCALL 0x47700ull	/* TF IF DF IOPL NT AC cleared */
 
-extern uint64_t gdt[], tss_desc[];
+extern uint64_t gdt[], gdt_end[], tss_desc[];
 extern unsigned char idt[], tss[];
 extern const uint64_t isr_table[32];
 extern unsigned char kstack_top[];
@@ -36,7 +36,7 @@ static void set_gate(unsigned vec, uint64_t fn)
 void trap_init(void)
 {
 	uint64_t base = (uint64_t)(uintptr_t)tss, rsp0 = (uint64_t)(uintptr_t)kstack_top;
-	struct dtr g = { (uint16_t)(8 * 8 - 1), (uint64_t)(uintptr_t)gdt };
+	struct dtr g = { (uint16_t)((uintptr_t)gdt_end - (uintptr_t)gdt - 1), (uint64_t)(uintptr_t)gdt };
 	struct dtr i = { 256 * 16 - 1, (uint64_t)(uintptr_t)idt };
 	unsigned v;
 
@@ -49,6 +49,11 @@ void trap_init(void)
 		set_gate(v, isr_table[v]);
 	__asm__ __volatile__("lgdt %0; lidt %1" : : "m"(g), "m"(i) : "memory");
 	__asm__ __volatile__("ltr %w0" : : "r"((uint16_t)SEL_TSS));
+	trap_syscall_msrs();
+}
+
+void trap_syscall_msrs(void)
+{
 	/* SYSCALL: kernel CS/SS from STAR[47:32], SYSRET's base at [63:48]. */
 	wrmsr(MSR_STAR, (uint64_t)SEL_UCODE32 << 48 | (uint64_t)SEL_KCODE << 32);
 	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);

@@ -103,6 +103,17 @@ unsigned char *hc_data(void)
 	return shared.data;
 }
 
+/* One thread slot: the whole data area is its window. */
+uint64_t hc_window(void)
+{
+	return LIBOS_HC_DATA_MAX;
+}
+
+unsigned int libos_slot(void)
+{
+	return 0;
+}
+
 /* The hostile host: ret, out_len and some of data[] from the input. */
 int hc_call(void)
 {

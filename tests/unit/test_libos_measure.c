@@ -63,6 +63,7 @@ static void write_file(const char *name, const void *p, size_t n)
 }
 
 static const char *const argv0[] = { "/bin/prog", "one", "two" };
+static unsigned threads = 1;	/* boot.threads of both sides (--threads N) */
 
 /* The runner's value, in hex. */
 static void runner(int premapped, int with_manifest, const char *const *argv, char hex[65])
@@ -73,6 +74,7 @@ static void runner(int premapped, int with_manifest, const char *const *argv, ch
 		.manifest = with_manifest ? manifest : NULL,
 		.manifest_len = with_manifest ? sizeof(manifest) : 0,
 		.argv = argv, .argc = 3, .memory = MEMORY, .premapped = premapped,
+		.threads = threads,
 	};
 	struct ll_layout l;
 	unsigned char *buf, md[32];
@@ -80,6 +82,7 @@ static void runner(int premapped, int with_manifest, const char *const *argv, ch
 
 	assert_int_equal(ll_plan(&in, &l, err, sizeof(err)), 0);
 	assert_int_equal(l.boot.mem_limit, MEMORY);
+	assert_int_equal(l.boot.threads, threads);
 	buf = calloc(l.max_pages, 4096);
 	assert_non_null(buf);
 	ll_fill(&in, &l, buf);
@@ -100,9 +103,9 @@ static void verifier(int premapped, int with_manifest, const char *const *argv, 
 	write_file("manifest", manifest, sizeof(manifest));
 	/* argv[0] is the --program string: use the same one. */
 	snprintf(cmd, sizeof(cmd), "%s/attest/miee-measure --libos %s/libos.bin --program %s "
-		 "%s%s%s --memory %u %s -- '%s' '%s'", b, dir, argv[0],
+		 "%s%s%s --memory %u %s --threads %u -- '%s' '%s'", b, dir, argv[0],
 		 with_manifest ? "--manifest " : "", with_manifest ? dir : "",
-		 with_manifest ? "/manifest" : "", MEMORY, premapped ? "--premapped" : "", argv[1],
+		 with_manifest ? "/manifest" : "", MEMORY, premapped ? "--premapped" : "", threads, argv[1],
 		 argv[2]);
 	p = popen(cmd, "r");
 	assert_non_null(p);
@@ -155,6 +158,13 @@ static void test_agree_and_change(void **st)
 	assert_string_not_equal(base, x);
 	agree(0, 1, argv, x);			/* and back */
 	assert_string_equal(base, x);
+	threads = 4;				/* the thread slots are measured */
+	agree(0, 1, argv, x);
+	assert_string_not_equal(base, x);
+	threads = 16;
+	agree(0, 1, argv, m);
+	assert_string_not_equal(x, m);
+	threads = 1;
 }
 
 static void test_bad_images(void **st)

@@ -479,13 +479,19 @@ static int dispatch(struct hc_req *q)
 
 int hostcall_serve(struct hostcall *s, struct libos_hc *hc, unsigned char *data)
 {
+	return hostcall_serve_slot(s, hc, data, LIBOS_HC_DATA_MAX, s->buf);
+}
+
+int hostcall_serve_slot(struct hostcall *s, struct libos_hc *hc, unsigned char *data,
+			uint64_t win, unsigned char *buf)
+{
 	volatile struct libos_hc *v = hc;
-	struct hc_req q = { .s = s, .b = s->buf };
+	struct hc_req q = { .s = s, .b = buf };
 
 	/* Copy the request once; everything below reads only the copy. */
 	memcpy(&q.h, (const void *)v, sizeof(q.h));
 	q.in_len = q.h.in_len;
-	if (q.h.magic != LIBOS_HC_MAGIC || q.in_len > LIBOS_HC_DATA_MAX ||
+	if (q.h.magic != LIBOS_HC_MAGIC || q.in_len > win || win > LIBOS_HC_DATA_MAX ||
 	    q.h.nr >= LIBOS_HC_FIRST) {
 		v->ret = q.h.nr >= LIBOS_HC_FIRST ? -ENOSYS : -EINVAL;
 		v->out_len = 0;

@@ -56,6 +56,11 @@ int hostcall_use_manifest(struct hostcall *s, const struct manifest *m);
  * of it). 0 when answered in hc->ret/out_len, 1 when refused as malformed
  * (hc->ret = -EINVAL or -ENOSYS): the MIEE resumes with RAX = that. */
 int hostcall_serve(struct hostcall *s, struct libos_hc *hc, unsigned char *data);
+/* The same for one thread slot's request: data is its window of win bytes
+ * (LIBOS_HC_WINDOW), buf a private LIBOS_HC_DATA_MAX-byte copy buffer of
+ * the host thread serving it, so slots are served concurrently. */
+int hostcall_serve_slot(struct hostcall *s, struct libos_hc *hc, unsigned char *data,
+			uint64_t win, unsigned char *buf);
 
 /* TEST ONLY: the hostile mode. Each lie falsifies one call's result after
  * performing it. Refused (-EPERM) unless the environment has

@@ -112,7 +112,7 @@ int ll_plan(const struct ll_input *in, struct ll_layout *l, char *err, size_t er
 	l->boot.shared_off = LIBOS_OFF_SHARED;
 	l->boot.shared_size = LIBOS_SHARED_SIZE;
 	l->boot.mem_limit = mem;
-	l->boot.threads = 1;
+	l->boot.threads = in->threads ? in->threads : 1;
 
 	add(l, LIBOS_OFF_PML4, PT_PAGES, F_RWM);
 	add(l, LIBOS_OFF_BOOT, 1, F_RM);

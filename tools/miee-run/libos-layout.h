@@ -28,6 +28,7 @@ struct ll_input {
 	unsigned argc;
 	uint64_t memory;		/* bytes of dynamic memory; 0: the default */
 	int premapped;			/* LIBOS_BF_PREMAPPED: dynamic memory added up front */
+	unsigned threads;		/* boot.threads (measured); 0: 1 */
 };
 
 struct ll_region {

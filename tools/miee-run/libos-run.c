@@ -24,6 +24,7 @@
 #include "libos-run.h"
 #include "manifest.h"
 #include "policy.h"
+#include "threads.h"
 
 #if __has_include("hostcall.h")
 #include "hostcall.h"
@@ -65,6 +66,14 @@ static int hostcall_serve(struct hostcall *s, struct libos_hc *hc, unsigned char
 	hc->out_len = 0;
 	return 0;
 }
+
+static int hostcall_serve_slot(struct hostcall *s, struct libos_hc *hc, unsigned char *data,
+			       uint64_t win, unsigned char *buf)
+{
+	(void)win;
+	(void)buf;
+	return hostcall_serve(s, hc, data);
+}
 #endif
 
 #define DEV "/dev/miee"
@@ -82,6 +91,7 @@ struct lopts {
 	int confine, noseccomp, broken;	/* --confine, --confine-test=noseccomp,broken */
 	uint64_t memory;
 	int stats, premapped, dynamic, info;
+	unsigned threads;	/* --threads N: thread slots, 1..MIEE_SLOTS_MAX */
 	const char *hostile;	/* TEST ONLY: --hostile LIE (hostcall.h) */
 	char **argv;		/* PROGRAM ARGS... */
 	unsigned argc;
@@ -106,7 +116,7 @@ int libos_mode_wanted(int argc, char **argv)
 {
 	static const char *const flags[] = { "--memory", "--stats", "--ro", "--rw", "--manifest",
 					     "--libos", "--premapped", "--dynamic", "--hostile",
-					     "--connect", "--bind", "--limit", "--policy" };
+					     "--connect", "--bind", "--limit", "--policy", "--threads" };
 	int i;
 	size_t k;
 
@@ -149,7 +159,7 @@ static void lusage(void)
 	fprintf(stderr,
 		"usage: miee-run [--manifest FILE | [--ro PATH]... [--rw PATH]... [--memory SIZE]\n"
 		"                 [--connect 'ADDR[/N] PORTS']... [--bind PORTS]... [--limit 'WHAT N']...\n"
-		"                 [--policy enforce|null]]\n"
+		"                 [--policy enforce|null] [--threads N (1..16)]]\n"
 		"                [--confine] [--stats] [--libos FILE] [--premapped | --dynamic] [--info]\n"
 		"                [--hostile LIE | --confine-test=noseccomp,broken (tests only)]\n"
 		"                -- PROGRAM [ARGS...]   (PROGRAM and ARGS: the manifest's, if it has them)\n");
@@ -175,6 +185,7 @@ static void lparse(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'P' },
 		{ "confine", no_argument, NULL, 'c' },
 		{ "confine-test", required_argument, NULL, 'T' },	/* test only */
+		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -226,12 +237,23 @@ static void lparse(int argc, char **argv)
 			}
 			break;
 		}
+		case 't': {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || n < 1 || n > MIEE_SLOTS_MAX)
+				lfail(LRC_USAGE, "bad --threads '%s' (1..%d)", optarg, MIEE_SLOTS_MAX);
+			lo.threads = (unsigned)n;
+			break;
+		}
 		default: lusage();
 		}
 	}
-	if (lo.manifest && (lo.nro || lo.nrw || lo.nrule || lo.memory))
-		lfail(LRC_USAGE, "--ro, --rw, --memory, --connect, --bind, --limit, --policy with "
-		      "--manifest: the manifest is the whole policy (put the rule in it)");
+	if (lo.manifest && (lo.nro || lo.nrw || lo.nrule || lo.memory || lo.threads))
+		lfail(LRC_USAGE, "--ro, --rw, --memory, --connect, --bind, --limit, --policy, --threads "
+		      "with --manifest: the manifest is the whole policy (put the rule in it)");
 	if (lo.premapped && lo.dynamic)
 		lfail(LRC_USAGE, "--premapped and --dynamic exclude each other");
 	if (optind >= argc && !lo.manifest)
@@ -293,19 +315,6 @@ static const char *abort_name(uint64_t r)
 	}
 }
 
-struct lrun {
-	int fd;
-	unsigned char *buf;
-	struct libos_hc *hc;
-	unsigned char *data;
-	struct hostcall *srv;
-	uint64_t st[5];		/* LIBOS_HC_STATS: handled, forwarded, refused, pages, host calls */
-	int have_st;
-	uint64_t donated, hostcalls, refused;
-	uint64_t max_pages, added;	/* the layout's: what a donation may fill */
-	double t0, t_plan, t_add, t_init, t_end;	/* --stats: start-up split */
-};
-
 static double mono(void)
 {
 	struct timespec t;
@@ -327,38 +336,44 @@ static void log_line(const unsigned char *p, uint64_t n)
 	fprintf(stderr, "miee-run: %s\n", line);
 }
 
-/* One host call. Returns RAX for the MIEE: 0 answered, 1 refused. */
-static uint64_t serve(struct lrun *r)
+static void count(uint64_t *c)
+{
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+/* One host call (threads.h). Slots call concurrently: the counters are
+ * atomic, LIBOS_HC_GROW comes only under the libOS's lock. */
+uint64_t lrun_serve(struct lrun *r, struct libos_hc *hc, unsigned char *data, unsigned char *buf)
 {
 	struct libos_hc h;
 
-	memcpy(&h, r->hc, sizeof(h));	/* once: the MIEE may change it */
-	r->hostcalls++;
+	memcpy(&h, hc, sizeof(h));	/* once: the MIEE may change it */
+	count(&r->hostcalls);
 	if (policy_hostcall(&r->srv->pol, (uint64_t)(mono() * 1e9))) {
-		r->hc->ret = -EAGAIN;	/* `limit calls`: the call is answered, not performed */
-		r->hc->out_len = 0;
+		hc->ret = -EAGAIN;	/* `limit calls`: the call is answered, not performed */
+		hc->out_len = 0;
 		return 0;
 	}
 	if (h.magic != LIBOS_HC_MAGIC) {
-		r->refused++;
-		r->hc->ret = -EINVAL;
+		count(&r->refused);
+		hc->ret = -EINVAL;
 		return 1;
 	}
 	switch (h.nr) {
 	case LIBOS_HC_LOG:
-		if ((uint64_t)h.args[0] > LIBOS_HC_DATA_MAX) {
-			r->refused++;
-			r->hc->ret = -EINVAL;
+		if ((uint64_t)h.args[0] > r->win) {
+			count(&r->refused);
+			hc->ret = -EINVAL;
 			return 1;
 		}
-		log_line(r->data, (uint64_t)h.args[0]);
-		r->hc->ret = 0;
-		r->hc->out_len = 0;
+		log_line(data, (uint64_t)h.args[0]);
+		hc->ret = 0;
+		hc->out_len = 0;
 		return 0;
 	case LIBOS_HC_STATS:
 		memcpy(r->st, h.args, sizeof(r->st));
 		r->have_st = 1;
-		r->hc->ret = 0;
+		hc->ret = 0;
 		return 0;
 	case LIBOS_HC_GROW: {
 		struct miee_ioc_mem m = { 0, 0, 0 };
@@ -381,12 +396,12 @@ static uint64_t serve(struct lrun *r)
 			m.npages = (uint32_t)(m.npages < left ? m.npages : left);
 		}
 		if (!m.npages || ioctl(r->fd, MIEE_IOC_DONATE, &m) || !m.done) {
-			r->hc->ret = -ENOMEM;
+			hc->ret = -ENOMEM;
 		} else {
 			r->donated += m.done;
-			r->hc->ret = m.done;
+			hc->ret = m.done;
 		}
-		r->hc->out_len = 0;
+		hc->out_len = 0;
 		return 0;
 	}
 	case 228: {		/* clock_gettime for the libOS's clocks */
@@ -394,30 +409,30 @@ static uint64_t serve(struct lrun *r)
 		int64_t t[2];
 		uint64_t off = (uint64_t)h.args[1];
 
-		if (off > LIBOS_HC_DATA_MAX - sizeof(t)) {
-			r->refused++;
-			r->hc->ret = -EINVAL;
+		if (off > r->win - sizeof(t)) {
+			count(&r->refused);
+			hc->ret = -EINVAL;
 			return 1;
 		}
 		if (clock_gettime((clockid_t)h.args[0], &ts)) {
-			r->hc->ret = -errno;
-			r->hc->out_len = 0;
+			hc->ret = -errno;
+			hc->out_len = 0;
 			return 0;
 		}
 		t[0] = ts.tv_sec;
 		t[1] = ts.tv_nsec;
-		memcpy(r->data + off, t, sizeof(t));
-		r->hc->ret = 0;
-		r->hc->out_len = sizeof(t);
+		memcpy(data + off, t, sizeof(t));
+		hc->ret = 0;
+		hc->out_len = sizeof(t);
 		return 0;
 	}
 	default: {
 		int rc;
 
-		memcpy(r->hc, &h, sizeof(h));	/* the server reads the checked copy */
-		rc = hostcall_serve(r->srv, r->hc, r->data);
+		memcpy(hc, &h, sizeof(h));	/* the server reads the checked copy */
+		rc = hostcall_serve_slot(r->srv, hc, data, r->win, buf);
 		if (rc)
-			r->refused++;
+			count(&r->refused);
 		return rc ? 1 : 0;
 	}
 	}
@@ -449,56 +464,38 @@ static void print_times(struct lrun *r)
 		1e3 * (r->t_init - r->t_add), 1e3 * (r->t_end - r->t_init));
 }
 
-static int run_loop(struct lrun *r)
+int lrun_finish(struct lrun *r, const struct miee_ioc_enter *e)
 {
-	struct miee_ioc_enter e = { 0, 0, 0, 0, 0 };
-
-	for (;;) {
-		e.reason = 0;
-		if (ioctl(r->fd, MIEE_IOC_ENTER, &e))
-			lfail(LRC_LOAD, "MIEE_IOC_ENTER: %s", strerror(errno));
-		e.hostcall_ret = 0;
-		switch (e.reason) {
-		case MIEE_EXIT_HOSTCALL:
-			if (e.info != LIBOS_HOSTCALL) {
-				r->refused++;
-				e.hostcall_ret = 1;
-				break;
-			}
-			e.hostcall_ret = serve(r);
-			break;
-		case MIEE_EXIT_INTERRUPTED:
-			break;
-		case MIEE_EXIT_DONE:
-			if (lo.stats) {
-				print_stats(r);
-				print_times(r);
-			}
-			if (e.info <= 0xff)
-				return (int)e.info;
-			if ((e.info & ~0x7full) == 0x100u)
-				return 128 + (int)(e.info & 0x7f);
-			if ((e.info & ~0xffffull) == 0x10000u) {
-				fprintf(stderr, "miee-run: the libOS gave up: %s (LIBOS_ABORT %" PRIu64 ")\n",
-					abort_name(e.info & 0xffff), (uint64_t)(e.info & 0xffff));
-				return LRC_ABORT;
-			}
-			fprintf(stderr, "miee-run: the MIEE ended with status 0x%" PRIx64
-				", outside the protocol\n", (uint64_t)e.info);
-			return LRC_PROTOCOL;
-		case MIEE_EXIT_FAULT:
-			if (lo.stats)
-				print_stats(r);
-			fprintf(stderr, "miee-run: the MIEE faulted: reason %" PRIu64 " (%s) at 0x%" PRIx64 "\n",
-				(uint64_t)e.info,
-				e.info == MIEE_F_TRIPLE ? "triple fault" : e.info == MIEE_F_NPF ?
-				"access outside its memory" : e.info == MIEE_F_BADCALL ? "bad hypercall" :
-				e.info == MIEE_F_INSN ? "forbidden instruction" : "?", (uint64_t)e.info2);
-			return LRC_FAULT;
-		default:
-			fprintf(stderr, "miee-run: unknown MIEE exit reason %u\n", e.reason);
-			return LRC_PROTOCOL;
+	switch (e->reason) {
+	case MIEE_EXIT_DONE:
+		if (r->stats) {
+			print_stats(r);
+			print_times(r);
 		}
+		if (e->info <= 0xff)
+			return (int)e->info;
+		if ((e->info & ~0x7full) == 0x100u)
+			return 128 + (int)(e->info & 0x7f);
+		if ((e->info & ~0xffffull) == 0x10000u) {
+			fprintf(stderr, "miee-run: the libOS gave up: %s (LIBOS_ABORT %" PRIu64 ")\n",
+				abort_name(e->info & 0xffff), (uint64_t)(e->info & 0xffff));
+			return LRC_ABORT;
+		}
+		fprintf(stderr, "miee-run: the MIEE ended with status 0x%" PRIx64
+			", outside the protocol\n", (uint64_t)e->info);
+		return LRC_PROTOCOL;
+	case MIEE_EXIT_FAULT:
+		if (r->stats)
+			print_stats(r);
+		fprintf(stderr, "miee-run: the MIEE faulted: reason %" PRIu64 " (%s) at 0x%" PRIx64 "\n",
+			(uint64_t)e->info,
+			e->info == MIEE_F_TRIPLE ? "triple fault" : e->info == MIEE_F_NPF ?
+			"access outside its memory" : e->info == MIEE_F_BADCALL ? "bad hypercall" :
+			e->info == MIEE_F_INSN ? "forbidden instruction" : "?", (uint64_t)e->info2);
+		return LRC_FAULT;
+	default:
+		fprintf(stderr, "miee-run: unknown MIEE exit reason %u\n", e->reason);
+		return LRC_PROTOCOL;
 	}
 }
 
@@ -581,6 +578,10 @@ static const struct manifest *policy_setup(struct hostcall *srv, struct ll_input
 		      "(the argument blob has envc = 0)", lo.manifest);
 	if (mf.memory)
 		lo.memory = mf.memory;
+	if (mf.threads > MIEE_SLOTS_MAX)
+		lfail(LRC_USAGE, "%s: threads %u: a libOS program has at most %d thread slots",
+		      lo.manifest, mf.threads, MIEE_SLOTS_MAX);
+	lo.threads = mf.threads;
 	for (i = 0; i < mf.nfiles; i++)
 		if (!strcmp(mf.files[i].path, lo.program))
 			break;
@@ -646,10 +647,18 @@ int libos_run_main(int argc, char **argv)
 	in.argv = (const char *const *)lo.argv;
 	in.argc = lo.argc;
 	in.memory = lo.memory;
+	if (!lo.threads)
+		lo.threads = 1;
+	in.threads = lo.threads;
 #ifdef HAVE_HOSTCALL_SERVER
 	/* The hostile runner is for tests/guest/libos-iago.sh only: refused
 	 * unless the environment also says MIEE_RUN_TEST_HOSTILE=1. */
-	if (lo.hostile && (k = hostcall_set_lie(&srv, lo.hostile)))
+	if (lo.hostile && !strncmp(lo.hostile, "threads-", 8)) {
+		if (!threads_hostile_ok(lo.hostile))
+			lfail(LRC_USAGE, "--hostile %s: %s", lo.hostile,
+			      getenv("MIEE_RUN_TEST_HOSTILE") ? "no such thread mode" :
+			      "test only (MIEE_RUN_TEST_HOSTILE=1 is not set)");
+	} else if (lo.hostile && (k = hostcall_set_lie(&srv, lo.hostile)))
 		lfail(LRC_USAGE, "--hostile %s: %s", lo.hostile,
 		      k == -EPERM ? "test only (MIEE_RUN_TEST_HOSTILE=1 is not set)" : "no such lie");
 #else
@@ -719,8 +728,11 @@ int libos_run_main(int argc, char **argv)
 	r.hc = (struct libos_hc *)(r.buf + LIBOS_OFF_SHARED);
 	r.data = r.buf + LIBOS_OFF_SHARED + LIBOS_PAGE;
 	r.srv = &srv;
+	r.threads = lo.threads;
+	r.win = LIBOS_HC_WINDOW(lo.threads);
+	r.stats = lo.stats;
 	fflush(stdout);
-	k = run_loop(&r);
+	k = threads_run(&r, lo.hostile && !strncmp(lo.hostile, "threads-", 8) ? lo.hostile : NULL);
 	fflush(stdout);
 	close(r.fd);
 	return k;

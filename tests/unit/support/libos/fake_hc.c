@@ -34,6 +34,17 @@ unsigned char *hc_data(void)
 	return fake_hc_shared->data;
 }
 
+/* One thread slot: the whole data area is its window. */
+uint64_t hc_window(void)
+{
+	return LIBOS_HC_DATA_MAX;
+}
+
+unsigned int libos_slot(void)
+{
+	return 0;
+}
+
 /* The libOS's side of a host call, as libos/hc.c makes it: magic and a
  * request count, then the runner serves it. */
 int hc_call(void)
