@@ -4,8 +4,8 @@
 # libos-threads.sh LABEL PINGPONG_N CREATE_N. Each figure line starts with
 # "bench libos threads" and carries LABEL (emulator/backend); each ratio is
 # MIEE / native from this same run (tests/progs/pthreads, glibc -static).
-# VM exits per round trip: the hypervisor's count (--stats) of a run with N
-# round trips minus a run with none, over N. Figures, never assertions; a
+# VM exits (to the OS) and the runner's PARK/UNPARK host calls per round
+# trip: --stats of a run with N round trips minus a run with 1, over N - 1. Figures, never assertions; a
 # run that fails prints "bench libos threads: FAILED ...".
 set -u
 L=$1 NP=$2 NC=$3
@@ -16,6 +16,7 @@ W=/tmp/libos-threads-bench
 rm -rf "$W" && mkdir -p "$W" || exit 1
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
 field() { sed -n "s/.*$1 \([0-9.]*\).*/\1/p" "$2" | tail -n 1; }
+parks() { sed -n 's/.*; parks \([0-9]*\), unparks \([0-9]*\).*/\1 \2/p' "$1" | tail -n 1; }
 per() { awk -v a="${1:-0}" -v b="${2:-0}" -v n="$3" 'BEGIN { printf "%.2f", (a - b) / n }'; }
 each() { sed -n 's/.*, \([0-9]*\) ns each.*/\1/p' "$1"; }
 run() {	# run OUT ERR ARGS...: in the MIEE with two slots and --stats
@@ -33,7 +34,8 @@ n=$(each "$W/n.out") m=$(each "$W/m.out")
 echo "bench libos threads pingpong ($L): native ${n:-?} ns, MIEE ${m:-?} ns per round trip," \
 	"ratio $(ratio "${m:-0}" "${n:-0}"); per round trip:" \
 	"$(per "$(field 'VM exits' "$W/m.err")" "$(field 'VM exits' "$W/z.err")" $((NP - 1))) VM exits," \
-	"$(per "$(field 'host calls' "$W/m.err")" "$(field 'host calls' "$W/z.err")" $((NP - 1))) host calls"
+	"$(per "$(parks "$W/m.err" | cut -d' ' -f1)" "$(parks "$W/z.err" | cut -d' ' -f1)" $((NP - 1))) parks," \
+	"$(per "$(parks "$W/m.err" | cut -d' ' -f2)" "$(parks "$W/z.err" | cut -d' ' -f2)" $((NP - 1))) unparks"
 
 # 2. pthread_create + pthread_join of a thread that returns at once.
 "$P" create "$NC" >"$W/n.out"
@@ -43,4 +45,5 @@ n=$(each "$W/n.out") m=$(each "$W/m.out")
 echo "bench libos threads create+join ($L): native ${n:-?} ns, MIEE ${m:-?} ns each," \
 	"ratio $(ratio "${m:-0}" "${n:-0}"); per cycle:" \
 	"$(per "$(field 'VM exits' "$W/m.err")" "$(field 'VM exits' "$W/z.err")" $((NC - 1))) VM exits," \
-	"$(per "$(field 'host calls' "$W/m.err")" "$(field 'host calls' "$W/z.err")" $((NC - 1))) host calls"
+	"$(per "$(parks "$W/m.err" | cut -d' ' -f1)" "$(parks "$W/z.err" | cut -d' ' -f1)" $((NC - 1))) parks," \
+	"$(per "$(parks "$W/m.err" | cut -d' ' -f2)" "$(parks "$W/z.err" | cut -d' ' -f2)" $((NC - 1))) unparks"

@@ -367,7 +367,9 @@ static void *slot_main(void *arg)
 			sleep_ns(200000);
 			continue;
 		}
-		if (rc) {
+		if (rc && err == ESRCH && (T.hostile & H_TWICE))
+			e.reason = MIEE_EXIT_SLOT_DONE;	/* our second thread took its end */
+		else if (rc) {
 			if (!T.done)
 				fprintf(stderr, "miee-run: MIEE_IOC_ENTER slot %u: %s\n", h->slot,
 					strerror(err));
