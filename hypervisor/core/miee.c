@@ -165,6 +165,8 @@ static int slot_make(struct miee *m, u32 i, struct vcpu_init_state *s, const str
 	if (!sl->ctx.fpu)
 		return MIEE_ENOMEM;
 	fpu_init_area(sl->ctx.fpu);
+	/* The creating OS vCPU's, for the MIEE's whole life, on any CPU. */
+	sl->ctx.xcr0 = fpu_xcr0();
 	sl->ctx.ops = v->ops;
 	sl->ctx.miee = m->id;
 	sl->ctx.slot = (u8)i;
@@ -921,8 +923,8 @@ void vcpu_switch(struct vcpu *from, struct vcpu *to)
 
 	from->saved = *frame;
 	*frame = to->saved;
-	fpu_save(from->fpu);
-	fpu_restore(to->fpu);
+	from->xcr0 = fpu_save(from->fpu);
+	fpu_restore(to->fpu, to->xcr0);
 	dr_switch(from, to);
 	host_frame_of(from->host_stack_top)->vcpu = to;
 	to->regs = frame;

@@ -105,6 +105,9 @@ void ap_main(struct percpu *c)
 	write_cr0(bsp_cr0);
 	write_cr4(bsp_cr4);
 	fpu_setup();
+	/* Its OS vCPU starts as after INIT (XCR0 1); each context's XCR0 is
+	 * then set by the switch into it (core/fpu.c). */
+	fpu_reset_xcr0();
 	err = smp_ops->cpu_enable();
 	if (err)
 		panic("CPU %u: cannot enable %s (%d)", c->index, smp_ops->name, err);

@@ -109,6 +109,7 @@ struct vcpu {
 	u8 slot;			/* its thread slot in that MIEE */
 	bool launched;			/* entered at least once */
 	void *fpu;			/* XSAVE area while another context runs */
+	u64 xcr0;			/* its XCR0 then (core/fpu.c) */
 	u64 dr[4];			/* DR0-DR3 while another context runs */
 	const struct vendor_ops *ops;
 	void *vendor;			/* the backend's per-vCPU state */
