@@ -61,9 +61,10 @@ static int msr_misc_enable_write(struct vcpu *v, u64 val)
 	return VCPU_SKIP;
 }
 
-/* The x2APIC ICR sends IPIs. The hook where INIT/SIPI interception goes
- * (SMP): today every IPI is forwarded unchanged, from root mode, once the
- * hypervisor has checked that the write cannot fault here. */
+/* The x2APIC ICR sends IPIs: once the write is checked not to fault here
+ * (x2APIC mode on, no reserved bits), smp_icr_write() emulates INIT and
+ * SIPI and sends every other IPI from root mode (docs/smp.md, "x2APIC
+ * ICR": not reachable on the emulators here). */
 static int msr_x2apic_icr_write(struct vcpu *v, u64 val)
 {
 	if (!(rdmsr(MSR_APIC_BASE) & HV_APIC_BASE_EXTD) || (val & X2APIC_ICR_RESERVED))

@@ -694,10 +694,8 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 		 * window with interrupts off (nmi_stub, boot/isr.S), so the
 		 * next VMRUN does not exit again: there smp_host_nmi()
 		 * answers a shootdown, or keeps the NMI, which is the OS's
-		 * and goes to it. */
+		 * and goes to it (below, once no other event is pending). */
 		__asm__ __volatile__("cli; stgi; nop; clgi; sti" ::: "memory");
-		if (smp_os_nmi_take() && !(vmcb->ctl.event_inj & EVENT_VALID))
-			vmcb->ctl.event_inj = EXC_NMI | EVENT_TYPE_NMI | EVENT_VALID;
 		ret = VCPU_RETRY;
 		break;
 	case SVM_EXIT_INVD:
@@ -757,6 +755,12 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	if (host_frame_of(exit_stack_top)->vmcb_pa != virt_to_phys(vmcb_of(cur)))
 		panic("SVM: the next VMCB is not the current context's");
 	vmcb_of(cur)->save.rax = regs->rax;
+	/* An NMI the host took during this exit that was not a shootdown is
+	 * the OS's: injected when the OS runs next, unless an event is being
+	 * re-injected now; then it stays kept for a later exit (it was
+	 * dropped here before: taken, and never injected). */
+	if (!cur->miee && !(vmcb_of(cur)->ctl.event_inj & EVENT_VALID) && smp_os_nmi_take())
+		vmcb_of(cur)->ctl.event_inj = EXC_NMI | EVENT_TYPE_NMI | EVENT_VALID;
 	v->regs = NULL;
 	cur->regs = NULL;
 }
