@@ -449,7 +449,8 @@ int confine_seccomp(const struct confine *c)
 	/* The libOS host-call server's forwarded calls besides those. */
 	static const unsigned libos[] = {
 		SYS_dup, SYS_pipe2, SYS_poll, SYS_ppoll, SYS_statx, SYS_readlinkat, SYS_faccessat2,
-		SYS_mkdirat, SYS_unlinkat, SYS_renameat,
+		SYS_mkdirat, SYS_unlinkat, SYS_renameat, SYS_symlinkat, SYS_linkat, SYS_utimensat,
+		SYS_fchmod,
 	};
 	static const uint32_t prctl_codes[] = { ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_GS };
 	static struct prog p;
