@@ -36,14 +36,15 @@ done
 # Memory given back (HC_MIEE_UNMAP of freed frames, libos/frames.c) and
 # MAP_PRIVATE file mappings (tests/progs/libos-mem.c): 5 rounds of 200 MiB
 # mapped, touched and unmapped, and 64 MiB dropped with MADV_DONTNEED, fit
-# in a 256 MiB limit (Bochs: 2 rounds). --dynamic: every frame comes through HC_MIEE_MAP
+# in a 256 MiB limit (Bochs: 1 round). --dynamic: every frame comes through HC_MIEE_MAP
 # (the runner donated at least 51200, 200 MiB); at the end the
 # hypervisor's count of frames mapped into the MIEE is below 8192
 # (32 MiB): without the give-back it stays at the high-water mark, above
 # 51200.
-# Bochs: 2 rounds (each round touches 51200 pages; Bochs is slow).
+# Bochs: 1 round (each round touches 51200 pages; one libos-core
+# program of 200 MiB takes about 8 minutes there).
 rounds=5
-[ "${HV_EMULATOR:-qemu}" = bochs ] && rounds=2
+[ "${HV_EMULATOR:-qemu}" = bochs ] && rounds=1
 for v in glibc musl; do
 	prog=/bin/libos-mem-$v
 	$prog $rounds >$W/native.out 2>$W/native.err
