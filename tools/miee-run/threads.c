@@ -361,6 +361,12 @@ static void *slot_main(void *arg)
 		pthread_mutex_lock(&T.mu);
 		s->in_enter = 0;
 		pthread_mutex_unlock(&T.mu);
+		if (rc && err == EBUSY && (T.hostile & H_TWICE)) {
+			/* Our own second host thread is in the slot: the
+			 * hypervisor refused this enter; try again. */
+			sleep_ns(200000);
+			continue;
+		}
 		if (rc) {
 			if (!T.done)
 				fprintf(stderr, "miee-run: MIEE_IOC_ENTER slot %u: %s\n", h->slot,
