@@ -267,6 +267,68 @@ static long do_path(unsigned int nr, int64_t dirfd, uint64_t path,
 	return fwd_check(nr, &r, 0, 0);
 }
 
+/* symlinkat(target, newdirfd, linkpath); linkat(olddirfd, old,
+ * newdirfd, new, flags): flags 0 only (no AT_SYMLINK_FOLLOW: the runner
+ * never follows the old name; no AT_EMPTY_PATH). */
+static long do_link(unsigned int nr, int64_t dirfd, uint64_t path, int64_t dirfd2,
+		    uint64_t path2, int64_t flags)
+{
+	int64_t h = 0, h2 = fwd_dirfd(dirfd2), p, p2;
+	struct lay l;
+	struct fwd_res r;
+
+	if (nr == LX_linkat && (h = fwd_dirfd(dirfd)) == -LX_EBADF)
+		return h;
+	if (h2 == -LX_EBADF)
+		return h2;
+	if (nr == LX_linkat && (int32_t)flags != 0)
+		return -LX_EINVAL;
+	lay_init(&l);
+	if ((p = lay_path(&l, path)) < 0)
+		return p;
+	if ((p2 = lay_path(&l, path2)) < 0)
+		return p2;
+	if (nr == LX_symlinkat) {
+		if (fwd_call(nr, (int64_t[6]){ p, h2, p2 }, &l, &r))
+			return -LX_EIO;
+	} else if (fwd_call(nr, (int64_t[6]){ h, p, h2, p2, 0 }, &l, &r)) {
+		return -LX_EIO;
+	}
+	return fwd_check(nr, &r, 0, 0);
+}
+
+/* utimensat(dirfd, path or NULL, times or NULL, flags), fchmodat(dirfd,
+ * path, mode), fchmod(fd, mode). */
+static long do_setattr(unsigned int nr, int64_t dirfd, uint64_t path, uint64_t arg, int64_t flags)
+{
+	int64_t h, p = LIBOS_HC_NOBUF, t = LIBOS_HC_NOBUF;
+	struct lay l;
+	struct fwd_res r;
+
+	h = nr == LX_fchmod || (nr == LX_utimensat && !path) ? fd_host((int32_t)dirfd) : fwd_dirfd(dirfd);
+	if (h == -LX_EBADF)
+		return h;
+	if (nr == LX_utimensat && (flags & ~(int64_t)LX_AT_SYMLINK_NOFOLLOW))
+		return -LX_EINVAL;
+	lay_init(&l);
+	if (nr == LX_utimensat && arg && (t = lay_user(&l, arg, 2 * sizeof(struct lx_timespec))) < 0)
+		return t;
+	if (nr != LX_fchmod && path && (p = lay_path(&l, path)) < 0)
+		return p;
+	if (nr == LX_utimensat) {
+		if (fwd_call(nr, (int64_t[6]){ h, p, t, flags }, &l, &r))
+			return -LX_EIO;
+	} else if (nr == LX_fchmodat) {
+		if (!path)
+			return -LX_EFAULT;
+		if (fwd_call(nr, (int64_t[6]){ h, p, (uint32_t)arg }, &l, &r))
+			return -LX_EIO;
+	} else if (fwd_call(nr, (int64_t[6]){ h, (uint32_t)arg }, &l, &r)) {
+		return -LX_EIO;
+	}
+	return fwd_check(nr, &r, 0, 0);
+}
+
 static long do_chdir(uint64_t path)
 {
 	struct lay l;
@@ -379,6 +441,22 @@ long fwd_file(unsigned int nr, const uint64_t a[6], int *handled)
 		return do_path(LX_renameat, cwd, a[0], 0, cwd, a[1]);
 	case LX_renameat:
 		return do_path(LX_renameat, (int64_t)a[0], a[1], 0, (int64_t)a[2], a[3]);
+	case LX_symlink:
+		return do_link(LX_symlinkat, 0, a[0], cwd, a[1], 0);
+	case LX_symlinkat:
+		return do_link(LX_symlinkat, 0, a[0], (int64_t)a[1], a[2], 0);
+	case LX_link:
+		return do_link(LX_linkat, cwd, a[0], cwd, a[1], 0);
+	case LX_linkat:
+		return do_link(LX_linkat, (int64_t)a[0], a[1], (int64_t)a[2], a[3], (int64_t)a[4]);
+	case LX_utimensat:
+		return do_setattr(LX_utimensat, (int64_t)a[0], a[1], a[2], (int32_t)a[3]);
+	case LX_chmod:
+		return do_setattr(LX_fchmodat, cwd, a[0], a[1], 0);
+	case LX_fchmodat:
+		return do_setattr(LX_fchmodat, (int64_t)a[0], a[1], a[2], 0);
+	case LX_fchmod:
+		return do_setattr(LX_fchmod, (int64_t)a[0], 0, a[1], 0);
 	case LX_getcwd:
 		return do_getcwd(a[0], a[1]);
 	case LX_chdir:

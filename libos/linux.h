@@ -25,6 +25,8 @@ enum {
 	LX_renameat = 264, LX_readlinkat = 267, LX_faccessat = 269,
 	LX_pselect6 = 270, LX_ppoll = 271, LX_accept4 = 288, LX_dup3 = 292,
 	LX_pipe2 = 293, LX_statx = 332,
+	LX_link = 86, LX_symlink = 88, LX_chmod = 90, LX_fchmod = 91,
+	LX_linkat = 265, LX_symlinkat = 266, LX_fchmodat = 268, LX_utimensat = 280,
 };
 
 /* ---- errnos */

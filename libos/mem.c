@@ -1,7 +1,10 @@
 /* The program's memory system calls, all inside the MIEE: the libOS picks
  * every address from its own VMA map (vma.c); pages come on first touch
- * (mm.c). File-backed mmap is not supported yet (-ENODEV). */
+ * (mm.c). A MAP_PRIVATE mapping of a file is anonymous memory filled
+ * with the file's bytes through forwarded pread64 calls (file_map()). */
+#include "api.h"
 #include "kernel.h"
+#include "linux.h"
 
 #define MAP_SHARED 0x01
 #define MAP_PRIVATE 0x02
@@ -33,6 +36,65 @@ static int len_ok(uint64_t len)
 	return len && len <= LIBOS_USER_MAX;
 }
 
+long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off);
+
+/* MAP_PRIVATE of a file: a private copy, read now. The area is made
+ * anonymous and writable, filled with pread64 from fd at off (the host's
+ * bytes: untrusted like any read; each answer passed the read checks),
+ * the rest past the end of the file left zero, then set to prot. Not
+ * executable (dynamic memory never is: EACCES), not shared (a change
+ * would have to reach the file and other mappers: ENODEV, read-only ones
+ * too: they would have to see the file's later changes); both with a log
+ * line. The pread64 calls hold the libOS lock (in_forward is 0 here), so
+ * no other thread sees the area half filled. Any failure unmaps the area
+ * again: nothing is left. */
+static long file_map(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd,
+		     uint64_t off)
+{
+	uint64_t type = flags & (MAP_SHARED | MAP_PRIVATE), done = 0;
+	long start, r = 0;
+	int handled;
+
+	if (type == (MAP_SHARED | MAP_PRIVATE) || !type)
+		return -EINVAL;
+	if (flags & MAP_SHARED) {
+		libos_log("libos: mmap: MAP_SHARED of file descriptor %d refused (ENODEV): a shared "
+			  "file mapping would need the host to see the pages", (int)(int32_t)fd);
+		return -ENODEV;
+	}
+	if (prot & VMA_X) {
+		libos_log("libos: mmap: PROT_EXEC of file descriptor %d refused (EACCES): dynamic "
+			  "memory is never executable", (int)(int32_t)fd);
+		return -EACCES;
+	}
+	if ((int32_t)fd < 0)
+		return -EBADF;
+	if (off > (1ull << 62) - PAGE_UP(len))
+		return -LX_EOVERFLOW;
+	start = sys_mmap(addr, len, VMA_R | VMA_W, flags | MAP_ANONYMOUS, (uint64_t)-1, 0);
+	if (start < 0)
+		return start;
+	while (done < len) {
+		uint64_t a[6] = { (uint32_t)fd, (uint64_t)start + done, len - done, off + done };
+
+		r = libos_forward(LX_pread64, a, &handled);
+		if (!handled)
+			r = -ENODEV;
+		if (r <= 0)
+			break;
+		done += (uint64_t)r;
+	}
+	if (r < 0) {
+		sys_munmap((uint64_t)start, len);
+		return r == -LX_ESPIPE ? -ENODEV : r;
+	}
+	if (prot != (VMA_R | VMA_W) && (r = sys_mprotect((uint64_t)start, len, prot)) < 0) {
+		sys_munmap((uint64_t)start, len);
+		return r;
+	}
+	return start;
+}
+
 long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
 {
 	uint64_t known = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN |
@@ -41,11 +103,10 @@ long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64
 	uint64_t start;
 	int r;
 
-	(void)fd;
 	if (!len_ok(len) || (prot & ~7ull) || (flags & ~known) || (off & (PAGE - 1)))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
-		return -ENODEV;
+		return file_map(addr, len, prot, flags, fd, off);
 	if ((flags & MAP_SHARED) && (flags & MAP_PRIVATE))
 		return -EINVAL;
 	if (prot & VMA_X)

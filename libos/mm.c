@@ -5,51 +5,49 @@
  * reserve is short, the runner donates more: LIBOS_HC_GROW), or, with
  * LIBOS_BF_PREMAPPED, the runner added the whole range unmeasured before
  * HC_MIEE_INIT. Either way a frame is zeroed before use: its contents
- * came from the OS. docs/libos.md, "Memory". */
+ * came from the OS. Long runs of freed frames go back (HC_MIEE_UNMAP,
+ * frames.c) after munmap and MADV_DONTNEED. docs/libos.md, "Memory". */
 #include "kernel.h"
 
-#define MAP_BATCH 64u		/* pages per HC_MIEE_MAP */
+#include "frames.h"
 
 struct vma_map vmas;
 uint64_t mm_pages_mapped;
 
-static uint64_t dyn_lo, dyn_hi;	/* the dynamic range */
-static uint64_t backed;		/* [dyn_lo, backed) is backed by frames */
-static uint64_t next;		/* bump pointer */
-static uint64_t free_head;	/* freed frames, linked through their first word */
+static struct frames frames;	/* frames.c: which frames are backed, free, given back */
+
+static int fr_map(void *ctx, uint64_t off, uint64_t n);
+static void fr_unmap(void *ctx, uint64_t off, uint64_t n);
+static uint64_t *fr_link(void *ctx, uint64_t off);
+
+static const struct frame_ops fr_ops = { fr_map, fr_unmap, fr_link, 0 };
 
 void mm_init(void)
 {
-	dyn_lo = boot.dyn_off;
-	dyn_hi = boot.dyn_off + boot.mem_limit;
-	backed = boot.flags & LIBOS_BF_PREMAPPED ? dyn_hi : dyn_lo;
-	next = dyn_lo;
-	free_head = 0;
+	if (frames_init(&frames, boot.dyn_off, boot.mem_limit, !!(boot.flags & LIBOS_BF_PREMAPPED),
+			&fr_ops))
+		libos_abort(LIBOS_ABORT_BOOT, "libos: dynamic memory of %lu bytes: more than 1 GiB",
+			    (unsigned long)boot.mem_limit);
 	vma_init(&vmas, LIBOS_USER_MIN, LIBOS_USER_MAX);
 }
 
-/* More backed frames: HC_MIEE_MAP at the libOS's own address, asking the
- * runner for a donation when the reserve is short. */
-static int back_more(void)
+/* HC_MIEE_MAP at the libOS's own address, asking the runner for a
+ * donation when the reserve is short. */
+static int fr_map(void *ctx, uint64_t off, uint64_t n)
 {
-	uint64_t n = MAP_BATCH, r;
+	uint64_t r;
 	int tries;
 
-	if (backed >= dyn_hi)
-		return -ENOMEM;
-	if ((dyn_hi - backed) / PAGE < n)
-		n = (dyn_hi - backed) / PAGE;
+	(void)ctx;
 	for (tries = 0; tries < 2; tries++) {
 		struct libos_hc *hc;
 
-		r = hcall(HC_MIEE_MAP, backed, n, MIEE_P_R | MIEE_P_W);
-		if (r == 0) {
-			backed += n * PAGE;
+		r = hcall(HC_MIEE_MAP, off, n, MIEE_P_R | MIEE_P_W);
+		if (r == 0)
 			return 0;
-		}
 		if ((int64_t)r != MIEE_ENOMEM)
 			libos_abort(LIBOS_ABORT_NOMEM, "libos: HC_MIEE_MAP 0x%lx (%lu pages) refused: %ld",
-				    backed, n, (long)r);
+				    off, n, (long)r);
 		hc = hc_request();
 		hc->nr = LIBOS_HC_GROW;
 		hc->args[0] = (int64_t)(n > 256 ? n : 256);
@@ -60,19 +58,34 @@ static int back_more(void)
 	return -ENOMEM;
 }
 
+/* HC_MIEE_UNMAP: scrubbed, back to this MIEE's reserve (the runner's
+ * next donation is smaller), flushed from every CPU before it returns. */
+static void fr_unmap(void *ctx, uint64_t off, uint64_t n)
+{
+	uint64_t done, k, r;
+
+	(void)ctx;
+	for (done = 0; done < n; done += k) {
+		k = n - done < MIEE_ADD_MAX ? n - done : MIEE_ADD_MAX;
+		r = hcall(HC_MIEE_UNMAP, off + done * PAGE, k, 0);
+		if (r)
+			libos_abort(LIBOS_ABORT_FAULT, "libos: HC_MIEE_UNMAP 0x%lx (%lu pages) refused: %ld",
+				    (unsigned long)(off + done * PAGE), (unsigned long)k, (long)r);
+	}
+}
+
+static uint64_t *fr_link(void *ctx, uint64_t off)
+{
+	(void)ctx;
+	return (uint64_t *)DM(off);
+}
+
 int frame_alloc(uint64_t *pa)
 {
 	uint64_t f;
 
-	if (free_head) {
-		f = free_head;
-		free_head = *(uint64_t *)DM(f);
-	} else {
-		if (next >= backed && back_more())
-			return -ENOMEM;
-		f = next;
-		next += PAGE;
-	}
+	if (frames_alloc(&frames, &f))
+		return -ENOMEM;
 	memset(DM(f), 0, PAGE);
 	mm_pages_mapped++;
 	*pa = f;
@@ -81,15 +94,16 @@ int frame_alloc(uint64_t *pa)
 
 static int is_dyn(uint64_t pa)
 {
-	return pa >= dyn_lo && pa < dyn_hi;
+	return pa >= frames.lo && pa < frames.hi;
 }
 
 void frame_free(uint64_t pa)
 {
 	if (!is_dyn(pa))
 		return;		/* a measured page of the program file */
-	*(uint64_t *)DM(pa) = free_head;
-	free_head = pa;
+	if (frames_free(&frames, pa))
+		libos_abort(LIBOS_ABORT_FAULT, "libos: frame 0x%lx freed but not in use",
+			    (unsigned long)pa);
 	mm_pages_mapped--;
 }
 
@@ -193,6 +207,9 @@ void pt_unmap_range(uint64_t start, uint64_t end)
 	}
 	if (nb)
 		free_batch(batch, &nb);
+	/* Every freed frame is flushed from every slot already (free_batch):
+	 * runs of them can go back to the hypervisor. */
+	frames_trim(&frames, 0);
 }
 
 void pt_protect_range(uint64_t start, uint64_t end, uint32_t prot)

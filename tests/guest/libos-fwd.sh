@@ -44,6 +44,30 @@ for libc in glibc musl; do
 	fi
 done
 
+# Confined (--confine: the runner in its own tree under the seccomp
+# allow list, docs/policy.md): the same output, so every forwarded call
+# the program makes (symlinkat, linkat, utimensat, fchmod among them) is
+# in the list (a missing one kills the runner, exit 7).
+fresh n
+(cd / && /bin/libos-families-glibc "$W/n") >"$W/native.out" 2>"$W/native.err"
+fresh m
+rm -rf "$W/n" && mv "$W/m" "$W/n"
+chmod 0777 "$W/n"	# the confined runner is uid 65534
+(cd / && miee-run --confine --rw "$W/n" --connect '127.0.0.0/8 *' --bind 0-65535 -- \
+	/bin/libos-families-glibc "$W/n") >"$W/miee.out" 2>"$W/miee.err"
+rc=$?
+# The supervisor's "miee-run: confined runner pid N" line is on stdout.
+grep -v '^miee-run: ' "$W/miee.out" >"$W/miee.prog"
+if [ "$rc" -eq 0 ] && cmp -s "$W/native.out" "$W/miee.prog" &&
+	grep -q '^miee-run: confined' "$W/miee.out" "$W/miee.err"; then
+	echo "libos-fwd: glibc confined: same stdout, status 0"
+else
+	echo "FAIL: libos-fwd: glibc confined: status $rc"
+	diff "$W/native.out" "$W/miee.prog" | sed 's/^/  | /'
+	grep -v '^miee-run: \(measurement\|layout\)' "$W/miee.err" | tail -n 12 | sed 's/^/  | /'
+	fail=1
+fi
+
 # Outside the --rw directory: the program's first open fails (EACCES).
 fresh n
 mkdir -p "$W/other"

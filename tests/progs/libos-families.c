@@ -1,6 +1,7 @@
 /* A static Linux program that uses every family of system calls the libOS
  * forwards to the runner (docs/libos.md, "Forwarded calls"): files and
- * directories, pipes, poll/select, dup/fcntl, sleeping, TCP and UDP over
+ * directories, links and metadata (symlink, link, chmod, utimensat),
+ * pipes, poll/select, dup/fcntl, sleeping, TCP and UDP over
  * loopback. Built twice, with glibc -static and with musl-gcc -static
  * (tests/progs/build.mk), and run natively and in an MIEE by
  * tests/guest/libos-fwd.sh: the output (deterministic: no inode numbers,
@@ -126,6 +127,41 @@ static void dirs(void)
 	CHECK(access("d", F_OK) == -1 && errno == ENOENT, "access after rmdir");
 }
 
+/* symlink, link, chmod/fchmod, utimensat/futimens: what busybox's ln,
+ * chmod, touch and cp -p do. */
+static void links(void)
+{
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1200000000, 500 } };
+	char buf[64];
+	struct stat st;
+	ssize_t len;
+	int fd;
+
+	fd = open("m", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, "meta\n", 5) == 5, "create m");
+	CHECK(symlink("m", "m.sym") == 0, "symlink");
+	CHECK(symlink("m", "m.sym") == -1 && errno == EEXIST, "symlink exists");
+	len = readlink("m.sym", buf, sizeof(buf));
+	printf("symlink: %.*s\n", len < 0 ? 0 : (int)len, buf);
+	CHECK(link("m", "m.hard") == 0, "link");
+	CHECK(stat("m.hard", &st) == 0, "stat m.hard");
+	printf("link: nlink %d size %lld\n", (int)st.st_nlink, (long long)st.st_size);
+	CHECK(chmod("m.sym", 0600) == 0, "chmod through the symlink");
+	CHECK(stat("m", &st) == 0, "stat m");
+	printf("chmod: %o\n", (unsigned)(st.st_mode & 07777));
+	CHECK(fchmod(fd, 0640) == 0, "fchmod");
+	CHECK(utimensat(AT_FDCWD, "m.hard", ts, 0) == 0, "utimensat");
+	CHECK(stat("m", &st) == 0, "stat m");
+	printf("utimensat: mode %o atime %lld mtime %lld.%09ld\n", (unsigned)(st.st_mode & 07777),
+	       (long long)st.st_atim.tv_sec, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	ts[1].tv_sec = 1300000000;
+	CHECK(futimens(fd, ts) == 0, "futimens");
+	CHECK(fstat(fd, &st) == 0, "fstat m");
+	printf("futimens: mtime %lld\n", (long long)st.st_mtim.tv_sec);
+	close(fd);
+	CHECK(unlink("m.sym") == 0 && unlink("m.hard") == 0 && unlink("m") == 0, "unlink m*");
+}
+
 static void pipes(void)
 {
 	int p[2], d, n;
@@ -239,6 +275,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	files();
 	dirs();
+	links();
 	pipes();
 	sockets();
 	printf("%s\n", failed ? "libos-families: FAILED" : "libos-families: all done");

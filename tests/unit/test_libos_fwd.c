@@ -747,6 +747,99 @@ static void test_lies(void **state)
 	}
 }
 
+/* ---- symlinkat, linkat, utimensat, fchmodat, fchmod */
+static void test_link_attr(void **state)
+{
+	uint64_t buf = ualloc(256), ts = ualloc(2 * sizeof(struct timespec));
+	struct timespec *t = up(ts);
+	char p[PATH_MAX * 2];
+	struct stat a, b;
+	long fd;
+
+	(void)state;
+	put_file(dir, "f", "data\n");
+	/* symlink: made in the rw tree, read back; not in the ro tree */
+	assert_int_equal(SC(SYS_symlink, ustr("f"), ustr("sl")), 0);
+	assert_int_equal(SC(SYS_readlink, ustr("sl"), buf, 256), 1);
+	assert_memory_equal(up(buf), "f", 1);
+	snprintf(p, sizeof(p), "%s/sl2", rodir);
+	assert_int_equal(SC(SYS_symlinkat, ustr("x"), AT_FDCWD, ustr(p)), -EACCES);
+	assert_int_equal(SC(SYS_symlink, ustr("f"), ustr("sl")), -EEXIST);
+	/* link: same inode; from the ro tree refused; AT_SYMLINK_FOLLOW refused */
+	assert_int_equal(SC(SYS_link, ustr("f"), ustr("hl")), 0);
+	snprintf(p, sizeof(p), "%s/f", dir);
+	assert_int_equal(stat(p, &a), 0);
+	snprintf(p, sizeof(p), "%s/hl", dir);
+	assert_int_equal(stat(p, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_int_equal(a.st_nlink, 2);
+	snprintf(p, sizeof(p), "%s/ro.txt", rodir);
+	assert_int_equal(SC(SYS_link, ustr(p), ustr("ro-link")), -EACCES);
+	snprintf(p, sizeof(p), "%s/ro-link", dir);
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(SC(SYS_linkat, AT_FDCWD, ustr("f"), AT_FDCWD, ustr("hl2"), AT_SYMLINK_FOLLOW), -EINVAL);
+	/* the PAL's own link opens (its only name was f); a hard link into
+	 * the tree from outside does not, nor does a link the PAL makes of it */
+	fd = xopen("hl", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(SC(SYS_read, fd, buf, 256), 5);
+	assert_memory_equal(up(buf), "data\n", 5);
+	SC(SYS_close, fd);
+	snprintf(p, sizeof(p), "%s/secret", outside);
+	snprintf(p + PATH_MAX, PATH_MAX, "%.4000s/out-link", dir);
+	assert_int_equal(link(p, p + PATH_MAX), 0);
+	assert_int_equal(SC(SYS_link, ustr("out-link"), ustr("out-link2")), 0);
+	assert_int_equal(xopen("out-link2", O_RDONLY), -EACCES);
+	assert_int_equal(SC(SYS_chmod, ustr("out-link"), 0777), -EACCES);
+	assert_int_equal(SC(SYS_utimensat, AT_FDCWD, ustr("out-link2"), 0, 0), -EACCES);
+	assert_int_equal(stat(p, &a), 0);
+	assert_int_not_equal(a.st_mode & 07777, 0777);
+	assert_int_not_equal(a.st_mtim.tv_sec, 1300000000);
+	/* chmod by path (through the symlink: its target), not in the ro tree */
+	assert_int_equal(SC(SYS_chmod, ustr("sl"), 0600), 0);
+	snprintf(p, sizeof(p), "%s/f", dir);
+	assert_int_equal(stat(p, &a), 0);
+	assert_int_equal(a.st_mode & 07777, 0600);
+	snprintf(p, sizeof(p), "%s/ro.txt", rodir);
+	assert_int_equal(SC(SYS_fchmodat, AT_FDCWD, ustr(p), 0777), -EACCES);
+	assert_int_equal(stat(p, &a), 0);
+	assert_int_not_equal(a.st_mode & 07777, 0777);
+	/* the escaping symlink: nothing outside changes */
+	assert_true(SC(SYS_chmod, ustr("escape"), 0777) < 0);
+	snprintf(p, sizeof(p), "%s/secret", outside);
+	assert_int_equal(stat(p, &a), 0);
+	assert_int_not_equal(a.st_mode & 07777, 0777);
+	/* fchmod: only an fd opened for writing */
+	fd = xopen("f", O_RDONLY);
+	assert_int_equal(SC(SYS_fchmod, fd, 0644), -EPERM);
+	SC(SYS_close, fd);
+	fd = xopen("f", O_RDWR);
+	assert_int_equal(SC(SYS_fchmod, fd, 0640), 0);
+	snprintf(p, sizeof(p), "%s/f", dir);
+	assert_int_equal(stat(p, &a), 0);
+	assert_int_equal(a.st_mode & 07777, 0640);
+	/* utimensat by path and by fd */
+	t[0] = (struct timespec){ 1000000000, 5 };
+	t[1] = (struct timespec){ 1200000000, 7 };
+	assert_int_equal(SC(SYS_utimensat, AT_FDCWD, ustr("f"), ts, 0), 0);
+	assert_int_equal(stat(p, &a), 0);
+	assert_int_equal(a.st_mtim.tv_sec, 1200000000);
+	assert_int_equal(a.st_mtim.tv_nsec, 7);
+	assert_int_equal(a.st_atim.tv_sec, 1000000000);
+	t[1].tv_sec = 1300000000;
+	assert_int_equal(SC(SYS_utimensat, fd, 0, ts, 0), 0);
+	assert_int_equal(stat(p, &a), 0);
+	assert_int_equal(a.st_mtim.tv_sec, 1300000000);
+	assert_int_equal(SC(SYS_utimensat, AT_FDCWD, ustr("sl"), ts, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(SC(SYS_utimensat, AT_FDCWD, ustr("f"), ts, 0x1), -EINVAL);
+	snprintf(p, sizeof(p), "%s/ro.txt", rodir);
+	assert_int_equal(SC(SYS_utimensat, AT_FDCWD, ustr(p), 0, 0), -EACCES);
+	SC(SYS_close, fd);
+	fd = xopen(p, O_RDONLY);
+	assert_int_equal(SC(SYS_utimensat, fd, 0, 0, 0), -EPERM);	/* read-only fd */
+	SC(SYS_close, fd);
+}
+
 /* ---- read-ahead (libos/fwd_ra.c) */
 
 /* A file of n bytes whose byte i is (i * 7 + i / 4096) & 0xff. */
@@ -937,6 +1030,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sockets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_attr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readahead_sequential, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readahead_consistent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readahead_not_pipe, setup, teardown),

@@ -449,9 +449,13 @@ int confine_seccomp(const struct confine *c)
 	/* The libOS host-call server's forwarded calls besides those. */
 	static const unsigned libos[] = {
 		SYS_dup, SYS_pipe2, SYS_poll, SYS_ppoll, SYS_statx, SYS_readlinkat, SYS_faccessat2,
-		SYS_mkdirat, SYS_unlinkat, SYS_renameat,
+		SYS_mkdirat, SYS_unlinkat, SYS_renameat, SYS_symlinkat, SYS_linkat, SYS_utimensat,
+		SYS_fchmod,
 	};
 	static const uint32_t prctl_codes[] = { ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_GS };
+	static const uint32_t thread_flags[] = { CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+						 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |
+						 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID };
 	static struct prog p;
 	struct sock_fprog fp;
 	unsigned i;
@@ -477,6 +481,17 @@ int confine_seccomp(const struct confine *c)
 	if (c->m->nconnect + c->m->nbind || c->m->mode == POLICY_NULL)
 		for (i = 0; i < sizeof(net) / sizeof(net[0]); i++)
 			allow(&p, net[i]);
+	if (c->libos) {
+		/* One host thread per MIEE thread slot (threads.c, pthreads):
+		 * clone3 answers ENOSYS (its flags sit behind a pointer the
+		 * filter cannot read), so the C library falls back to clone,
+		 * allowed with exactly the thread flags: no new process. */
+		emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1));
+		emit(&p, (struct sock_filter)RET(SECCOMP_RET_ERRNO | ENOSYS));
+		allow_if(&p, SYS_clone, 0, thread_flags, 1);
+		allow(&p, SYS_set_robust_list);
+		allow(&p, SYS_rseq);
+	}
 	allow_noexec(&p, SYS_mmap);
 	allow_noexec(&p, SYS_mprotect);
 	allow_if(&p, SYS_arch_prctl, 0, prctl_codes, 3);

@@ -346,6 +346,161 @@ static void h_rename(struct hc_req *q)
 	q->ret = r;
 }
 
+/* symlinkat(target, newdirfd, linkpath): the link is made where the
+ * policy allows create; its target is any string (every later call
+ * resolves it beneath its root, so a target leading out is a refusal
+ * then, not an escape). */
+static void h_symlink(struct hc_req *q)
+{
+	const char *target = hc_str(q, A(0)), *path = hc_str(q, A(2));
+	char base[NAME_MAX + 1];
+	struct where w;
+	int r, fd;
+
+	if (!target || !path)
+		return;
+	if ((r = resolve(q, "symlinkat", A(1), path, FILE_CREATE, &w)) == 0 &&
+	    (fd = r = judged(q, "symlinkat", &w, open_parent(&w, base))) >= 0) {
+		r = symlinkat(target, fd, base) < 0 ? -errno : 0;
+		close(fd);
+	}
+	q->ret = r;
+}
+
+/* linkat(olddirfd, old, newdirfd, new, 0): both names where the policy
+ * allows create (a hard link from a read-only file into a writable tree
+ * would make it writable there); the old name's last component never
+ * followed (flags 0: the link names a symlink itself). The new link
+ * gives the inode st_nlink 2, which the policy's hard-link rule refuses
+ * to open unless the PAL made it: policy_linked records it when the old
+ * name was the inode's only one. */
+static void h_link(struct hc_req *q)
+{
+	const char *p1 = hc_str(q, A(1)), *p2 = hc_str(q, A(3));
+	char b1[NAME_MAX + 1], b2[NAME_MAX + 1];
+	struct where w1, w2;
+	struct stat before, after;
+	int r, f1 = -1, f2 = -1;
+
+	if (!p1 || !p2)
+		return;
+	if (A(4) != 0) {
+		q->ret = -EINVAL;
+		return;
+	}
+	if ((r = resolve(q, "linkat", A(0), p1, FILE_CREATE, &w1)) == 0 &&
+	    (r = resolve(q, "linkat", A(2), p2, FILE_CREATE, &w2)) == 0 &&
+	    (f1 = r = judged(q, "linkat", &w1, open_parent(&w1, b1))) >= 0 &&
+	    (f2 = r = judged(q, "linkat", &w2, open_parent(&w2, b2))) >= 0) {
+		r = fstatat(f1, b1, &before, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+		if (r == 0)
+			r = linkat(f1, b1, f2, b2, 0) < 0 ? -errno : 0;
+		if (r == 0 && fstatat(f2, b2, &after, AT_SYMLINK_NOFOLLOW) == 0)
+			policy_linked(&q->s->pol, &before, &after);
+	}
+	if (f1 >= 0)
+		close(f1);
+	if (f2 >= 0)
+		close(f2);
+	q->ret = r;
+}
+
+/* An fd the MIEE opened for writing (so where the policy allows writes). */
+static int fd_writable(struct hc_req *q, int64_t fd)
+{
+	int fl;
+
+	if (!hc_fd_ok(q->s, fd))
+		return -EBADF;
+	fl = fcntl((int)fd, F_GETFL);
+	if (fl < 0)
+		return -errno;
+	return (fl & O_ACCMODE) == O_RDONLY ? -EPERM : 0;
+}
+
+/* fchmod of the file an O_PATH fd (of stat st) names: Linux 6.1 has no
+ * fchmodat2, and fchmod needs a real fd, so the same file is opened again
+ * beneath its root for reading (or, failing that, writing: neither has a
+ * side effect on a regular file or directory) and must be the same inode. */
+static int chmod_reopen(struct hc_req *q, const struct where *w, const struct stat *st,
+			mode_t mode)
+{
+	int base = O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	struct stat st2;
+	int fd, r;
+
+	fd = beneath(w->dirfd, w->rel, O_RDONLY | base, 0, w->resolve);
+	if (fd == -EACCES && S_ISREG(st->st_mode))
+		fd = beneath(w->dirfd, w->rel, O_WRONLY | base, 0, w->resolve);
+	if ((fd = judged(q, "fchmodat", w, fd)) < 0)
+		return fd;
+	if (fstat(fd, &st2))
+		r = -errno;
+	else if (st2.st_dev != st->st_dev || st2.st_ino != st->st_ino)
+		r = policy_swapped(&q->s->pol, "fchmodat", w->abs);
+	else
+		r = fchmod(fd, mode & 07777) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* utimensat, fchmodat, fchmod: metadata writes, so the write right.
+ * By path: the file (or with AT_SYMLINK_NOFOLLOW a symlink itself) is
+ * opened O_PATH beneath its root, judged by policy_attr (its type, the
+ * hard-link rule) and changed through that fd (utimensat AT_EMPTY_PATH)
+ * or the same file opened again (chmod_reopen). A symlink's mode is not
+ * changed (Linux: EOPNOTSUPP). By fd (utimensat with a NULL path,
+ * fchmod): only an fd opened for writing. */
+static void h_setattr(struct hc_req *q)
+{
+	unsigned int nr = q->h.nr;
+	const char *call = nr == SYS_utimensat ? "utimensat" : "fchmodat";
+	int64_t dirfd = A(0), poff = nr == SYS_fchmod ? LIBOS_HC_NOBUF : A(1);
+	const struct timespec *ts = NULL;
+	const char *path = NULL;
+	struct where w;
+	struct stat st;
+	int r, fd, nofollow = 0;
+
+	if (nr == SYS_utimensat) {
+		if (A(2) != LIBOS_HC_NOBUF && !(ts = hc_span(q, A(2), 2 * sizeof(*ts))))
+			return;
+		if (A(3) & ~(int64_t)AT_SYMLINK_NOFOLLOW) {
+			q->ret = -EINVAL;
+			return;
+		}
+		nofollow = (A(3) & AT_SYMLINK_NOFOLLOW) != 0;
+	}
+	if (poff != LIBOS_HC_NOBUF && !(path = hc_str(q, poff)))
+		return;
+	if (!path) {
+		if ((r = fd_writable(q, dirfd)) == 0) {
+			if (nr == SYS_utimensat)
+				r = futimens((int)dirfd, ts) < 0 ? -errno : 0;
+			else
+				r = fchmod((int)dirfd, (mode_t)A(1) & 07777) < 0 ? -errno : 0;
+		}
+		q->ret = r;
+		return;
+	}
+	if ((r = resolve(q, call, dirfd, path, FILE_RW, &w)) != 0) {
+		q->ret = r;
+		return;
+	}
+	fd = beneath(w.dirfd, w.rel, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0), 0, w.resolve);
+	if ((fd = r = judged(q, call, &w, fd)) < 0) {
+		q->ret = r;
+		return;
+	}
+	r = fstat(fd, &st) ? -errno : policy_attr(&q->s->pol, call, w.abs, &st, nofollow);
+	if (r == 0 && nr == SYS_utimensat)
+		r = utimensat(fd, "", ts, AT_EMPTY_PATH) < 0 ? -errno : 0;
+	else if (r == 0)
+		r = chmod_reopen(q, &w, &st, (mode_t)A(2));
+	close(fd);
+	q->ret = r;
+}
+
 static void h_cwd(struct hc_req *q)
 {
 	if (q->h.nr == SYS_getcwd) {
@@ -401,6 +556,17 @@ int hc_path_call(struct hc_req *q)
 		return 0;
 	case SYS_renameat:
 		h_rename(q);
+		return 0;
+	case SYS_symlinkat:
+		h_symlink(q);
+		return 0;
+	case SYS_linkat:
+		h_link(q);
+		return 0;
+	case SYS_utimensat:
+	case SYS_fchmodat:
+	case SYS_fchmod:
+		h_setattr(q);
 		return 0;
 	case SYS_getcwd:
 	case SYS_chdir:

@@ -448,8 +448,9 @@ static void print_stats(struct lrun *r)
 		fprintf(stderr, "miee-run: stats: syscalls handled inside %" PRIu64 ", forwarded %" PRIu64
 			", refused %" PRIu64 "; host calls %" PRIu64 " (%" PRIu64 " refused by the runner)"
 			"; VM exits %" PRIu64 ", entries %" PRIu64 "; pages: %u owned, %" PRIu64
-			" dynamic in use, %" PRIu64 " donated\n", r->st[0], r->st[1], r->st[2], r->hostcalls,
-			r->refused, (uint64_t)inf.exits, (uint64_t)inf.enters, inf.pages, r->st[3], r->donated);
+			" dynamic in use, %" PRIu64 " donated, %u mapped, %u in reserve\n", r->st[0], r->st[1],
+			r->st[2], r->hostcalls, r->refused, (uint64_t)inf.exits, (uint64_t)inf.enters, inf.pages,
+			r->st[3], r->donated, inf.mapped, inf.reserve);
 	else
 		fprintf(stderr, "miee-run: stats: (the libOS sent none) host calls %" PRIu64
 			"; VM exits %" PRIu64 ", entries %" PRIu64 "; pages %u\n", r->hostcalls,

@@ -477,6 +477,41 @@ int policy_resolved(struct policy *p, const char *call, const char *path, uint64
 	return rule ? refuse_open(p, EACCES, call, path, -1, 0, rule) : r;
 }
 
+int policy_attr(struct policy *p, const char *call, const char *path, const struct stat *st,
+		int symlink_ok)
+{
+	if (p->bypass || p->m->mode == POLICY_NULL)
+		return 0;
+	if (S_ISLNK(st->st_mode) && symlink_ok)
+		return 0;
+	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+		return refuse_open(p, EACCES, call, path, -1, 0, "a device node");
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
+		return refuse_open(p, EACCES, call, path, -1, 0,
+				   "neither a regular file nor a directory");
+	if (S_ISREG(st->st_mode) && st->st_nlink > 1 && !was_created(p, st))
+		return refuse_open(p, EACCES, call, path, -1, 0,
+				   "a hard link (st_nlink > 1) the PAL did not create");
+	return 0;
+}
+
+int policy_swapped(struct policy *p, const char *call, const char *path)
+{
+	return refuse_open(p, EACCES, call, path, -1, 0, "the file changed while it was checked");
+}
+
+void policy_linked(struct policy *p, const struct stat *before, const struct stat *after)
+{
+	if (!S_ISREG(before->st_mode) || before->st_dev != after->st_dev ||
+	    before->st_ino != after->st_ino || was_created(p, before))
+		return;
+	if (before->st_nlink == 1 && after->st_nlink == 2 && p->ncreated < POLICY_MAX_CREATED) {
+		p->created[p->ncreated].dev = after->st_dev;
+		p->created[p->ncreated].ino = after->st_ino;
+		p->ncreated++;
+	}
+}
+
 int policy_fd_new(struct policy *p, const char *call, unsigned n)
 {
 	char args[64];

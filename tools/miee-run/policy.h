@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "manifest.h"
@@ -73,6 +74,22 @@ int policy_path(struct policy *p, const char *call, const char *path, enum file_
  * out (-EXDEV) or a magic link (-ELOOP) is a refusal, -EACCES and a log
  * line; anything else is returned as it is. */
 int policy_resolved(struct policy *p, const char *call, const char *path, uint64_t resolve, int r);
+
+/* A metadata change (chmod, utimensat) by path, to the file of stat st
+ * (opened O_PATH as policy_path said): 0, or -EACCES and a log line for
+ * what policy_openat would refuse to open (a device node, a FIFO or
+ * socket, a hard link the PAL did not create); a symlink only with
+ * symlink_ok (utimensat AT_SYMLINK_NOFOLLOW). Nothing changes the policy. */
+int policy_attr(struct policy *p, const char *call, const char *path, const struct stat *st,
+		int symlink_ok);
+/* The file the caller judged is not the one it opened again: -EACCES and
+ * a log line. */
+int policy_swapped(struct policy *p, const char *call, const char *path);
+/* The PAL made a hard link: before is the old name's stat before the
+ * link, after the new name's after it. The same regular file whose only
+ * name was the old one is recorded as the PAL's own (the hard-link rule
+ * opens it); any other is left to the rule. */
+void policy_linked(struct policy *p, const struct stat *before, const struct stat *after);
 
 /* n new fds of another kind (dup, pipe2, socket, accept4) for the PAL:
  * 0 and counted, or -EMFILE (`limit fds`) and a log line. */
