@@ -60,6 +60,23 @@ static int back_more(void)
 	return -ENOMEM;
 }
 
+/* For a checkpoint: the end of the frames ever handed out and of those
+ * backed. A restore backs exactly the same range again, in the same
+ * HC_MIEE_MAP batches, before it copies the frames back (ckpt.c). */
+void mm_ckpt_range(uint64_t *used_end, uint64_t *backed_end)
+{
+	*used_end = next;
+	*backed_end = backed;
+}
+
+int mm_back_to(uint64_t end)
+{
+	while (backed < end)
+		if (back_more())
+			return -ENOMEM;
+	return backed == end ? 0 : -EINVAL;
+}
+
 int frame_alloc(uint64_t *pa)
 {
 	uint64_t f;

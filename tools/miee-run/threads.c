@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,6 +362,8 @@ static void *slot_main(void *arg)
 		pthread_mutex_lock(&T.mu);
 		s->in_enter = 0;
 		pthread_mutex_unlock(&T.mu);
+		if (rc && err == EINTR)
+			continue;	/* SIGUSR2 (--checkpoint): enter again */
 		if (rc) {
 			if (!T.done)
 				fprintf(stderr, "miee-run: MIEE_IOC_ENTER slot %u: %s\n", h->slot,
@@ -376,6 +379,9 @@ static void *slot_main(void *arg)
 			} else {
 				e.hostcall_ret = slot_hostcall(h->slot, buf);
 			}
+			/* Every answer says whether a checkpoint is wanted. */
+			((struct libos_hc *)(T.r->buf + LIBOS_OFF_SHARED) + h->slot)->host_flags =
+				ckpt_host_flags(&T.r->ck);
 			continue;
 		}
 		if (e.reason == MIEE_EXIT_INTERRUPTED)
@@ -401,6 +407,7 @@ int threads_run(struct lrun *r, const char *hostile)
 {
 	static struct hthread h0;
 	pthread_t th;
+	sigset_t usr2;
 	unsigned i;
 
 	T.r = r;
@@ -417,6 +424,13 @@ int threads_run(struct lrun *r, const char *hostile)
 		return LRC_LOAD;
 	}
 	pthread_detach(th);
+	/* SIGUSR2 (--checkpoint) goes to a host thread of a slot, never to
+	 * this one: it must interrupt a host call blocked in the host (a
+	 * read from a FIFO) so that the libOS sees the request. The slot
+	 * threads were started with it unblocked. */
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &usr2, NULL);
 	pthread_mutex_lock(&T.mu);
 	while (!T.done)
 		pthread_cond_wait(&T.done_cv, &T.mu);

@@ -1,0 +1,160 @@
+#!/bin/sh
+# emulators: qemu bochs
+# Checkpoint and restore of a libOS MIEE (docs/libos.md, "Checkpoint and
+# restore"). busybox sha256sum reads a large file through a FIFO that the
+# test feeds in two halves: after the first half, SIGUSR2 makes
+# `miee-run --checkpoint` write the program's state (sealed by the uTPM)
+# and exit 0; `miee-run --restore` resumes it, the second half goes in,
+# and its output must equal the native run's. Then the refusals, each
+# with exit 123 and its named reason, the program never resumed: one byte
+# flipped in the header, in the sealed key, in a chunk; a truncated file;
+# the checkpoint restored under another program (another uPCR 0), also
+# with the header's uPCR 0 rewritten to that program's, so that only the
+# uTPM's seal stands in the way. 32 MiB on QEMU, 4 MiB on Bochs (slow).
+set -u
+
+[ -e /dev/miee ] || insmod /lib/modules/extra/miee_drv.ko || { echo "FAIL: no driver"; exit 1; }
+W=/tmp/libos-ckpt
+BB=/bin/busybox
+MB=${CKPT_MB:-32}
+[ "${HV_EMULATOR:-qemu}" = bochs ] && MB=4
+fail=0
+pass=0
+
+ok() { echo "ok: libos-ckpt: $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL: libos-ckpt: $*"; fail=$((fail + 1)); }
+show() { tail -n "${2:-6}" "$1" | sed 's/^/  | /'; }
+
+rm -rf $W
+mkdir -p $W/d
+half=$((MB * 512 * 1024))
+dd if=/dev/urandom of=$W/h1 bs=65536 count=$((half / 65536)) 2>/dev/null
+dd if=/dev/urandom of=$W/h2 bs=65536 count=$((half / 65536)) 2>/dev/null
+cat $W/h1 $W/h2 >$W/d/whole
+$BB mkfifo $W/d/fifo
+# Native: the same command on the same FIFO.
+$BB sha256sum $W/d/fifo >$W/native.out &
+npid=$!
+cat $W/d/whole >$W/d/fifo
+wait $npid
+rm -f $W/d/whole
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt $(($3 * 5)) ] && return 1
+		sleep 0.2
+	done
+}
+
+# ---- checkpoint mid-stream
+/bin/miee-run --checkpoint $W/ck --ro $W/d -- $BB sha256sum $W/d/fifo >$W/c.out 2>$W/c.err &
+cpid=$!
+exec 3>$W/d/fifo		# opens once the program has opened its end
+cat $W/h1 >&3
+sleep 1
+kill -USR2 $cpid
+wait $cpid
+crc=$?
+if [ $crc -eq 0 ] && grep -q "^miee-run: checkpointed to $W/ck$" $W/c.err && [ ! -s $W/c.out ] &&
+	[ -s $W/ck ] && [ ! -e $W/ck.tmp ]; then
+	ok "checkpoint mid-stream: exit 0, $(wc -c <$W/ck) bytes, no output yet"
+else
+	bad "checkpoint: exit $crc, stdout $(wc -c <$W/c.out) bytes"
+	show $W/c.err 10
+fi
+
+# ---- restore, feed the second half
+/bin/miee-run --restore $W/ck --ro $W/d -- $BB sha256sum $W/d/fifo >$W/r.out 2>$W/r.err &
+rpid=$!
+if wait_for $W/r.err "restored from checkpoint" 600; then
+	cat $W/h2 >&3
+fi
+exec 3>&-
+wait $rpid
+rrc=$?
+if [ $rrc -eq 0 ] && cmp -s $W/native.out $W/r.out; then
+	ok "restored: exit 0, output equals native ($(cut -c1-16 $W/r.out)...)"
+else
+	bad "restore: exit $rrc; native '$(cat $W/native.out)', restored '$(cat $W/r.out)'"
+	show $W/r.err 10
+fi
+
+# ---- refusals: refused FILE WHAT PATTERN [PROGRAM ARGS]
+refused() {
+	f=$1
+	what=$2
+	pat=$3
+	shift 3
+	[ $# -eq 0 ] && set -- sha256sum $W/d/fifo
+	# A writer, so that a wrongly resumed program would not block on open.
+	/bin/miee-run --restore "$f" --ro $W/d -- $BB "$@" >$W/x.out 2>$W/x.err </dev/null &
+	xpid=$!
+	( exec 4>$W/d/fifo; sleep 2 ) 2>/dev/null &
+	wpid=$!
+	wait $xpid
+	xrc=$?
+	kill $wpid 2>/dev/null
+	wait $wpid 2>/dev/null
+	if [ $xrc -eq 123 ] && grep -q "libos: restore refused: .*$pat" $W/x.err &&
+		grep -q "the checkpoint was refused" $W/x.err && [ ! -s $W/x.out ] &&
+		! grep -q "restored from checkpoint" $W/x.err; then
+		ok "$what: refused ($(grep -o 'restore refused: .*' $W/x.err | head -c 90))"
+	else
+		bad "$what: exit $xrc, stdout $(wc -c <$W/x.out) bytes"
+		show $W/x.err 6
+	fi
+}
+
+# flip FILE OFFSET: one byte changed (xor 0x01) in a copy
+flip() {
+	cp $W/ck "$1"
+	b=$(dd if=$W/ck bs=1 skip=$2 count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+	printf "\\$(printf %03o $(( (b ^ 1) & 255 )))" |
+		dd of="$1" bs=1 seek=$2 count=1 conv=notrunc 2>/dev/null
+	cmp -s $W/ck "$1" && bad "flip did not change $1"
+}
+
+len=$(wc -c <$W/ck)
+flip $W/ck.hdr 16
+refused $W/ck.hdr "a byte of the header (plain_len)" "length\|truncated\|trailing\|chunk count"
+flip $W/ck.pcr 40
+refused $W/ck.pcr "a byte of the header's uPCR 0" "another PAL"
+flip $W/ck.blob 100
+refused $W/ck.blob "a byte of the sealed key" "would not unseal"
+flip $W/ck.mid $((len / 2))
+refused $W/ck.mid "a byte in the middle" "failed authentication"
+flip $W/ck.end $((len - 1))
+refused $W/ck.end "the last byte (a tag)" "failed authentication"
+head -c $((len - 4096)) $W/ck >$W/ck.short
+refused $W/ck.short "a truncated file" "truncated"
+refused $W/ck "another program (md5sum)" "another PAL" md5sum $W/d/fifo
+
+# The same, with the header's uPCR 0 set to md5sum's, found from a run
+# of it (uPCR 0 = the measurement the runner prints).
+/bin/miee-run --ro $W/d -- $BB md5sum $W/d/fifo >/dev/null 2>$W/m.err </dev/null &
+mpid=$!
+( exec 4>$W/d/fifo ) 2>/dev/null
+wait $mpid
+m=$(sed -n 's/^miee-run: measurement (hypervisor) \([0-9a-f]*\)$/\1/p' $W/m.err)
+if [ ${#m} -eq 64 ]; then
+	cp $W/ck $W/ck.other
+	o=""
+	i=0
+	while [ $i -lt 64 ]; do
+		o="$o\\$(printf %03o 0x$(echo $m | cut -c$((i + 1))-$((i + 2))))"
+		i=$((i + 2))
+	done
+	printf "$o" | dd of=$W/ck.other bs=1 seek=32 count=32 conv=notrunc 2>/dev/null
+	refused $W/ck.other "another program, header rewritten to its uPCR 0" "would not unseal" \
+		md5sum $W/d/fifo
+else
+	bad "no measurement from the md5sum run"
+	show $W/m.err 4
+fi
+
+echo "libos-ckpt: $pass passed, $fail failed"
+[ $fail -eq 0 ] && echo "PASS: libos-ckpt" || echo "FAIL: libos-ckpt"
+[ $fail -eq 0 ]
