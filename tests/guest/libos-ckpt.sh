@@ -10,7 +10,9 @@
 # flipped in the header, in the sealed key, in a chunk; a truncated file;
 # the checkpoint restored under another program (another uPCR 0), also
 # with the header's uPCR 0 rewritten to that program's, so that only the
-# uTPM's seal stands in the way. 32 MiB on QEMU, 4 MiB on Bochs (slow).
+# uTPM's seal stands in the way. Then threads (tests/progs/ckpt-threads.c):
+# checkpointed after a join and restored, and refused with 5 live
+# threads. 32 MiB on QEMU, 4 MiB on Bochs (slow).
 set -u
 
 [ -e /dev/miee ] || insmod /lib/modules/extra/miee_drv.ko || { echo "FAIL: no driver"; exit 1; }
@@ -153,6 +155,77 @@ if [ ${#m} -eq 64 ]; then
 else
 	bad "no measurement from the md5sum run"
 	show $W/m.err 4
+fi
+
+# ---- threads (tests/progs/ckpt-threads.c): a program that made and
+# joined 4 threads is checkpointed while only main is live and restored,
+# and makes 4 new threads there; the same program with 5 threads live
+# at the SIGUSR2 is refused (a log line, exit 126, the program runs on).
+TP=/bin/ckpt-threads-glibc
+TD=/bin/ckpt-threads-musl
+rm -f $W/d/fifo
+$BB mkfifo $W/d/fifo
+$TP between $W/d/fifo >$W/tn.out &
+npid=$!
+echo 4242 >$W/d/fifo
+wait $npid
+/bin/miee-run --threads 8 --checkpoint $W/ckt --ro $W/d -- $TP between $W/d/fifo \
+	>$W/tc.out 2>$W/tc.err &
+cpid=$!
+wait_for $W/tc.out "waiting for the line" 600
+exec 3>$W/d/fifo
+sleep 1
+kill -USR2 $cpid
+wait $cpid
+crc=$?
+if [ $crc -eq 0 ] && grep -q "^miee-run: checkpointed to $W/ckt$" $W/tc.err; then
+	ok "threads: checkpoint after a join: exit 0, $(wc -c <$W/ckt) bytes"
+else
+	bad "threads: checkpoint after a join: exit $crc"
+	show $W/tc.err 10
+fi
+/bin/miee-run --threads 8 --restore $W/ckt --ro $W/d -- $TP between $W/d/fifo \
+	>$W/tr.out 2>$W/tr.err &
+rpid=$!
+wait_for $W/tr.err "restored from checkpoint" 600 && echo 4242 >&3
+exec 3>&-
+wait $rpid
+rrc=$?
+cat $W/tc.out $W/tr.out >$W/tcr.out
+if [ $rrc -eq 0 ] && cmp -s $W/tn.out $W/tcr.out && grep -q "^after thread 3" $W/tr.out; then
+	ok "threads: restored, 4 new threads, output (before + after) equals native"
+else
+	bad "threads: restore: exit $rrc"
+	diff $W/tn.out $W/tcr.out | head -n 8 | sed 's/^/  | /'
+	show $W/tr.err 10
+fi
+
+$TD during $W/d/fifo >$W/dn.out &
+npid=$!
+echo 77 >$W/d/fifo
+wait $npid
+rm -f $W/ckd
+/bin/miee-run --threads 8 --checkpoint $W/ckd --ro $W/d -- $TD during $W/d/fifo \
+	>$W/dc.out 2>$W/dc.err &
+cpid=$!
+wait_for $W/dc.out "waiting for the line" 600
+exec 3>$W/d/fifo
+sleep 1
+kill -USR2 $cpid
+sleep 2
+echo 77 >&3
+exec 3>&-
+wait $cpid
+crc=$?
+if [ $crc -eq 126 ] && grep -q "libos: checkpoint refused: the program has 5 threads" $W/dc.err &&
+	grep -q "refused the checkpoint; the program ran to its end (status 0)" $W/dc.err &&
+	cmp -s $W/dn.out $W/dc.out && [ ! -e $W/ckd ] && [ ! -e $W/ckd.tmp ]; then
+	ok "threads: 5 live threads: refused ($(grep -o 'checkpoint refused: .*' $W/dc.err |
+		head -n 1 | head -c 70)), exit 126, output equals native, no file"
+else
+	bad "threads: 5 live threads: exit $crc"
+	diff $W/dn.out $W/dc.out | head -n 8 | sed 's/^/  | /'
+	show $W/dc.err 10
 fi
 
 echo "libos-ckpt: $pass passed, $fail failed"

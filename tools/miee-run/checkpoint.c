@@ -57,6 +57,15 @@ int ckpt_host_open(struct ckpt_host *c, const char *ckpt, const char *restore)
 	return 0;
 }
 
+void ckpt_host_close(struct ckpt_host *c)
+{
+	if (c->mode == CKPT_MODE_TAKE && !c->done)
+		unlink(c->tmp);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
 uint64_t ckpt_host_flags(struct ckpt_host *c)
 {
 	return c->mode == CKPT_MODE_TAKE && asked && !c->done ? LIBOS_HF_CKPT : 0;

@@ -23,6 +23,8 @@ struct ckpt_host {
 /* Open FILE (checkpoint: FILE.tmp, and install the SIGUSR2 handler).
  * Both NULL: no checkpointing. 0 or -errno. */
 int ckpt_host_open(struct ckpt_host *c, const char *ckpt, const char *restore);
+/* The end of the run: FILE.tmp removed unless a checkpoint was kept. */
+void ckpt_host_close(struct ckpt_host *c);
 /* host_flags for the next answer. */
 uint64_t ckpt_host_flags(struct ckpt_host *c);
 /* Serve a LIBOS_HC_CKPT_* request (h: the checked copy; out: the shared

@@ -383,6 +383,28 @@ static void allow_if(struct prog *p, unsigned nr, unsigned arg, const uint32_t *
 	emit(p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 }
 
+/* The libOS runner's host thread per MIEE thread slot (threads.c) comes
+ * after the filter: clone3 gets ENOSYS (its flags are in memory, which a
+ * filter cannot read), so the C library falls back to clone, allowed only
+ * for a thread (CLONE_THREAD | CLONE_VM) and without a new namespace. */
+static void allow_thread_clone(struct prog *p)
+{
+	const uint32_t ns = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
+			    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+	const uint32_t need = CLONE_THREAD | CLONE_VM;
+
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1));
+	emit(p, (struct sock_filter)RET(SECCOMP_RET_ERRNO | ENOSYS));
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 6));
+	emit(p, (struct sock_filter)LD_ARG(0));
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, ns, 3, 0));
+	emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, need));
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, need, 0, 1));
+	emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+	emit(p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
+	emit(p, (struct sock_filter)LD_NR);	/* for the checks after this one */
+}
+
 /* mmap/mprotect: never executable memory. */
 static void allow_noexec(struct prog *p, unsigned nr)
 {
@@ -480,6 +502,11 @@ int confine_seccomp(const struct confine *c)
 	allow_noexec(&p, SYS_mmap);
 	allow_noexec(&p, SYS_mprotect);
 	allow_if(&p, SYS_arch_prctl, 0, prctl_codes, 3);
+	if (c->libos) {
+		allow_thread_clone(&p);
+		allow(&p, SYS_set_robust_list);	/* a new thread's C library start */
+		allow(&p, SYS_rseq);
+	}
 	allow_ioctl(&p, c);
 	emit(&p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
 	fp.len = (unsigned short)p.n;

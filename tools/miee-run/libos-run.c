@@ -784,6 +784,7 @@ int libos_run_main(int argc, char **argv)
 	fflush(stdout);
 	k = threads_run(&r, lo.hostile && !strncmp(lo.hostile, "threads-", 8) ? lo.hostile : NULL);
 	fflush(stdout);
+	ckpt_host_close(&r.ck);
 	close(r.fd);
 	return k;
 }

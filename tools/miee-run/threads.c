@@ -22,6 +22,8 @@
 
 #include "libos-run.h"
 #include "threads.h"
+#include "hostcall.h"
+#include "policy.h"
 
 #define H_ORDER 1	/* enter late and out of order */
 #define H_TWICE 2	/* a second host thread enters a running slot: EBUSY */
@@ -245,6 +247,11 @@ static int64_t spawn(unsigned k)
 	if (live >= T.r->threads || T.done) {
 		T.spawn_refused++;
 		pthread_mutex_unlock(&T.mu);
+		/* A libOS that made more slots than its limit (an honest one
+		 * refuses the clone itself): the policy's line. */
+		if (!T.done && policy_limit(&T.r->srv->pol, LIMIT_THREADS, live + 1) == 0)
+			fprintf(stderr, "miee-run: policy: refused SPAWN(slot %u) -> EAGAIN: "
+				"threads %u\n", k, T.r->threads);
 		return -EAGAIN;
 	}
 	/* A slot number comes back once the hypervisor freed it; the host
