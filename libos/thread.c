@@ -256,7 +256,9 @@ long sys_clone3(struct regs *r, uint64_t uargs, uint64_t size)
 			off += k;
 		}
 	}
-	if (a.exit_signal || a.set_tid || a.set_tid_size || a.cgroup || a.pidfd)
+	/* pidfd is read only with CLONE_PIDFD (glibc's pthread_create fills
+	 * it in without the flag); that flag is refused by sys_clone. */
+	if (a.exit_signal || a.set_tid || a.set_tid_size || a.cgroup)
 		return -EINVAL;
 	if (!a.stack || !a.stack_size || a.stack + a.stack_size < a.stack)
 		return (a.flags & CLONE_VM) ? -EINVAL : sys_clone(r, a.flags, 0, 0, 0, 0);

@@ -54,7 +54,15 @@ wait_for() {
 # ---- checkpoint mid-stream
 /bin/miee-run --checkpoint $W/ck --ro $W/d -- $BB sha256sum $W/d/fifo >$W/c.out 2>$W/c.err &
 cpid=$!
-exec 3>$W/d/fifo		# opens once the program has opened its end
+# Read-write: the open never blocks (a blocked open in busybox sh fails
+# with EINTR when a child ends, and ends the script); fd 3 keeps the
+# FIFO's unread bytes for the restored program.
+exec 3<>$W/d/fifo
+sleep 1
+if ! kill -0 $cpid 2>/dev/null; then
+	bad "checkpoint run ended before the SIGUSR2"
+	show $W/c.err 10
+fi
 cat $W/h1 >&3
 sleep 1
 kill -USR2 $cpid
@@ -172,8 +180,8 @@ wait $npid
 /bin/miee-run --threads 8 --checkpoint $W/ckt --ro $W/d -- $TP between $W/d/fifo \
 	>$W/tc.out 2>$W/tc.err &
 cpid=$!
-wait_for $W/tc.out "waiting for the line" 600
-exec 3>$W/d/fifo
+wait_for $W/tc.out "waiting for the line" 600 || { bad "threads: between: no start"; show $W/tc.err 8; }
+exec 3<>$W/d/fifo
 sleep 1
 kill -USR2 $cpid
 wait $cpid
@@ -208,8 +216,8 @@ rm -f $W/ckd
 /bin/miee-run --threads 8 --checkpoint $W/ckd --ro $W/d -- $TD during $W/d/fifo \
 	>$W/dc.out 2>$W/dc.err &
 cpid=$!
-wait_for $W/dc.out "waiting for the line" 600
-exec 3>$W/d/fifo
+wait_for $W/dc.out "waiting for the line" 600 || { bad "threads: during: no start"; show $W/dc.err 8; }
+exec 3<>$W/d/fifo
 sleep 1
 kill -USR2 $cpid
 sleep 2
