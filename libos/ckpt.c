@@ -33,6 +33,12 @@ static unsigned nfds WORK;
 static uint64_t fill WORK;		/* bytes in buf (checkpoint) */
 static uint32_t chunk WORK;		/* next chunk index */
 
+/* The uTPM refuses an out_max past its own largest blob (4096 bytes of
+ * data + 84, hypervisor/utpm/utpm.h): ask for what this seal needs, the
+ * secret and the long-term header's overhead at most. */
+#define CKPT_SEAL_OUT (sizeof(struct ckpt_secret) + 84u)
+_Static_assert(CKPT_SEAL_OUT <= CKPT_BLOB_MAX, "blob buffer");
+
 static int upcr0(uint8_t out[32])
 {
 	if (hcall(HC_UTPM_PCR_READ, 0, (uint64_t)(uintptr_t)pcr, 0))
@@ -233,7 +239,7 @@ static const char *write_all(const struct regs *r)
 	secret.hdr = hdr;
 	dreq = (struct utpm_data_req){ .pcr_mask = 1, .in = (uint64_t)(uintptr_t)&secret,
 				       .in_len = sizeof(secret), .out = (uint64_t)(uintptr_t)blob,
-				       .out_max = sizeof(blob) };
+				       .out_max = CKPT_SEAL_OUT };
 	rr = (int64_t)hcall(HC_UTPM_SEAL, (uint64_t)(uintptr_t)&dreq, 0, 0);
 	if (rr || !dreq.out_len || dreq.out_len > sizeof(blob))
 		return "HC_UTPM_SEAL refused";

@@ -27,6 +27,13 @@ pass=0
 ok() { echo "ok: libos-ckpt: $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL: libos-ckpt: $*"; fail=$((fail + 1)); }
 show() { tail -n "${2:-6}" "$1" | sed 's/^/  | /'; }
+# watchdog PID SECONDS: a step that hangs is killed (and then fails),
+# never the whole boot.
+dogs=""
+watchdog() {
+	( sleep "$2"; kill -9 "$1" 2>/dev/null ) >/dev/null 2>&1 </dev/null &
+	dogs="$dogs $!"
+}
 
 rm -rf $W
 mkdir -p $W/d
@@ -58,7 +65,11 @@ if ! kill -0 $cpid 2>/dev/null; then
 	bad "checkpoint run ended before the SIGUSR2"
 	show $W/c.err 10
 fi
-cat $W/h1 >&3
+watchdog $cpid 900
+cat $W/h1 >&3 &
+feed=$!
+watchdog $feed 600
+wait $feed
 sleep 1
 kill -USR2 $cpid
 wait $cpid
@@ -74,8 +85,12 @@ fi
 # ---- restore, feed the second half
 /bin/miee-run --restore $W/ck --ro $W/d -- $BB sha256sum <$W/fifo >$W/r.out 2>$W/r.err &
 rpid=$!
+watchdog $rpid 900
 if wait_for $W/r.err "restored from checkpoint" 600; then
-	cat $W/h2 >&3
+	cat $W/h2 >&3 &
+	feed=$!
+	watchdog $feed 600
+	wait $feed
 fi
 exec 3>&-
 wait $rpid
@@ -95,7 +110,10 @@ refused() {
 	pat=$3
 	shift 3
 	[ $# -eq 0 ] && set -- sha256sum
-	/bin/miee-run --restore "$f" --ro $W/d -- $BB "$@" >$W/x.out 2>$W/x.err </dev/null
+	/bin/miee-run --restore "$f" --ro $W/d -- $BB "$@" >$W/x.out 2>$W/x.err </dev/null &
+	xpid=$!
+	watchdog $xpid 600
+	wait $xpid
 	xrc=$?
 	if [ $xrc -eq 123 ] && grep -q "libos: restore refused: .*$pat" $W/x.err &&
 		grep -q "the checkpoint was refused" $W/x.err && [ ! -s $W/x.out ] &&
@@ -162,6 +180,7 @@ echo 4242 | $TP between $W/d/big >$W/tn.out
 /bin/miee-run --threads 8 --checkpoint $W/ckt --ro $W/d -- $TP between $W/d/big \
 	<$W/fifo >$W/tc.out 2>$W/tc.err &
 cpid=$!
+watchdog $cpid 900
 wait_for $W/tc.out "waiting for the line" 600 || { bad "threads: between: no start"; show $W/tc.err 8; }
 sleep 1
 kill -USR2 $cpid
@@ -176,6 +195,7 @@ fi
 /bin/miee-run --threads 8 --restore $W/ckt --ro $W/d -- $TP between $W/d/big \
 	<$W/fifo >$W/tr.out 2>$W/tr.err &
 rpid=$!
+watchdog $rpid 900
 wait_for $W/tr.err "restored from checkpoint" 600 && echo 4242 >&3
 wait $rpid
 rrc=$?
@@ -194,6 +214,7 @@ rm -f $W/ckd
 /bin/miee-run --threads 8 --checkpoint $W/ckd --ro $W/d -- $TD during \
 	<$W/fifo >$W/dc.out 2>$W/dc.err &
 cpid=$!
+watchdog $cpid 900
 wait_for $W/dc.out "waiting for the line" 600 || { bad "threads: during: no start"; show $W/dc.err 8; }
 sleep 1
 kill -USR2 $cpid
@@ -213,6 +234,7 @@ else
 	show $W/dc.err 10
 fi
 
+kill $dogs 2>/dev/null
 echo "libos-ckpt: $pass passed, $fail failed"
 [ $fail -eq 0 ] && echo "PASS: libos-ckpt" || echo "FAIL: libos-ckpt"
 [ $fail -eq 0 ]
