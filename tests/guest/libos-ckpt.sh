@@ -31,7 +31,7 @@ show() { tail -n "${2:-6}" "$1" | sed 's/^/  | /'; }
 # never the whole boot.
 dogs=""
 watchdog() {
-	( sleep "$2"; kill -9 "$1" 2>/dev/null ) >/dev/null 2>&1 </dev/null &
+	( sleep "$2"; kill -9 "$1" 2>/dev/null ) >/dev/null 2>&1 </dev/null 3>&- &
 	dogs="$dogs $!"
 }
 
@@ -44,21 +44,23 @@ cat $W/h1 $W/h2 | $BB sha256sum >$W/native.out
 $BB mkfifo $W/fifo
 # Read-write: the open never blocks (a blocked open in busybox sh fails
 # with EINTR when a child ends, and ends the script); fd 3 keeps the
-# FIFO's unread bytes for the restored program.
+# FIFO's unread bytes for the restored program. Nothing else may hold
+# it (3>&- on every child), or the program would never see its EOF.
 exec 3<>$W/fifo
 
-# wait_for FILE PATTERN SECONDS
+# wait_for FILE PATTERN SECONDS PID: 1 if PID ended first
 wait_for() {
 	i=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
 		i=$((i + 1))
 		[ $i -gt $(($3 * 5)) ] && return 1
+		kill -0 "$4" 2>/dev/null || return 1
 		sleep 0.2
 	done
 }
 
 # ---- checkpoint mid-stream
-/bin/miee-run --checkpoint $W/ck --ro $W/d -- $BB sha256sum <$W/fifo >$W/c.out 2>$W/c.err &
+/bin/miee-run --checkpoint $W/ck --ro $W/d -- $BB sha256sum <$W/fifo >$W/c.out 2>$W/c.err 3>&- &
 cpid=$!
 sleep 1
 if ! kill -0 $cpid 2>/dev/null; then
@@ -83,10 +85,10 @@ else
 fi
 
 # ---- restore, feed the second half
-/bin/miee-run --restore $W/ck --ro $W/d -- $BB sha256sum <$W/fifo >$W/r.out 2>$W/r.err &
+/bin/miee-run --restore $W/ck --ro $W/d -- $BB sha256sum <$W/fifo >$W/r.out 2>$W/r.err 3>&- &
 rpid=$!
 watchdog $rpid 900
-if wait_for $W/r.err "restored from checkpoint" 600; then
+if wait_for $W/r.err "restored from checkpoint" 600 $rpid; then
 	cat $W/h2 >&3 &
 	feed=$!
 	watchdog $feed 600
@@ -178,10 +180,10 @@ TD=/bin/ckpt-threads-musl
 dd if=/dev/urandom of=$W/d/big bs=65536 count=16 2>/dev/null
 echo 4242 | $TP between $W/d/big >$W/tn.out
 /bin/miee-run --threads 8 --checkpoint $W/ckt --ro $W/d -- $TP between $W/d/big \
-	<$W/fifo >$W/tc.out 2>$W/tc.err &
+	<$W/fifo >$W/tc.out 2>$W/tc.err 3>&- &
 cpid=$!
 watchdog $cpid 900
-wait_for $W/tc.out "waiting for the line" 600 || { bad "threads: between: no start"; show $W/tc.err 8; }
+wait_for $W/tc.out "waiting for the line" 600 $cpid || { bad "threads: between: no start"; show $W/tc.err 8; }
 sleep 1
 kill -USR2 $cpid
 wait $cpid
@@ -193,10 +195,10 @@ else
 	show $W/tc.err 10
 fi
 /bin/miee-run --threads 8 --restore $W/ckt --ro $W/d -- $TP between $W/d/big \
-	<$W/fifo >$W/tr.out 2>$W/tr.err &
+	<$W/fifo >$W/tr.out 2>$W/tr.err 3>&- &
 rpid=$!
 watchdog $rpid 900
-wait_for $W/tr.err "restored from checkpoint" 600 && echo 4242 >&3
+wait_for $W/tr.err "restored from checkpoint" 600 $rpid && echo 4242 >&3
 wait $rpid
 rrc=$?
 cat $W/tc.out $W/tr.out >$W/tcr.out
@@ -212,10 +214,10 @@ fi
 echo 77 | $TD during >$W/dn.out
 rm -f $W/ckd
 /bin/miee-run --threads 8 --checkpoint $W/ckd --ro $W/d -- $TD during \
-	<$W/fifo >$W/dc.out 2>$W/dc.err &
+	<$W/fifo >$W/dc.out 2>$W/dc.err 3>&- &
 cpid=$!
 watchdog $cpid 900
-wait_for $W/dc.out "waiting for the line" 600 || { bad "threads: during: no start"; show $W/dc.err 8; }
+wait_for $W/dc.out "waiting for the line" 600 $cpid || { bad "threads: during: no start"; show $W/dc.err 8; }
 sleep 1
 kill -USR2 $cpid
 sleep 2
