@@ -1,5 +1,5 @@
 #!/bin/sh
-# emulators: qemu bochs
+# emulators: qemu
 # Checkpoint and restore of a libOS MIEE (docs/libos.md, "Checkpoint and
 # restore"). busybox sha256sum reads a large file on stdin, a FIFO that
 # the test holds open and feeds in two halves (stdin: the policy opens no
@@ -13,7 +13,8 @@
 # with the header's uPCR 0 rewritten to that program's, so that only the
 # uTPM's seal stands in the way. Then threads (tests/progs/ckpt-threads.c):
 # checkpointed after a join and restored, and refused with 5 live
-# threads. 32 MiB on QEMU, 4 MiB on Bochs (slow).
+# threads. 32 MiB on QEMU, 4 MiB on Bochs (slow). QEMU only in the suite:
+# not run on Bochs yet.
 set -u
 
 [ -e /dev/miee ] || insmod /lib/modules/extra/miee_drv.ko || { echo "FAIL: no driver"; exit 1; }
@@ -177,7 +178,7 @@ fi
 # at the SIGUSR2 is refused (a log line, exit 126, the program runs on).
 TP=/bin/ckpt-threads-glibc
 TD=/bin/ckpt-threads-musl
-dd if=/dev/urandom of=$W/d/big bs=65536 count=16 2>/dev/null
+dd if=/dev/urandom of=$W/d/big bs=65536 count=4 2>/dev/null
 echo 4242 | $TP between $W/d/big >$W/tn.out
 /bin/miee-run --threads 8 --checkpoint $W/ckt --ro $W/d -- $TP between $W/d/big \
 	<$W/fifo >$W/tc.out 2>$W/tc.err 3>&- &
