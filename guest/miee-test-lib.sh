@@ -49,3 +49,17 @@ in_reserved() {
 	done
 	return 1
 }
+# in_elf_image BASE SIZE (hex without 0x): [BASE, BASE+SIZE) is exactly the
+# booted hypervisor's loaded range, its ELF PT_LOAD segments rounded out to
+# pages. qemu-scripts/boot reads them from the hv.elf it boots, on the host,
+# into /harness/hv-load ("LOW HIGH", hex): an image range from HC_MEMINFO
+# that left out a page of the image would attack less than there is.
+in_elf_image() {
+	read -r lo hi </harness/hv-load 2>/dev/null ||
+		{ echo "FAIL: no /harness/hv-load (the boot script writes it)"; return 1; }
+	lo=$((0x$lo & ~0xfff))
+	hi=$(((0x$hi + 0xfff) & ~0xfff))
+	[ $((0x$1)) -eq $lo ] && [ $((0x$1 + 0x$2)) -eq $hi ] && return 0
+	printf 'hv.elf loads %x-%x (pages), HC_MEMINFO says %x-%x\n' $lo $hi $((0x$1)) $((0x$1 + 0x$2))
+	return 1
+}

@@ -226,7 +226,10 @@ long sys_clone(struct regs *r, uint64_t flags, uint64_t sp, uint64_t ptid, uint6
 }
 
 /* clone3's struct clone_args (include/uapi/linux/sched.h), the fields up
- * to tls (CLONE_ARGS_SIZE_VER0 = 64); set_tid and cgroup must be 0. */
+ * to tls (CLONE_ARGS_SIZE_VER0 = 64). As in Linux, pidfd and cgroup are
+ * read only with CLONE_PIDFD / CLONE_INTO_CGROUP (refused here with every
+ * flag a thread does not pass): glibc's pthread_create fills pidfd
+ * without CLONE_PIDFD. set_tid must be empty; a thread has no exit signal. */
 struct clone_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 	uint64_t set_tid, set_tid_size, cgroup;
@@ -256,9 +259,7 @@ long sys_clone3(struct regs *r, uint64_t uargs, uint64_t size)
 			off += k;
 		}
 	}
-	/* pidfd is read only with CLONE_PIDFD (glibc's pthread_create fills
-	 * it in without the flag); that flag is refused by sys_clone. */
-	if (a.exit_signal || a.set_tid || a.set_tid_size || a.cgroup)
+	if (a.exit_signal || a.set_tid || a.set_tid_size)
 		return -EINVAL;
 	if (!a.stack || !a.stack_size || a.stack + a.stack_size < a.stack)
 		return (a.flags & CLONE_VM) ? -EINVAL : sys_clone(r, a.flags, 0, 0, 0, 0);

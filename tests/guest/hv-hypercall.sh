@@ -14,7 +14,7 @@ while [ $nr -le 72 ]; do
 	case $nr in
 	0 | 1 | 4) want=0 ;;				# user-allowed
 	2 | 3 | 16 | 17 | 18 | 19 | 20 | 21 | 22 | 23) want=-2 ;;	# 0x02-0x03, 0x10-0x17
-	32 | 33 | 34 | 35) want=-2 ;;			# 0x20-0x23 MIEE-only
+	32 | 33 | 34 | 35 | 36 | 37 | 38) want=-2 ;;	# 0x20-0x26 MIEE-only
 	48 | 49 | 50 | 51 | 52 | 53 | 54 | 55) want=-2 ;;	# 0x30-0x37 uTPM
 	64) want=-2 ;;					# 0x40 HC_IOMMU_INFO
 	*) want=-1 ;;

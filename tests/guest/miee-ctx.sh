@@ -1,7 +1,8 @@
 #!/bin/sh
 # emulators: bochs qemu
 # Per-MIEE state (docs/miee.md "Per-MIEE state"): the PAL's `ctx` mode finds
-# a fresh context at its first entry (CR2, FS/GS/KERNEL_GS bases, the
+# a fresh context at its first entry (its entry stub records every GPR, RSP
+# and RFLAGS before any code of its own runs: all 0 but RDI = arg; CR2, FS/GS/KERNEL_GS bases, the
 # syscall MSRs, DR0-3, DR6, DR7, CR8, XMM/YMM all at their initial values,
 # nothing of the OS's, whose DR0-3 hold a pattern), sets every one of them
 # (CR2 by taking a #PF through its own IDT) and every GPR, makes a host-call
@@ -33,6 +34,7 @@ done
 has "miee-run: ctx CR2: fresh 0x0 (initial), set 0x4a5a5128 (as written), after the round trip 0x4a5a5128 (its own)"
 has "miee-run: ctx KERNEL_GS_BASE: fresh 0x0 (initial), set 0x7a11000035c0 (as written), after the round trip 0x7a11000035c0 (its own)"
 has "miee-run: ctx GPRs after the round trip: all 15 its own (rax = the answer)"
+has "miee-run: ctx GPRs at the first entry: all 0 but rdi = 0x10000 (arg); rsp 0xfff8 (init), rflags 0x2 (init)"
 has_re "^miee-run: ctx vector registers: .*; fresh: all zero; after the round trip: 0 of (32|64) lanes not its own$" 1
 has_re "^miee-run: ctx OS side over [0-9]+ ENTERs: vector lanes changed 0 \(the MIEE's values 0\), GS base changed 0, FS base changed 0$" 1
 # The PAL uses YMM wherever the CPU and XCR0 allow it; the runner where

@@ -9,7 +9,8 @@
 # PAL's image plus one unmeasured page at the unused 0x9000. R|W|X is refused
 # (MIEE_EWX, W^X); R|X is accepted, but measures differently from the PAL.
 # The hypervisor frames it forges with come from HC_MEMINFO, the code under
-# test: they are cross-checked with the memory map Linux was given.
+# test: they are cross-checked with the memory map Linux was given, and the
+# image's with the booted hv.elf's PT_LOAD segments (/harness/hv-load).
 . /lib/hv/miee-test.sh	# in_reserved, t, has, has_re
 set -u
 if ! insmod /lib/modules/extra/mieeforge.ko; then
@@ -21,6 +22,8 @@ ranges=$(dmesg | sed -n 's/.*mieeforge: hypervisor image \([0-9a-f]*\)+\([0-9a-f
 [ -n "$ranges" ] || { echo "miee-forge: mieeforge did not report the hypervisor's ranges"; exit 1; }
 set -- $ranges
 in_reserved "$1" "$2" || { echo "miee-forge: image $1+$2 is not reserved in /sys/firmware/memmap"; exit 1; }
+in_elf_image "$1" "$2" || { echo "miee-forge: image $1+$2 is not the loaded range of the booted hv.elf"; exit 1; }
+echo "miee-forge: image $1+$2 is the booted hv.elf's loaded range (PT_LOAD, /harness/hv-load)"
 in_reserved "$3" "$4" || { echo "miee-forge: pool $3+$4 is not reserved in /sys/firmware/memmap"; exit 1; }
 rmmod mieeforge
 

@@ -151,8 +151,13 @@ static void run_basic(void)
 	cpu_set_t cs;
 
 	/* 16 threads on one counter, each returning a value to join. */
-	for (i = 0; i < NT; i++)
-		CHECK(pthread_create(&t[i], NULL, count_up, (void *)(intptr_t)(1000 + i)) == 0, "create");
+	for (i = 0; i < NT; i++) {
+		int rc = pthread_create(&t[i], NULL, count_up, (void *)(intptr_t)(1000 + i));
+
+		if (rc)
+			printf("pthread_create: %s\n", strerror(rc));
+		CHECK(rc == 0, "create");
+	}
 	sum = 0;
 	for (i = 0; i < NT; i++) {
 		CHECK(pthread_join(t[i], &rv) == 0, "join");

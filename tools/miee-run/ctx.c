@@ -189,6 +189,33 @@ static uint64_t ctx_set_value(int i)
 	return MIEE_PAL_CTX_VAL(i);
 }
 
+/* The registers the PAL's entry stub found (docs/miee.md, "Per-MIEE
+ * state"): every GPR 0 but RDI = the init state's arg, RSP = its rsp,
+ * RFLAGS 2; nothing of the OS's. */
+static int ctx_entry_verdict(const struct miee *m)
+{
+	const volatile struct miee_pal_entry *e =
+		(const volatile struct miee_pal_entry *)(m->buf + MIEE_IMG_SHARED + MIEE_PAL_ENTRY_OFF);
+	int i, bad = 0;
+
+	printf("miee-run: ctx GPRs at the first entry:");
+	for (i = 0; i < MIEE_PAL_NGPR; i++) {
+		uint64_t want = i == 5 ? m->im.init.arg : 0;	/* 5: rdi */
+
+		if (e->gpr[i] != want) {
+			printf(" %s=0x%" PRIx64 "(NOT 0x%" PRIx64 ")", gpr_name[i],
+			       (uint64_t)e->gpr[i], want);
+			bad = 1;
+		}
+	}
+	if (!bad)
+		printf(" all 0 but rdi = 0x%" PRIx64 " (arg)", (uint64_t)e->gpr[5]);
+	printf("; rsp 0x%" PRIx64 " (%s), rflags 0x%" PRIx64 " (%s)\n", (uint64_t)e->rsp,
+	       e->rsp == m->im.init.rsp ? "init" : "NOT INIT", (uint64_t)e->rflags,
+	       e->rflags == 2 ? "init" : "NOT 2");
+	return !bad && e->rsp == m->im.init.rsp && e->rflags == 2;
+}
+
 /* After `ctx` ended with status 0: every register fresh at the start, its
  * own after the round trip, nothing of the MIEE's on the OS side. */
 int run_ctx_verdict(struct miee *m)
@@ -219,6 +246,7 @@ int run_ctx_verdict(struct miee *m)
 	ok &= !c->vec_start && !c->vec_bad && (pal_avx || !rc_ctx.avx);
 	printf("miee-run: ctx OS-side vector registers: %s\n",
 	       rc_ctx.avx ? "YMM0-15 (AVX)" : "XMM0-15 (the OS has no AVX enabled)");
+	ok &= ctx_entry_verdict(m);
 	printf("miee-run: ctx GPRs after the round trip:");
 	for (i = 0; i < MIEE_PAL_NGPR; i++)
 		if (c->gpr_bad & (1ull << i))

@@ -419,10 +419,39 @@ __attribute__((noreturn)) PAL_FN void miee_pal_main(uint64_t shared)
 	pal_exit(vmm, MIEE_PAL_ST_BADMODE);
 }
 
+/* The entry: in `ctx` mode, store every GPR, RSP and RFLAGS as the
+ * hypervisor gave them into the shared page (RDI = its address, the init
+ * state's arg) before any code of the PAL's own runs; then everything as
+ * it was and on to miee_pal_main. PUSHFQ first (CMP changes the flags): it
+ * writes below the initial RSP, where nothing lives yet. */
+#define PAL_STR_(x) #x
+#define PAL_STR(x) PAL_STR_(x)
+#define PAL_E(i) PAL_STR(MIEE_PAL_ENTRY_OFF) "+8*" #i "(%rdi)"
+#define PAL_ST(r, i) "mov %" #r ", " PAL_E(i) "\n\t"
+__attribute__((naked, noreturn)) PAL_FN void miee_pal_entry(void)
+{
+	__asm__("pushfq\n\t"
+		"cmpq $" PAL_STR(MIEE_PAL_M_CTX) ", 8(%rdi)\n\t"
+		"jne 1f\n\t"
+		PAL_ST(rax, 0) PAL_ST(rbx, 1) PAL_ST(rcx, 2) PAL_ST(rdx, 3)
+		PAL_ST(rsi, 4) PAL_ST(rdi, 5) PAL_ST(rbp, 6) PAL_ST(r8, 7)
+		PAL_ST(r9, 8) PAL_ST(r10, 9) PAL_ST(r11, 10) PAL_ST(r12, 11)
+		PAL_ST(r13, 12) PAL_ST(r14, 13) PAL_ST(r15, 14)
+		"lea 8(%rsp), %rax\n\t"
+		PAL_ST(rax, 15)
+		"mov (%rsp), %rax\n\t"
+		PAL_ST(rax, 16)
+		"mov " PAL_E(0) ", %rax\n"
+		"1:\tpopfq\n\t"
+		"jmp miee_pal_main");
+}
+#undef PAL_ST
+#undef PAL_E
+
 /* Outside the section: the runner's view of it. */
 const unsigned char *miee_pal_code(size_t *len, size_t *entry)
 {
 	*len = (size_t)(__stop_miee_pal - __start_miee_pal);
-	*entry = (size_t)((const unsigned char *)(uintptr_t)miee_pal_main - __start_miee_pal);
+	*entry = (size_t)((const unsigned char *)(uintptr_t)miee_pal_entry - __start_miee_pal);
 	return __start_miee_pal;
 }

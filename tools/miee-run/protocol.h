@@ -296,6 +296,19 @@ _Static_assert(MIEE_PAL_TWO_OFF + sizeof(struct miee_pal_two) <= MIEE_PG, "two-l
 _Static_assert(MIEE_IMG_SHARED + MIEE_PAL_TWO_OFF == PAL_TWO_REC, "two-level record");
 _Static_assert(MIEE_PAL_CTX_OFF + sizeof(struct miee_pal_ctx) <= MIEE_PAL_TWO_OFF,
 	       "two-level area after the context area");
+/* ---- the registers at the PAL's first entry (`ctx` only): what the
+ * hypervisor started it with, stored by the entry stub (pal.c) before any
+ * code of its own runs. docs/miee.md, "Per-MIEE state": all 0 but RDI =
+ * the init state's arg, RSP = its rsp, RFLAGS 2. Plain numbers: the stub's
+ * asm takes them. */
+#define MIEE_PAL_ENTRY_OFF 0xf00
+struct miee_pal_entry {
+	uint64_t gpr[MIEE_PAL_NGPR];	/* RAX..R15 without RSP, guest_regs order */
+	uint64_t rsp;
+	uint64_t rflags;
+};
+_Static_assert(MIEE_PAL_TWO_OFF + sizeof(struct miee_pal_two) <= MIEE_PAL_ENTRY_OFF &&
+	       MIEE_PAL_ENTRY_OFF + sizeof(struct miee_pal_entry) <= MIEE_PG, "entry area");
 _Static_assert(PAL_TWO_UDATA == MIEE_IMG_DATA && PAL_TWO_USTACK == MIEE_IMG_DATA + MIEE_PG &&
 	       PAL_TWO_SUPER == MIEE_IMG_STACK && PAL_TWO_RSP0 > MIEE_IMG_STACK &&
 	       PAL_TWO_RSP0 < MIEE_IMG_STACK_TOP && (PAL_TWO_TSS & ~0xfff) == MIEE_IMG_GDT,

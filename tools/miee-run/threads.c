@@ -371,7 +371,15 @@ static void *slot_main(void *arg)
 		pthread_mutex_unlock(&T.mu);
 		if (rc && err == EINTR)
 			continue;	/* SIGUSR2 (--checkpoint): enter again */
-		if (rc) {
+		if (rc && err == EBUSY && (T.hostile & H_TWICE)) {
+			/* Our own second host thread is in the slot: the
+			 * hypervisor refused this enter; try again. */
+			sleep_ns(200000);
+			continue;
+		}
+		if (rc && err == ESRCH && (T.hostile & H_TWICE))
+			e.reason = MIEE_EXIT_SLOT_DONE;	/* our second thread took its end */
+		else if (rc) {
 			if (!T.done)
 				fprintf(stderr, "miee-run: MIEE_IOC_ENTER slot %u: %s\n", h->slot,
 					strerror(err));
