@@ -12,6 +12,16 @@ LIBOS_SRCS := $(wildcard libos/*.c) $(wildcard libos/*.S)
 LIBOS_OBJS := $(patsubst libos/%,$(LIBOS_OUT)/obj/%.o,$(LIBOS_SRCS))
 # lib/: freestanding code shared with the hypervisor (lib/string.c).
 LIBOS_OBJS += $(LIBOS_OUT)/obj/lib/string.c.o
+# AES-256-GCM for checkpoints (libos/ckpt.c): the hypervisor's own
+# freestanding, constant-time sources, built with the libOS's flags.
+LIBOS_CRYPTO := aes gcm util
+LIBOS_OBJS += $(patsubst %,$(LIBOS_OUT)/obj/crypto/%.c.o,$(LIBOS_CRYPTO))
+LIBOS_CFLAGS += -Ihypervisor
+
+$(LIBOS_OUT)/obj/crypto/%.c.o: hypervisor/crypto/%.c
+	@mkdir -p $(@D)
+	@echo "  LIBOSCC $<"
+	@$(LIBOS_CC) $(LIBOS_CFLAGS) -iquote hypervisor/include -MMD -MP -c $< -o $@
 
 $(LIBOS_OUT)/obj/%.c.o: libos/%.c
 	@mkdir -p $(@D)
@@ -40,4 +50,5 @@ $(LIBOS_OUT)/libos.bin: $(LIBOS_OUT)/libos.elf
 .PHONY: libos
 libos: $(LIBOS_OUT)/libos.bin
 
--include $(wildcard $(LIBOS_OUT)/obj/*.d $(LIBOS_OUT)/obj/lib/*.d)
+-include $(wildcard $(LIBOS_OUT)/obj/*.d $(LIBOS_OUT)/obj/lib/*.d \
+	$(LIBOS_OUT)/obj/crypto/*.d)

@@ -203,7 +203,7 @@ idt:
 tss:
 	.skip 104
 	.align 16
-	.globl kstack_top
+	.globl kstack, kstack_top
 kstack:
 	.skip KSTACK_SIZE
 kstack_top:

@@ -6,6 +6,7 @@
 #include "frames.h"
 
 #define ENOMEM 12
+#define EINVAL 22
 
 static uint64_t idx(const struct frames *f, uint64_t off)
 {
@@ -93,6 +94,14 @@ static int back_more(struct frames *f)
 		return -ENOMEM;
 	f->backed += n * FRAMES_PAGE;
 	return 0;
+}
+
+int frames_back_to(struct frames *f, uint64_t end)
+{
+	while (f->backed < end)
+		if (back_more(f))
+			return -ENOMEM;
+	return f->backed == end ? 0 : -EINVAL;
 }
 
 int frames_alloc(struct frames *f, uint64_t *off)

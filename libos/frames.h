@@ -58,5 +58,9 @@ int frames_free(struct frames *f, uint64_t off);
  * FRAMES_TRIM_EVERY frames were freed since the last trim. The frames
  * given back. */
 uint64_t frames_trim(struct frames *f, int force);
+/* A restore (ckpt.c): back the bump end up to end, in the same batches
+ * as frames_alloc() would: 0, -ENOMEM, or -EINVAL when the batches do not
+ * end exactly at end. */
+int frames_back_to(struct frames *f, uint64_t end);
 
 #endif

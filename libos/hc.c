@@ -62,6 +62,7 @@ static int hc_do(int drop)
 	if (drop)
 		kunlock();
 	r = hcall(HC_MIEE_HOSTCALL, LIBOS_HOSTCALL, 0, 0);
+	ckpt_note(hc->host_flags);
 	if (drop)
 		klock();
 	return r == 0 ? 0 : -EIO;

@@ -97,6 +97,16 @@ extern uint64_t st_handled, st_forwarded, st_refused;
 long refuse(unsigned nr, const char *name, long err);
 int64_t clock_ns(int clk);	/* the host's clock, checked: ns or -errno */
 
+/* ckpt.c: checkpoint and restore (docs/libos.md) */
+extern int ckpt_pending;		/* the runner asked for a checkpoint */
+void ckpt_note(uint64_t host_flags);	/* from every host-call answer */
+void ckpt_take(struct regs *r, unsigned nr);	/* returns only if refused */
+void ckpt_boot(void);			/* --restore: never returns */
+int mm_ckpt_range(uint64_t *used_end, uint64_t *backed_end);
+int mm_back_to(uint64_t end);
+void sys_tls_get(uint64_t *fs, uint64_t *gs);
+void sys_tls_set(uint64_t fs, uint64_t gs);
+
 /* signal.c */
 void sig_fault(struct regs *r, int sig, int code, uint64_t addr);
 void sig_deliver_pending(struct regs *r);

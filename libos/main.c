@@ -57,5 +57,6 @@ void libos_main(uint64_t boot_off)
 	trap_init();
 	mm_init();
 	fd_init();		/* the forwarding layer's fd table: 0, 1, 2 */
+	ckpt_boot();		/* the first host call: --restore resumes the saved program */
 	exec_program();
 }

@@ -80,6 +80,25 @@ static uint64_t *fr_link(void *ctx, uint64_t off)
 	return (uint64_t *)DM(off);
 }
 
+/* For a checkpoint: the end of the frames ever handed out and of those
+ * backed; -1 while frames were given back (holes below the end that are
+ * mapped nowhere: the checkpoint would read them). A restore backs exactly
+ * the same range again before it copies the frames back (ckpt.c); the
+ * allocator's own state comes back with the libOS's data. */
+int mm_ckpt_range(uint64_t *used_end, uint64_t *backed_end)
+{
+	if (frames.nholes)
+		return -1;
+	*used_end = frames.next;
+	*backed_end = frames.backed;
+	return 0;
+}
+
+int mm_back_to(uint64_t end)
+{
+	return frames_back_to(&frames, end);
+}
+
 int frame_alloc(uint64_t *pa)
 {
 	uint64_t f;

@@ -383,5 +383,23 @@ void syscall_dispatch(struct regs *r)
 		}
 	}
 	r->rax = (uint64_t)ret;
+	if (ckpt_pending)
+		ckpt_take(r, nr);	/* exits, unless the libOS refused */
 	sig_deliver_pending(r);
+}
+
+/* The running thread's TLS bases, for ckpt.c. */
+void sys_tls_get(uint64_t *fs, uint64_t *gs)
+{
+	*fs = cur_thread()->fs_base;
+	*gs = cur_thread()->gs_base;
+}
+
+/* The program's GS base waits in KERNEL_GS_BASE while the libOS runs. */
+void sys_tls_set(uint64_t fs, uint64_t gs)
+{
+	cur_thread()->fs_base = fs;
+	cur_thread()->gs_base = gs;
+	wrmsr(MSR_FS_BASE, fs);
+	wrmsr(MSR_KERNEL_GS_BASE, gs);
 }

@@ -179,8 +179,12 @@ long sys_clone(struct regs *r, uint64_t flags, uint64_t sp, uint64_t ptid, uint6
 	if (!sp || sp >= USER_TOP || ((flags & CLONE_SETTLS) && tls >= USER_TOP))
 		return -EINVAL;
 	i = tt_alloc(&ttab);
-	if (i < 0)
+	if (i < 0) {
+		/* The limit of the measured layout (manifest 'threads N' or
+		 * --threads N): Linux's EAGAIN for RLIMIT_NPROC, and a line. */
+		libos_log("libos: clone refused -> EAGAIN: limit threads %u (all live)", ttab.limit);
 		return -EAGAIN;
+	}
 	t = &threads[i];
 	thread_clear(t, (unsigned)i);
 	t->tid = ttab.tid[i];

@@ -179,6 +179,40 @@ _Static_assert(sizeof(struct libos_hc_msg) == 32, "libos_hc_msg layout");
 				 * policy's thread limit; the libOS then ends
 				 * the slot and clone fails with EAGAIN) */
 
+/* Checkpoint and restore (docs/libos.md, "Checkpoint and restore"). The
+ * file's bytes are the libOS's (encrypted, authenticated, key sealed by
+ * the uTPM): the runner only stores and returns them. */
+#define LIBOS_HC_CKPT_QUERY 0x1010u	/* the libOS's first host call: ret = the
+					 * checkpoint file's length when miee-run
+					 * was given --restore FILE, else 0 */
+#define LIBOS_HC_CKPT_READ 0x1011u	/* args[0] = file offset, args[1] = length
+					 * (<= LIBOS_HC_DATA_MAX): data[0, ret) =
+					 * those bytes, ret = bytes read (short at
+					 * the end of the file) or -errno */
+#define LIBOS_HC_CKPT_WRITE 0x1012u	/* args[0] = file offset, args[1] = length:
+					 * data[0, length) into the checkpoint
+					 * file; ret 0 or -errno */
+#define LIBOS_HC_CKPT_DONE 0x1013u	/* args[0] = 1: the file is complete and
+					 * args[1] bytes long (the runner keeps it,
+					 * the MIEE then exits LIBOS_EXIT_CKPT);
+					 * args[0] = 0: the libOS refused this
+					 * checkpoint (logged) and runs on */
+#define LIBOS_HC_CKPT_FDINFO 0x1014u	/* args[0] = a host fd of the MIEE: data =
+					 * struct libos_ckpt_fdinfo, ret 0 or
+					 * -EBADF; out_len = 8 + path_len */
+
+#ifndef __ASSEMBLER__
+struct libos_ckpt_fdinfo {
+	uint32_t kind;			/* st_mode >> 12 (S_IFREG >> 12 = 8, ...) */
+	uint32_t path_len;		/* bytes of path, no NUL, < 4096 */
+	/* char path[path_len]; what /proc/self/fd/N names */
+};
+#endif
+
+/* struct libos_hc.host_flags, set by the runner in every answer */
+#define LIBOS_HF_CKPT (1ull << 0)	/* checkpoint now: miee-run --checkpoint
+					 * got SIGUSR2 */
+
 /* Threads and the shared region: each slot has its own request header and
  * data window, so one slot's blocking call never holds another's. Slot K's
  * struct libos_hc is at shared_off + K * sizeof(struct libos_hc) (16 of
@@ -197,7 +231,8 @@ struct libos_hc {
 	uint64_t in_len;		/* bytes of data[] the libOS filled */
 	int64_t ret;			/* runner: result, or -errno */
 	uint64_t out_len;		/* runner: bytes of data[] it wrote */
-	uint64_t reserved[5];
+	uint64_t host_flags;		/* runner: LIBOS_HF_*, a request only */
+	uint64_t reserved[4];
 };
 _Static_assert(sizeof(struct libos_hc) == 128, "libos_hc layout");
 #endif
@@ -213,5 +248,10 @@ _Static_assert(sizeof(struct libos_hc) == 128, "libos_hc layout");
 #define LIBOS_ABORT_NOMEM 3	/* out of memory while loading */
 #define LIBOS_ABORT_FAULT 4	/* a fault in the libOS itself */
 #define LIBOS_ABORT_HOST 5	/* the host broke the host-call protocol */
+#define LIBOS_ABORT_CKPT 6	/* --restore: the checkpoint was refused
+				 * (tampered, truncated, another PAL's or
+				 * launch's); the log line names why */
+#define LIBOS_EXIT_CKPT 0x20000u	/* the libOS wrote a complete checkpoint
+					 * (LIBOS_HC_CKPT_DONE) and stopped */
 
 #endif

@@ -201,5 +201,23 @@ def pcicfg():
     put("pcicfg", "linux", f0 + f1 + f2 + ops)
 
 
-for f in (mb2, bzimage, tpm_rsp, elf, loadercfg, miee, unseal, tis, drtm, pcicfg):
+def libos_ckpt():
+    # fuzz_libos_ckpt: a 64-byte header, a piece-size byte, a section
+    # stream within the harness's limits (DYN at 0x2000000, libOS data at
+    # 0x10d000, 4 pages).
+    def sec(t, addr, body):
+        return struct.pack("<IIQQ", t, 0, addr, len(body)) + body
+    fd = struct.pack("<iiIIq", 3, 7, 1, 0, 0) + b"/tmp/x".ljust(256, b"\0")
+    stream = (sec(1, 0, bytes(range(256)) * 3) + sec(2, 0x2000000, b"\x11" * 8192) +
+              sec(3, 0x10d000, b"\x22" * 16384) + sec(4, 0, b"\x33" * 20480) +
+              sec(5, 0, fd) + sec(6, 0, b""))
+    def hdr(plain, nchunks, blob):
+        return struct.pack("<QIIQII", 0x54504b43534f424c, 1, 65536, plain, nchunks, blob) + b"\xab" * 32
+    put("libos_ckpt", "stream", hdr(1000, 1, 164) + b"\x07" + stream)
+    # A header whose geometry fits the input's length (one chunk).
+    body = bytes(164) + bytes(500) + bytes(16)
+    put("libos_ckpt", "header", hdr(500, 1, 164) + b"\0" + body[1:])
+
+
+for f in (mb2, bzimage, tpm_rsp, elf, loadercfg, miee, unseal, tis, drtm, pcicfg, libos_ckpt):
     f()

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "miee-run/image.h"
+#include "checkpoint.h"
 #include "confine.h"
 #include "libos-layout.h"
 #include "libos-run.h"
@@ -93,6 +94,7 @@ struct lopts {
 	int stats, premapped, dynamic, info;
 	unsigned threads;	/* --threads N: thread slots, 1..MIEE_SLOTS_MAX */
 	const char *hostile;	/* TEST ONLY: --hostile LIE (hostcall.h) */
+	const char *checkpoint, *restore;	/* FILE (checkpoint.h) */
 	char **argv;		/* PROGRAM ARGS... */
 	unsigned argc;
 };
@@ -116,7 +118,8 @@ int libos_mode_wanted(int argc, char **argv)
 {
 	static const char *const flags[] = { "--memory", "--stats", "--ro", "--rw", "--manifest",
 					     "--libos", "--premapped", "--dynamic", "--hostile",
-					     "--connect", "--bind", "--limit", "--policy", "--threads" };
+					     "--connect", "--bind", "--limit", "--policy", "--threads",
+					     "--checkpoint", "--restore" };
 	int i;
 	size_t k;
 
@@ -161,6 +164,7 @@ static void lusage(void)
 		"                 [--connect 'ADDR[/N] PORTS']... [--bind PORTS]... [--limit 'WHAT N']...\n"
 		"                 [--policy enforce|null] [--threads N (1..16)]]\n"
 		"                [--confine] [--stats] [--libos FILE] [--premapped | --dynamic] [--info]\n"
+		"                [--checkpoint FILE (on SIGUSR2) | --restore FILE]\n"
 		"                [--hostile LIE | --confine-test=noseccomp,broken (tests only)]\n"
 		"                -- PROGRAM [ARGS...]   (PROGRAM and ARGS: the manifest's, if it has them)\n");
 	exit(LRC_USAGE);
@@ -186,6 +190,8 @@ static void lparse(int argc, char **argv)
 		{ "confine", no_argument, NULL, 'c' },
 		{ "confine-test", required_argument, NULL, 'T' },	/* test only */
 		{ "threads", required_argument, NULL, 't' },
+		{ "checkpoint", required_argument, NULL, 'K' },
+		{ "restore", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -248,6 +254,8 @@ static void lparse(int argc, char **argv)
 			lo.threads = (unsigned)n;
 			break;
 		}
+		case 'K': lo.checkpoint = optarg; break;
+		case 'R': lo.restore = optarg; break;
 		default: lusage();
 		}
 	}
@@ -256,6 +264,12 @@ static void lparse(int argc, char **argv)
 		      "with --manifest: the manifest is the whole policy (put the rule in it)");
 	if (lo.premapped && lo.dynamic)
 		lfail(LRC_USAGE, "--premapped and --dynamic exclude each other");
+	if (lo.checkpoint && lo.restore)
+		lfail(LRC_USAGE, "--checkpoint and --restore exclude each other");
+	/* The confined runner's seccomp filter and root hold neither the
+	 * checkpoint file's writes nor its rename (docs/libos.md). */
+	if (lo.confine && (lo.checkpoint || lo.restore))
+		lfail(LRC_USAGE, "--checkpoint and --restore: not with --confine (not done)");
 	if (optind >= argc && !lo.manifest)
 		lusage();
 	lo.program = optind < argc ? argv[optind] : NULL;
@@ -311,6 +325,7 @@ static const char *abort_name(uint64_t r)
 	case LIBOS_ABORT_NOMEM: return "out of memory while loading";
 	case LIBOS_ABORT_FAULT: return "a fault in the libOS itself";
 	case LIBOS_ABORT_HOST: return "the host broke the host-call protocol";
+	case LIBOS_ABORT_CKPT: return "the checkpoint was refused";
 	default: return "unknown reason";
 	}
 }
@@ -341,11 +356,25 @@ static void count(uint64_t *c)
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
 
+static int srv_fd_ok(void *s, int fd)
+{
+#ifdef HAVE_HOSTCALL_SERVER
+	struct hostcall *h = s;
+
+	return fd >= 0 && fd < HOSTCALL_FD_MAX && h->fd_ok[fd];
+#else
+	(void)s;
+	(void)fd;
+	return 0;
+#endif
+}
+
 /* One host call (threads.h). Slots call concurrently: the counters are
  * atomic, LIBOS_HC_GROW comes only under the libOS's lock. */
 uint64_t lrun_serve(struct lrun *r, struct libos_hc *hc, unsigned char *data, unsigned char *buf)
 {
 	struct libos_hc h;
+	int k;
 
 	memcpy(&h, hc, sizeof(h));	/* once: the MIEE may change it */
 	count(&r->hostcalls);
@@ -358,6 +387,13 @@ uint64_t lrun_serve(struct lrun *r, struct libos_hc *hc, unsigned char *data, un
 		count(&r->refused);
 		hc->ret = -EINVAL;
 		return 1;
+	}
+	if ((k = ckpt_host_serve(&r->ck, &h, hc, data, r->win, srv_fd_ok, r->srv)) >= 0) {
+		if (k) {
+			count(&r->refused);
+			hc->ret = -EINVAL;
+		}
+		return (uint64_t)k;
 	}
 	switch (h.nr) {
 	case LIBOS_HC_LOG:
@@ -472,6 +508,15 @@ int lrun_finish(struct lrun *r, const struct miee_ioc_enter *e)
 		if (r->stats) {
 			print_stats(r);
 			print_times(r);
+		}
+		if (e->info == LIBOS_EXIT_CKPT && r->ck.done) {
+			fprintf(stderr, "miee-run: checkpointed to %s\n", r->ck.path);
+			return 0;
+		}
+		if (e->info <= 0xff && r->ck.refused && !r->ck.done) {
+			fprintf(stderr, "miee-run: --checkpoint: the libOS refused the checkpoint; the "
+				"program ran to its end (status %u)\n", (unsigned)e->info);
+			return LRC_NOCKPT;
 		}
 		if (e->info <= 0xff)
 			return (int)e->info;
@@ -667,6 +712,11 @@ int libos_run_main(int argc, char **argv)
 		lfail(LRC_USAGE, "--hostile: no host-call server in this build");
 #endif
 
+	if ((k = ckpt_host_open(&r.ck, lo.checkpoint, lo.restore)))
+		lfail(lo.restore ? LRC_USAGE : LRC_LOAD, "%s %s: %s", lo.restore ? "--restore" : "--checkpoint",
+		      lo.restore ? lo.restore : lo.checkpoint, k == -EINVAL ? "not a non-empty regular file" :
+		      strerror(-k));
+
 	if (access(DEV, F_OK)) {
 		pid_t pid = fork();
 		int st = 0;
@@ -735,6 +785,7 @@ int libos_run_main(int argc, char **argv)
 	fflush(stdout);
 	k = threads_run(&r, lo.hostile && !strncmp(lo.hostile, "threads-", 8) ? lo.hostile : NULL);
 	fflush(stdout);
+	ckpt_host_close(&r.ck);
 	close(r.fd);
 	return k;
 }

@@ -13,6 +13,7 @@
 #define LRC_ABORT 123		/* the libOS gave up (LIBOS_ABORT_*: bad ELF, no memory, ...) */
 #define LRC_FAULT 124		/* the MIEE faulted (MIEE_EXIT_FAULT) */
 #define LRC_PROTOCOL 125	/* an exit status or host call outside the protocol */
+#define LRC_NOCKPT 126		/* --checkpoint: SIGUSR2 came, the libOS refused, the program ended */
 
 #define LIBOS_DEFAULT_PATH "/lib/miee/libos.bin"
 

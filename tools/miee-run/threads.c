@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 
 #include "libos-run.h"
 #include "threads.h"
+#include "hostcall.h"
+#include "policy.h"
 
 #define H_ORDER 1	/* enter late and out of order */
 #define H_TWICE 2	/* a second host thread enters a running slot: EBUSY */
@@ -244,6 +247,11 @@ static int64_t spawn(unsigned k)
 	if (live >= T.r->threads || T.done) {
 		T.spawn_refused++;
 		pthread_mutex_unlock(&T.mu);
+		/* A libOS that made more slots than its limit (an honest one
+		 * refuses the clone itself): the policy's line. */
+		if (!T.done && policy_limit(&T.r->srv->pol, LIMIT_THREADS, live + 1) == 0)
+			fprintf(stderr, "miee-run: policy: refused SPAWN(slot %u) -> EAGAIN: "
+				"threads %u\n", k, T.r->threads);
 		return -EAGAIN;
 	}
 	/* A slot number comes back once the hypervisor freed it; the host
@@ -361,6 +369,8 @@ static void *slot_main(void *arg)
 		pthread_mutex_lock(&T.mu);
 		s->in_enter = 0;
 		pthread_mutex_unlock(&T.mu);
+		if (rc && err == EINTR)
+			continue;	/* SIGUSR2 (--checkpoint): enter again */
 		if (rc && err == EBUSY && (T.hostile & H_TWICE)) {
 			/* Our own second host thread is in the slot: the
 			 * hypervisor refused this enter; try again. */
@@ -384,6 +394,9 @@ static void *slot_main(void *arg)
 			} else {
 				e.hostcall_ret = slot_hostcall(h->slot, buf);
 			}
+			/* Every answer says whether a checkpoint is wanted. */
+			((struct libos_hc *)(T.r->buf + LIBOS_OFF_SHARED) + h->slot)->host_flags =
+				ckpt_host_flags(&T.r->ck);
 			continue;
 		}
 		if (e.reason == MIEE_EXIT_INTERRUPTED)
@@ -409,6 +422,7 @@ int threads_run(struct lrun *r, const char *hostile)
 {
 	static struct hthread h0;
 	pthread_t th;
+	sigset_t usr2;
 	unsigned i;
 
 	T.r = r;
@@ -425,6 +439,13 @@ int threads_run(struct lrun *r, const char *hostile)
 		return LRC_LOAD;
 	}
 	pthread_detach(th);
+	/* SIGUSR2 (--checkpoint) goes to a host thread of a slot, never to
+	 * this one: it must interrupt a host call blocked in the host (a
+	 * read from a FIFO) so that the libOS sees the request. The slot
+	 * threads were started with it unblocked. */
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &usr2, NULL);
 	pthread_mutex_lock(&T.mu);
 	while (!T.done)
 		pthread_cond_wait(&T.done_cv, &T.mu);

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "checkpoint.h"
 #include "hv/libos.h"
 #include "hv/miee.h"
 
@@ -18,6 +19,7 @@ struct lrun {
 	struct libos_hc *hc;
 	unsigned char *data;
 	struct hostcall *srv;
+	struct ckpt_host ck;	/* --checkpoint / --restore (checkpoint.h) */
 	uint64_t st[5];		/* LIBOS_HC_STATS: handled, forwarded, refused, pages, host calls */
 	int have_st;
 	uint64_t donated, hostcalls, refused;
