@@ -1,6 +1,7 @@
-/* The MIEE manager's own state, shared by its two files: core/miee.c
- * (lifecycle, entering and leaving, the calls from inside) and
- * core/miee_mem.c (the reserve and memory after init). Not for anyone
+/* The MIEE manager's own state, shared by its files: core/miee.c
+ * (lifecycle, entering and leaving, the calls from inside),
+ * core/miee_mem.c (the reserve and memory after init) and
+ * core/miee_utpm.c (the uTPM calls and checked copies). Not for anyone
  * else: everything here is under hv_miee_lock (miee_lock()). */
 #ifndef HV_CORE_MIEE_INT_H
 #define HV_CORE_MIEE_INT_H
@@ -96,5 +97,12 @@ void miee_tlb_enter(struct miee *m, struct vcpu *ctx);
 void miee_mem_release(struct miee *m);
 /* The storage pages of the reserve and the bitmap back to the pool. */
 void miee_mem_free(struct miee *m);
+
+/* core/miee_utpm.c: copy len bytes between buf and the MIEE's offset off
+ * (out: into the MIEE, which needs write access): 0, or MIEE_EARG with
+ * nothing copied unless every page is the MIEE's. */
+int miee_copy(struct miee *m, u64 off, void *buf, u64 len, bool out);
+/* A uTPM call (RAX = HC_UTPM_*) of the MIEE: 0 or MIEE_E*. */
+s64 miee_utpm_call(struct miee *m, struct guest_regs *r);
 
 #endif

@@ -22,7 +22,7 @@ FUZZ_SRCS_tis := hypervisor/tpm/tpm_tis.c hypervisor/tpm/tpm_cmd.c hypervisor/tp
 FUZZ_SRCS_unseal := hypervisor/utpm/utpm.c $(CRYPTO_ALL)
 FUZZ_SRCS_libos_elf := libos/elf.c
 FUZZ_SRCS_libos_ckpt := libos/ckpt_fmt.c hypervisor/crypto/aes.c hypervisor/crypto/gcm.c hypervisor/crypto/util.c
-FUZZ_SRCS_miee := hypervisor/core/miee.c hypervisor/core/miee_meas.c hypervisor/core/miee_mem.c hypervisor/core/frames.c hypervisor/core/fpu.c \
+FUZZ_SRCS_miee := hypervisor/core/miee.c hypervisor/core/miee_utpm.c hypervisor/core/miee_meas.c hypervisor/core/miee_mem.c hypervisor/core/frames.c hypervisor/core/fpu.c \
 	$(wildcard hypervisor/mm/*.c) hypervisor/utpm/utpm.c $(CRYPTO_ALL) \
 	hypervisor/iommu/iommu.c hypervisor/iommu/dmapt.c tests/unit/support/fake_platform.c \
 	tests/unit/support/fake_smp.c tests/unit/support/fake_backend.c
