@@ -39,6 +39,9 @@ int hc_call(void);
  * transfer; libos_slot() is the calling thread's slot (0..15). */
 uint64_t hc_window(void);
 unsigned int libos_slot(void);
+/* Threads of the program now live (1 without threads): the forwarding
+ * layer's shared read-ahead buffer is used only while this is 1. */
+unsigned int libos_threads_live(void);
 
 /* One line for the host's log (LIBOS_HC_LOG) and the libOS's counters;
  * printf-like with %d %u %ld %lu %lx %s %c %p. */

@@ -70,23 +70,26 @@ static int fd_kind(int fd, int64_t host)
 	return kind[fd];
 }
 
-/* Give the unread rest back to the host's offset and empty the buffer. */
+/* Give the unread rest back to the host's offset and empty the buffer.
+ * The buffer is emptied before the host call (which drops the libOS lock
+ * when threads live), so no other thread can sync the same rest twice. */
 static void ra_sync(void)
 {
 	uint64_t rest = ra.len - ra.pos;
+	int fd = ra.fd, host = ra.host;
 	struct lay l;
 	struct fwd_res r;
 
-	if (ra.fd >= 0 && rest && fd_host(ra.fd) == ra.host) {
-		lay_init(&l);
-		fwd_ra_stats.rewinds++;
-		if (fwd_call(LX_lseek, (int64_t[6]){ ra.host, -(int64_t)rest, 1 }, &l, &r) ||
-		    fwd_check(LX_lseek, &r, 0, 0) < 0)
-			libos_log("libos: read-ahead: seeking fd %d back by %lu failed", ra.fd,
-				  (unsigned long)rest);
-	}
 	ra.fd = -1;
 	ra.pos = ra.len = 0;
+	if (fd >= 0 && rest && fd_host(fd) == host) {
+		lay_init(&l);
+		fwd_ra_stats.rewinds++;
+		if (fwd_call(LX_lseek, (int64_t[6]){ host, -(int64_t)rest, 1 }, &l, &r) ||
+		    fwd_check(LX_lseek, &r, 0, 0) < 0)
+			libos_log("libos: read-ahead: seeking fd %d back by %lu failed", fd,
+				  (unsigned long)rest);
+	}
 }
 
 /* Sync and empty the buffer; keep_kinds = 0 forgets the fd types too
@@ -163,7 +166,8 @@ static long host_read(int fd, int64_t host, uint64_t ubuf, uint64_t n, int fill)
 	long ret;
 
 	lay_init(&l);
-	lay_alloc(&l, n);
+	if (lay_alloc(&l, n) < 0)
+		return -LX_EIO;		/* callers keep n within hc_window() */
 	fwd_ra_stats.host_reads++;
 	if (fwd_call(LX_read, (int64_t[6]){ host, 0, (int64_t)n, 0 }, &l, &r))
 		return -LX_EIO;
@@ -199,6 +203,12 @@ long fwd_ra_read(const uint64_t a[6])
 
 	if (host < 0)
 		return host;
+	if (libos_threads_live() > 1) {
+		/* One buffer for the whole libOS, and the lock is dropped
+		 * around each host call: with threads, plain reads only. */
+		drop(1);
+		return host_read(fd, host, ubuf, min_u64(a[2], hc_window()), 0);
+	}
 	if (ra.fd >= 0 && ra.host != host && ra.fd == fd)
 		ra.fd = -1;	/* cannot happen: the fd table changes drop it */
 	if (fd != ra.last) {
@@ -220,7 +230,8 @@ long fwd_ra_read(const uint64_t a[6])
 	/* The buffer has nothing more for fd: fill it again, or read plainly. */
 	if (ra.streak >= 2 && fd >= 3 && host >= 3 && count && a[2] < FWD_RA_SIZE &&
 	    fd_kind(fd, host) == KIND_REG) {
-		uint64_t want = min_u64(FWD_RA_SIZE, ra.window > count ? ra.window : 4 * count);
+		uint64_t want = min_u64(min_u64(FWD_RA_SIZE, hc_window()),
+					ra.window > count ? ra.window : 4 * count);
 
 		if (ra.fd >= 0)
 			ra_sync();	/* another fd's rest, or an empty buffer */
@@ -230,7 +241,7 @@ long fwd_ra_read(const uint64_t a[6])
 			got = serve(ubuf + done, count - done);
 	} else {
 		/* the remainder or the whole read (count - done > 0 here) */
-		got = host_read(fd, host, ubuf + done, min_u64(a[2] - done, LIBOS_HC_DATA_MAX), 0);
+		got = host_read(fd, host, ubuf + done, min_u64(a[2] - done, hc_window()), 0);
 	}
 	if (got < 0)
 		return done ? (long)done : got;

@@ -426,6 +426,11 @@ long thread_yield(void)
 	return 0;
 }
 
+unsigned int libos_threads_live(void)
+{
+	return ttab.nlive;
+}
+
 unsigned thread_cpus(void)
 {
 	return ttab.limit;

@@ -114,6 +114,11 @@ unsigned int libos_slot(void)
 	return 0;
 }
 
+unsigned int libos_threads_live(void)
+{
+	return 1;
+}
+
 /* The hostile host: ret, out_len and some of data[] from the input. */
 int hc_call(void)
 {

@@ -898,6 +898,52 @@ static void test_readahead_sequential(void **state)
 	assert_int_equal(SC(SYS_close, fd), 0);
 }
 
+/* With threads: several live means plain reads (one host call each, the
+ * shared buffer unused: the lock is dropped around host calls), and no
+ * transfer is larger than the slot's window (64 KiB with 16 slots), even
+ * when the program asks for more; the bytes stay right. */
+static void test_readahead_threads(void **state)
+{
+	const size_t size = 1u << 20;
+	uint64_t buf = ualloc(1u << 20);
+	uint32_t calls;
+	size_t off = 0;
+	long fd, r;
+
+	(void)state;
+	fwd_ra_drop();
+	put_pattern("thr", size);
+	fd = xopen("thr", O_RDONLY);
+	assert_true(fd >= 3);
+	fake_threads_live = 2;
+	calls = fake_hc_shared->hc.seq;
+	while (off < 64 * 4096 && (r = SC(SYS_read, fd, buf, 4096)) > 0) {
+		check_pattern(buf, off, (size_t)r);
+		off += (size_t)r;
+	}
+	assert_int_equal(off, 64 * 4096);
+	assert_int_equal(fake_hc_shared->hc.seq - calls, 64);	/* no read-ahead */
+	fake_threads_live = 1;
+	fake_hc_window = 65536;
+	/* back to one thread, small windows: read-ahead fills of at most the
+	 * window; a 1 MiB read gets what was buffered plus one plain read
+	 * of at most the window */
+	while (off < 128 * 4096 && (r = SC(SYS_read, fd, buf, 4096)) > 0) {
+		check_pattern(buf, off, (size_t)r);
+		off += (size_t)r;
+	}
+	r = SC(SYS_read, fd, buf, 1u << 20);
+	assert_true(r > 0 && r <= 2 * 65536);
+	check_pattern(buf, off, (size_t)r);
+	off += (size_t)r;
+	fwd_ra_drop();		/* nothing buffered: one plain read of the window */
+	r = SC(SYS_read, fd, buf, 1u << 20);
+	assert_int_equal(r, 65536);
+	check_pattern(buf, off, (size_t)r);
+	fake_hc_window = LIBOS_HC_DATA_MAX;
+	assert_int_equal(SC(SYS_close, fd), 0);
+}
+
 /* The host's offset and the program's agree whenever anything else
  * looks: lseek(SEEK_CUR), a dup, a write through another fd (then the
  * new bytes are read, not the stale ones), odd sizes, pread. */
@@ -1032,6 +1078,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_attr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readahead_sequential, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readahead_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readahead_consistent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readahead_not_pipe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readahead_lie, setup, teardown),

@@ -10,11 +10,15 @@
 struct fake_hc_shared *fake_hc_shared;
 struct hostcall fake_hc_srv;
 static uint32_t seq;
+uint64_t fake_hc_window = LIBOS_HC_DATA_MAX;
+unsigned int fake_threads_live = 1;
 
 int fake_hc_init(void)
 {
 	fake_hc_shared = aligned_alloc(LIBOS_PAGE, sizeof(*fake_hc_shared));
 	seq = 0;
+	fake_hc_window = LIBOS_HC_DATA_MAX;
+	fake_threads_live = 1;
 	return fake_hc_shared ? 0 : -1;
 }
 
@@ -37,12 +41,17 @@ unsigned char *hc_data(void)
 /* One thread slot: the whole data area is its window. */
 uint64_t hc_window(void)
 {
-	return LIBOS_HC_DATA_MAX;
+	return fake_hc_window;
 }
 
 unsigned int libos_slot(void)
 {
 	return 0;
+}
+
+unsigned int libos_threads_live(void)
+{
+	return fake_threads_live;
 }
 
 /* The libOS's side of a host call, as libos/hc.c makes it: magic and a

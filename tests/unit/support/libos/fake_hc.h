@@ -20,6 +20,12 @@ struct hostcall;
 extern struct fake_hc_shared *fake_hc_shared;
 extern struct hostcall fake_hc_srv;	/* the test sets it up (hostcall_init) */
 
+/* What hc_window() and libos_threads_live() answer: LIBOS_HC_DATA_MAX and
+ * 1 after fake_hc_init(); a test may set them (a slot's window with
+ * threads, several threads live). */
+extern uint64_t fake_hc_window;
+extern unsigned int fake_threads_live;
+
 /* Allocates the shared region: 0, or -1 out of memory. */
 int fake_hc_init(void);
 void fake_hc_fini(void);
