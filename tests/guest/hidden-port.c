@@ -1,11 +1,12 @@
-/* emulators: qemu */
+/* emulators: bochs qemu */
 /* hidden-port: the DRTM chipset's request channel (COM2, ports 0x2f8-0x2ff)
  * is hidden from the OS: every read gives all ones, writes go nowhere. A
  * real port (COM1's line status at 0x3fd) reads normally, so the method
  * can see a device. String I/O (insb, rep insb, outsb) to a hidden port
  * gets #GP (the hypervisor does not emulate it: hypervisor/core/vcpu.c),
- * seen here as SIGSEGV with trap number 13, the buffer untouched. QEMU
- * only: Bochs has no COM2 to hide. Exit 0 = hidden. */
+ * seen here as SIGSEGV with trap number 13, the buffer untouched. Both
+ * emulators have a COM2 there (the Bochs config of qemu-scripts/boot adds
+ * one, written to com2.log). Exit 0 = hidden. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
