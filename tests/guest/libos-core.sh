@@ -28,6 +28,7 @@ for v in glibc pie musl; do
 	if [ $nrc -eq 0 ] && [ $mrc -eq 0 ] && cmp -s $W/native.out $W/miee.out &&
 		grep -q '^libos-core: all done$' $W/miee.out; then
 		echo "libos-core: $v: same stdout ($(wc -l <$W/miee.out) lines), status 0; $(grep 'miee-run: stats' $W/miee.err)"
+		grep '^libos-core: fp: ' $W/miee.err | sed "s/^libos-core: fp: /libos-core: $v: in the MIEE: /"
 	else
 		echo "FAIL: libos-core: $v: native status $nrc, MIEE status $mrc"
 		diff $W/native.out $W/miee.out | head -20 | sed 's/^/  | /'
@@ -121,6 +122,22 @@ elif [ $rc -eq 139 ] && grep -q 'libos: rt_sigreturn: XSAVE header XSTATE_BV out
 	echo "libos-core: badfp-bv: XSTATE_BV outside XCR0 gives SIGSEGV (exit 139), logged"
 else
 	echo "FAIL: libos-core: badfp-bv: status $rc (want 139)"; cat $W/out $W/err | sed 's/^/  | /'; fail=1
+fi
+# A frame larger than the alternate stack (libos-core altsmall: 2048 bytes,
+# MINSIGSTKSZ): SIGSEGV (139) when the XSAVE frame does not fit, never
+# written below the stack; an FXSAVE frame fits and the handler runs.
+miee-run -- /bin/libos-core-musl altsmall >$W/out 2>$W/err
+rc=$?
+if grep -q 'altsmall: XSAVE frame of [0-9]* bytes, want SIGSEGV' $W/out; then
+	if [ $rc -eq 139 ] && grep -q 'killed by signal 11 (no stack for the signal frame)' $W/err; then
+		echo "libos-core: altsmall: $(sed -n 's/.*XSAVE frame of \([0-9]*\) bytes.*/an XSAVE frame of \1 bytes/p' $W/out) on a 2048-byte alternate stack gives SIGSEGV (exit 139)"
+	else
+		echo "FAIL: libos-core: altsmall: status $rc (want 139)"; cat $W/out $W/err | sed 's/^/  | /'; fail=1
+	fi
+elif [ $rc -eq 0 ] && grep -q 'altsmall: the frame fit the alternate stack (handler ran 1)' $W/out; then
+	echo "libos-core: altsmall: the FXSAVE frame fits a 2048-byte alternate stack, nothing written below"
+else
+	echo "FAIL: libos-core: altsmall: status $rc"; cat $W/out $W/err | sed 's/^/  | /'; fail=1
 fi
 # Figures (docs/libos.md): start-up of `busybox true`, and a 4 MiB sha256sum.
 miee-run --stats -- /bin/busybox true >/dev/null 2>$W/err
