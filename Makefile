@@ -30,7 +30,7 @@ HOST_SRCS := $(wildcard hypervisor/crypto/*.c hypervisor/mm/*.c hypervisor/core/
 	hypervisor/tpm/tpm_cmd.c hypervisor/tpm/tpm_lt.c hypervisor/utpm/*.c hypervisor/core/miee.c hypervisor/core/miee_utpm.c hypervisor/core/miee_meas.c hypervisor/core/miee_mem.c hypervisor/core/fpu.c \
 	hypervisor/core/msr_policy.c hypervisor/arch/vmx/msr_policy.c hypervisor/arch/svm/msr_policy.c \
 	hypervisor/iommu/dmapt.c hypervisor/iommu/iommu.c hypervisor/iommu/dmar.c hypervisor/iommu/pcicfg.c hypervisor/iommu/ivrs.c \
-	hypervisor/core/madt.c libos/elf.c libos/vma.c libos/ckpt_fmt.c)
+	hypervisor/core/madt.c libos/elf.c libos/vma.c libos/ckpt_fmt.c libos/sigframe.c)
 HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(HOST_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))

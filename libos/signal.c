@@ -2,9 +2,12 @@
  * alternate stack, delivery of the faults the libOS sees (SIGSEGV,
  * SIGBUS, SIGFPE, SIGILL, SIGTRAP) and of signals it sends itself (kill,
  * tgkill, raise) with a Linux rt signal frame, and rt_sigreturn. The
- * frame holds the FXSAVE image of the program's x87/SSE state (the libOS
- * itself uses general registers only). docs/libos.md, "Signals". */
+ * frame holds the program's FP state (the libOS itself uses general
+ * registers only): an XSAVE image in Linux's layout (sigframe.h) when the
+ * MIEE's XCR0 has more than x87|SSE, else an FXSAVE image. docs/libos.md,
+ * "Signals". */
 #include "kernel.h"
+#include "sigframe.h"
 
 #define NSIG 64
 #define SIGKILL 9
@@ -74,7 +77,67 @@ static struct ksigaction act[NSIG + 1];
 #define blocked (cur_thread()->sig_blocked)
 #define pending (cur_thread()->sig_pending)
 #define alt (cur_thread()->sig_alt)
-static unsigned char fx[512] __attribute__((aligned(64)));
+/* One frame's FP part on its way to or from the program (the libOS lock
+ * covers it, as all of the libOS's state). */
+static unsigned char fpbuf[SIGFP_MAX] __attribute__((aligned(64)));
+static struct sigfp_cfg fpc;
+static uint64_t fpc_key;	/* OSXSAVE << 63 | XCR0 it was made for; 0: none yet */
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	*a = leaf;
+	*c = sub;
+	__asm__ __volatile__("cpuid" : "+a"(*a), "=b"(*b), "+c"(*c), "=d"(*d));
+}
+
+/* The frame format, from what the MIEE sees: CPUID (answered by the
+ * hypervisor, OSXSAVE from the MIEE's CR4) and XCR0 (the OS's, fixed for
+ * the MIEE's life: docs/miee.md). Checked again at each use (one CPUID,
+ * one XGETBV) because a checkpoint restores this file's data in an MIEE
+ * that may have another XCR0; CPUID 0xd is asked only when it changed. */
+static const struct sigfp_cfg *fp_cfg(void)
+{
+	uint32_t a, b = 0, c, d, i;
+	uint64_t xcr0 = 0, xfd = 0, key;
+	const char *why = "";
+	int osxsave;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	osxsave = (c >> 27) & 1;
+	if (osxsave) {
+		__asm__ __volatile__("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
+		xcr0 = (uint64_t)d << 32 | a;
+	}
+	key = (uint64_t)osxsave << 63 | xcr0 | 1;
+	if (key == fpc_key)
+		return &fpc;
+	b = 0;
+	if (osxsave) {
+		for (i = 2; i < 63; i++) {
+			if (!(xcr0 >> i & 1))
+				continue;
+			cpuid(0xd, i, &a, &b, &c, &d);
+			if (c & (1u << 2))	/* ECX[2]: XFD-capable (SDM Vol. 2A CPUID) */
+				xfd |= 1ull << i;
+		}
+		cpuid(0xd, 0, &a, &b, &c, &d);	/* EBX: the size for XCR0 */
+	}
+	if (sigfp_setup(&fpc, osxsave, xcr0, b, xfd, &why))
+		libos_abort(LIBOS_ABORT_FAULT, "libos: signal frames: %s (XCR0 0x%lx, size %u)", why, xcr0, b);
+	fpc_key = key;
+	return &fpc;
+}
+
+static void fp_save(const struct sigfp_cfg *c)
+{
+	memset(fpbuf, 0, sigfp_frame_size(c));
+	if (c->xcr0)
+		__asm__ __volatile__("xsave64 %0"
+				     : "=m"(*(unsigned char (*)[SIGFP_MAX])fpbuf)
+				     : "a"((uint32_t)c->mask), "d"((uint32_t)(c->mask >> 32)));
+	else
+		__asm__ __volatile__("fxsave64 %0" : "=m"(*(unsigned char (*)[512])fpbuf));
+}
 
 static void kill_by(int sig, const char *why, uint64_t rip, uint64_t addr)
 {
@@ -93,19 +156,31 @@ static int on_alt(uint64_t sp)
 static int deliver(struct regs *r, int sig, int code, uint64_t addr)
 {
 	const struct ksigaction *a = &act[sig];
+	const struct sigfp_cfg *c = fp_cfg();
 	struct rt_frame f;
-	uint64_t sp = r->rsp - 128, fxp;	/* below the red zone */
+	uint64_t sp = r->rsp - 128, fxp, ucflags;	/* below the red zone */
+	int alt_frame = on_alt(r->rsp);
 
-	if ((a->flags & SA_ONSTACK) && !(alt.flags & SS_DISABLE) && !on_alt(r->rsp))
+	if ((a->flags & SA_ONSTACK) && !(alt.flags & SS_DISABLE) && !alt_frame) {
 		sp = alt.sp + alt.size;
-	sp = (sp - sizeof(fx)) & ~63ull;
-	fxp = sp;
-	__asm__ __volatile__("fxsave64 %0" : "=m"(fx));
-	if (copy_to_user(fxp, fx, sizeof(fx)))
+		alt_frame = 1;
+	}
+	if (sp < sigfp_frame_size(c) + sizeof(f) + 64)
 		return -EFAULT;
+	sp = (sp - sigfp_frame_size(c)) & ~63ull;
+	fxp = sp;
 	sp = ((sp - sizeof(f)) & ~15ull) - 8;
+	/* A frame that does not fit the alternate stack would overwrite what
+	 * lies below it: SIGSEGV instead, as Linux does. */
+	if (alt_frame && sp < alt.sp)
+		return -EFAULT;
+	fp_save(c);
+	ucflags = sigfp_seal(c, fpbuf);
+	if (copy_to_user(fxp, fpbuf, sigfp_frame_size(c)))
+		return -EFAULT;
 	memset(&f, 0, sizeof(f));
 	f.pretcode = a->restorer;
+	f.uc.flags = ucflags;
 	f.uc.stack.sp = alt.sp;
 	f.uc.stack.flags = alt.flags | (on_alt(r->rsp) ? SS_ONSTACK : 0);
 	f.uc.stack.size = alt.size;
@@ -258,32 +333,50 @@ long sys_sigaltstack(uint64_t uss, uint64_t uoss, struct regs *r)
 	return 0;
 }
 
+/* The FP part of a frame back into the registers: copied into fpbuf,
+ * checked (sigframe.c), then XRSTOR or FXRSTOR of the copy, so the
+ * program's memory can neither fault nor change under the libOS's
+ * restore. A bad frame kills with SIGSEGV before any register changes. */
+static void fp_restore(struct regs *r, uint64_t ufp)
+{
+	const struct sigfp_cfg *c = fp_cfg();
+	const char *why = "";
+	uint32_t mxcsr_mask;
+
+	/* The CPU's own MXCSR_MASK, not the frame's (SDM Vol. 1 11.6.6). */
+	__asm__ __volatile__("fxsave64 %0" : "=m"(*(unsigned char (*)[512])fpbuf));
+	memcpy(&mxcsr_mask, fpbuf + 28, 4);
+	if (copy_from_user(fpbuf, ufp, SIGFP_FX_SIZE))
+		kill_by(SIGSEGV, "rt_sigreturn with a bad FP state pointer", r->rip, ufp);
+	if (sigfp_is_xsave(c, fpbuf) &&
+	    copy_from_user(fpbuf + SIGFP_FX_SIZE, ufp + SIGFP_FX_SIZE, sigfp_frame_size(c) - SIGFP_FX_SIZE))
+		kill_by(SIGSEGV, "rt_sigreturn with a bad FP state pointer", r->rip, ufp);
+	if (sigfp_check(c, fpbuf, mxcsr_mask, &why)) {
+		libos_log("libos: rt_sigreturn: %s", why);
+		kill_by(SIGSEGV, "rt_sigreturn with a bad FP state", r->rip, ufp);
+	}
+	if (c->xcr0)
+		__asm__ __volatile__("xrstor64 %0"
+				     : : "m"(*(unsigned char (*)[SIGFP_MAX])fpbuf),
+				       "a"((uint32_t)c->mask), "d"((uint32_t)(c->mask >> 32)));
+	else
+		__asm__ __volatile__("fxrstor64 %0" : : "m"(*(unsigned char (*)[512])fpbuf));
+}
+
 /* rt_sigreturn: the ucontext is where the handler's RET left RSP. Every
  * value comes from the program's memory, so each is forced back into
  * what CPL 3 may have: user selectors, its own RFLAGS bits, a canonical
- * RIP, an MXCSR without reserved bits. */
+ * RIP, an FP state XRSTOR or FXRSTOR takes without a fault. */
 long sys_rt_sigreturn(struct regs *r)
 {
 	struct ucontext uc;
-	uint32_t mxcsr_mask;
 
 	if (copy_from_user(&uc, r->rsp, sizeof(uc)))
 		kill_by(SIGSEGV, "rt_sigreturn with no frame", r->rip, r->rsp);
 	if (uc.mc.rip >= USER_TOP)
 		kill_by(SIGSEGV, "rt_sigreturn to a non-canonical or kernel address", r->rip, uc.mc.rip);
-	if (uc.mc.fpstate) {
-		/* The CPU's own MXCSR_MASK, not the frame's (SDM Vol. 1 11.6.6). */
-		__asm__ __volatile__("fxsave64 %0" : "=m"(fx));
-		memcpy(&mxcsr_mask, fx + 28, 4);
-		if (copy_from_user(fx, uc.mc.fpstate, sizeof(fx)))
-			kill_by(SIGSEGV, "rt_sigreturn with a bad FP state pointer", r->rip, uc.mc.fpstate);
-		if (!mxcsr_mask)
-			mxcsr_mask = 0xffbf;
-		fx[24] &= (unsigned char)mxcsr_mask;
-		fx[25] &= (unsigned char)(mxcsr_mask >> 8);
-		fx[26] = fx[27] = 0;
-		__asm__ __volatile__("fxrstor64 %0" : : "m"(fx));
-	}
+	if (uc.mc.fpstate)
+		fp_restore(r, uc.mc.fpstate);
 	r->r8 = uc.mc.r8; r->r9 = uc.mc.r9; r->r10 = uc.mc.r10; r->r11 = uc.mc.r11;
 	r->r12 = uc.mc.r12; r->r13 = uc.mc.r13; r->r14 = uc.mc.r14; r->r15 = uc.mc.r15;
 	r->rdi = uc.mc.rdi; r->rsi = uc.mc.rsi; r->rbp = uc.mc.rbp; r->rbx = uc.mc.rbx;

@@ -5,11 +5,14 @@
 # musl, gives the same stdout and status 0 natively and in an MIEE with
 # 240 MiB of memory: 200 MiB of anonymous memory touched and given back,
 # mprotect/mremap/brk/madvise, a SIGSEGV handler that recovers (also on an
-# alternate stack), SIGFPE, signals to itself and masked, getrandom, ids,
+# alternate stack), SIGFPE, signals to itself and masked, XMM (and YMM
+# where CPUID and XCR0 have AVX) kept across a signal whose handler
+# overwrites them and the frame's FP part in Linux's layout, getrandom, ids,
 # uname, the monotonic clock, rlimits, affinity. Then the refusals: an
 # unknown system call and execve are refused with one log line each, a
-# malformed ELF is refused with exit 123 and its reason, and a program
-# killed by SIGSEGV makes miee-run exit 139.
+# malformed ELF is refused with exit 123 and its reason, a program
+# killed by SIGSEGV makes miee-run exit 139, and so does a broken FP state
+# in a signal frame.
 set -u
 
 [ -e /dev/miee ] || insmod /lib/modules/extra/miee_drv.ko || { echo "FAIL: no driver"; exit 1; }
@@ -25,6 +28,7 @@ for v in glibc pie musl; do
 	if [ $nrc -eq 0 ] && [ $mrc -eq 0 ] && cmp -s $W/native.out $W/miee.out &&
 		grep -q '^libos-core: all done$' $W/miee.out; then
 		echo "libos-core: $v: same stdout ($(wc -l <$W/miee.out) lines), status 0; $(grep 'miee-run: stats' $W/miee.err)"
+		grep '^libos-core: fp: ' $W/miee.err | sed "s/^libos-core: fp: /libos-core: $v: in the MIEE: /"
 	else
 		echo "FAIL: libos-core: $v: native status $nrc, MIEE status $mrc"
 		diff $W/native.out $W/miee.out | head -20 | sed 's/^/  | /'
@@ -97,6 +101,43 @@ if [ $rc -eq 139 ] && grep -q 'killed by signal 11' $W/err; then
 	echo "libos-core: SIGSEGV death gives exit 139"
 else
 	echo "FAIL: libos-core: signal death: status $rc (want 139)"; cat $W/err; fail=1
+fi
+# A signal handler that breaks its frame's FP state (tests/progs/libos-core.c
+# badfp-*): rt_sigreturn kills the program with SIGSEGV (139) and says why,
+# never a fault of the libOS. badfp-bv (XSTATE_BV with a bit outside XCR0)
+# needs an XSAVE frame: without one the program says so and it is not run.
+miee-run -- /bin/libos-core-musl badfp-ptr >$W/out 2>$W/err
+rc=$?
+if [ $rc -eq 139 ] && grep -q 'killed by signal 11 (rt_sigreturn with a bad FP state pointer)' $W/err; then
+	echo "libos-core: badfp-ptr: a bad fpstate pointer gives SIGSEGV (exit 139)"
+else
+	echo "FAIL: libos-core: badfp-ptr: status $rc (want 139)"; cat $W/out $W/err | sed 's/^/  | /'; fail=1
+fi
+miee-run -- /bin/libos-core-glibc badfp-bv >$W/out 2>$W/err
+rc=$?
+if [ $rc -eq 0 ] && grep -q 'badfp-bv: no XSAVE frame here, not run' $W/out; then
+	echo "libos-core: badfp-bv: not run: the MIEE has no XSAVE frames (no OSXSAVE or XCR0 x87|SSE only)"
+elif [ $rc -eq 139 ] && grep -q 'libos: rt_sigreturn: XSAVE header XSTATE_BV outside XCR0' $W/err &&
+	grep -q 'killed by signal 11 (rt_sigreturn with a bad FP state)' $W/err; then
+	echo "libos-core: badfp-bv: XSTATE_BV outside XCR0 gives SIGSEGV (exit 139), logged"
+else
+	echo "FAIL: libos-core: badfp-bv: status $rc (want 139)"; cat $W/out $W/err | sed 's/^/  | /'; fail=1
+fi
+# A frame larger than the alternate stack (libos-core altsmall: 2048 bytes,
+# MINSIGSTKSZ): SIGSEGV (139) when the XSAVE frame does not fit, never
+# written below the stack; an FXSAVE frame fits and the handler runs.
+miee-run -- /bin/libos-core-musl altsmall >$W/out 2>$W/err
+rc=$?
+if grep -q 'altsmall: XSAVE frame of [0-9]* bytes, want SIGSEGV' $W/out; then
+	if [ $rc -eq 139 ] && grep -q 'killed by signal 11 (no stack for the signal frame)' $W/err; then
+		echo "libos-core: altsmall: $(sed -n 's/.*XSAVE frame of \([0-9]*\) bytes.*/an XSAVE frame of \1 bytes/p' $W/out) on a 2048-byte alternate stack gives SIGSEGV (exit 139)"
+	else
+		echo "FAIL: libos-core: altsmall: status $rc (want 139)"; cat $W/out $W/err | sed 's/^/  | /'; fail=1
+	fi
+elif [ $rc -eq 0 ] && grep -q 'altsmall: the frame fit the alternate stack (handler ran 1)' $W/out; then
+	echo "libos-core: altsmall: the FXSAVE frame fits a 2048-byte alternate stack, nothing written below"
+else
+	echo "FAIL: libos-core: altsmall: status $rc"; cat $W/out $W/err | sed 's/^/  | /'; fail=1
 fi
 # Figures (docs/libos.md): start-up of `busybox true`, and a 4 MiB sha256sum.
 miee-run --stats -- /bin/busybox true >/dev/null 2>$W/err
