@@ -74,6 +74,22 @@ static void fr_unmap(void *ctx, uint64_t off, uint64_t n)
 	}
 }
 
+/* LIBOS_HC_SHRINK after HC_MIEE_UNMAP of n frames: the runner takes
+ * them from the reserve back to the OS. Its answer changes nothing here
+ * (a refusal leaves them in the reserve, for the next HC_MIEE_MAP). */
+static void shrink_hint(uint64_t n)
+{
+	struct libos_hc *hc;
+
+	if (!n)
+		return;
+	hc = hc_request();
+	hc->nr = LIBOS_HC_SHRINK;
+	hc->args[0] = (int64_t)n;
+	hc->in_len = 0;
+	hc_call_locked();
+}
+
 static uint64_t *fr_link(void *ctx, uint64_t off)
 {
 	(void)ctx;
@@ -227,8 +243,9 @@ void pt_unmap_range(uint64_t start, uint64_t end)
 	if (nb)
 		free_batch(batch, &nb);
 	/* Every freed frame is flushed from every slot already (free_batch):
-	 * runs of them can go back to the hypervisor. */
-	frames_trim(&frames, 0);
+	 * runs of them can go back to the hypervisor, and from its reserve
+	 * to the OS. */
+	shrink_hint(frames_trim(&frames, 0));
 }
 
 void pt_protect_range(uint64_t start, uint64_t end, uint32_t prot)

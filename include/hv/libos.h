@@ -178,6 +178,12 @@ _Static_assert(sizeof(struct libos_hc_msg) == 32, "libos_hc_msg layout");
 				 * that enters it. ret 0, or -EAGAIN (the
 				 * policy's thread limit; the libOS then ends
 				 * the slot and clone fails with EAGAIN) */
+#define LIBOS_HC_SHRINK 0x1006u	/* args[0] = pages the libOS just gave back
+				 * (HC_MIEE_UNMAP): the runner may take that
+				 * many frames of the reserve back to the OS
+				 * (MIEE_IOC_RECLAIM). A hint only: the
+				 * hypervisor hands back reserve frames, never
+				 * mapped ones. ret = pages reclaimed */
 
 /* Checkpoint and restore (docs/libos.md, "Checkpoint and restore"). The
  * file's bytes are the libOS's (encrypted, authenticated, key sealed by

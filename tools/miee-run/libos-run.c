@@ -440,6 +440,29 @@ uint64_t lrun_serve(struct lrun *r, struct libos_hc *hc, unsigned char *data, un
 		hc->out_len = 0;
 		return 0;
 	}
+	case LIBOS_HC_SHRINK: {
+		/* The frames it gave back go from the reserve to the OS. A
+		 * hint: the hypervisor hands back reserve frames only, so a
+		 * libOS that asks for too much only has to grow again. */
+		struct miee_ioc_mem m = { 0, 0, 0 };
+
+		if (h.args[0] <= 0) {
+			count(&r->refused);
+			hc->ret = -EINVAL;
+			return 1;
+		}
+		m.npages = (uint64_t)h.args[0] > r->donated ? (uint32_t)r->donated :
+			   (uint32_t)h.args[0];
+		if (m.npages && ioctl(r->fd, MIEE_IOC_RECLAIM, &m) == 0) {
+			r->donated -= m.done < r->donated ? m.done : r->donated;
+			r->reclaimed += m.done;
+			hc->ret = m.done;
+		} else {
+			hc->ret = m.npages ? -errno : 0;
+		}
+		hc->out_len = 0;
+		return 0;
+	}
 	case 228: {		/* clock_gettime for the libOS's clocks */
 		struct timespec ts;
 		int64_t t[2];
@@ -484,9 +507,10 @@ static void print_stats(struct lrun *r)
 		fprintf(stderr, "miee-run: stats: syscalls handled inside %" PRIu64 ", forwarded %" PRIu64
 			", refused %" PRIu64 "; host calls %" PRIu64 " (%" PRIu64 " refused by the runner)"
 			"; VM exits %" PRIu64 ", entries %" PRIu64 "; pages: %u owned, %" PRIu64
-			" dynamic in use, %" PRIu64 " donated, %u mapped, %u in reserve\n", r->st[0], r->st[1],
+			" dynamic in use, %" PRIu64 " donated, %u mapped, %u in reserve, %" PRIu64
+			" back to the OS\n", r->st[0], r->st[1],
 			r->st[2], r->hostcalls, r->refused, (uint64_t)inf.exits, (uint64_t)inf.enters, inf.pages,
-			r->st[3], r->donated, inf.mapped, inf.reserve);
+			r->st[3], r->donated + r->reclaimed, inf.mapped, inf.reserve, r->reclaimed);
 	else
 		fprintf(stderr, "miee-run: stats: (the libOS sent none) host calls %" PRIu64
 			"; VM exits %" PRIu64 ", entries %" PRIu64 "; pages %u\n", r->hostcalls,

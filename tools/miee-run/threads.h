@@ -22,7 +22,7 @@ struct lrun {
 	struct ckpt_host ck;	/* --checkpoint / --restore (checkpoint.h) */
 	uint64_t st[5];		/* LIBOS_HC_STATS: handled, forwarded, refused, pages, host calls */
 	int have_st;
-	uint64_t donated, hostcalls, refused;
+	uint64_t donated, reclaimed, hostcalls, refused;
 	uint64_t max_pages, added;	/* the layout's: what a donation may fill */
 	unsigned threads;	/* boot.threads: the slots the libOS may use */
 	uint64_t win;		/* LIBOS_HC_WINDOW(threads) */
