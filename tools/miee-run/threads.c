@@ -98,6 +98,22 @@ static void finish(const struct miee_ioc_enter *e, int code_if_no_e)
 	pthread_mutex_unlock(&T.mu);
 }
 
+/* 1 once the run has ended, waiting at most secs for it. */
+static int wait_done(int secs)
+{
+	struct timespec dl;
+	int done;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += secs;
+	pthread_mutex_lock(&T.mu);
+	while (!T.done && pthread_cond_timedwait(&T.done_cv, &T.mu, &dl) != ETIMEDOUT)
+		;
+	done = T.done;
+	pthread_mutex_unlock(&T.mu);
+	return done;
+}
+
 static void sleep_ns(long ns)
 {
 	struct timespec t = { ns / 1000000000l, ns % 1000000000l };
@@ -392,9 +408,12 @@ static void *slot_main(void *arg)
 		}
 		busy_tries = 0;
 		if (rc) {
-			if (!T.done)
-				fprintf(stderr, "miee-run: MIEE_IOC_ENTER slot %u: %s\n", h->slot,
-					strerror(err));
+			/* An MIEE that has just ended refuses every enter
+			 * (MIEE_ESTATE, EBUSY) while its end is still on its
+			 * way from the slot that ended it: that end wins. */
+			if (wait_done(5))
+				break;
+			fprintf(stderr, "miee-run: MIEE_IOC_ENTER slot %u: %s\n", h->slot, strerror(err));
 			finish(NULL, LRC_LOAD);
 			break;
 		}
