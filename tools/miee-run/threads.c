@@ -50,7 +50,7 @@ static struct {
 	struct lrun *r;
 	int done, code;
 	unsigned hostile;
-	uint64_t spawned, freed, spawn_refused, parks, unparks, dropped, busy, eslot;
+	uint64_t spawned, freed, spawn_refused, parks, unparks, dropped, busy, eslot, intruded;
 	unsigned rnd;
 } T = { .mu = PTHREAD_MUTEX_INITIALIZER, .done_cv = PTHREAD_COND_INITIALIZER };
 
@@ -96,6 +96,22 @@ static void finish(const struct miee_ioc_enter *e, int code_if_no_e)
 		pthread_cond_broadcast(&T.done_cv);
 	}
 	pthread_mutex_unlock(&T.mu);
+}
+
+/* 1 once the run has ended, waiting at most secs for it. */
+static int wait_done(int secs)
+{
+	struct timespec dl;
+	int done;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += secs;
+	pthread_mutex_lock(&T.mu);
+	while (!T.done && pthread_cond_timedwait(&T.done_cv, &T.mu, &dl) != ETIMEDOUT)
+		;
+	done = T.done;
+	pthread_mutex_unlock(&T.mu);
+	return done;
 }
 
 static void sleep_ns(long ns)
@@ -164,9 +180,15 @@ static void *slot_main(void *arg);
 
 /* A second host thread for a slot (H_TWICE): it enters only while the
  * slot's own host thread is inside ENTER, so the slot is (almost surely)
- * running, and must be refused with MIEE_EBUSY. If it ever gets in (the
- * slot exited just then), it resumes the slot with "refused" for the exit
- * it skipped: the libOS sees a failed host call, never a forged result. */
+ * running, and must be refused with MIEE_EBUSY. If it ever gets in, the
+ * slot was out just then (its exit on its way to the slot's own thread):
+ * the intruder has answered that exit "refused" and now holds the next
+ * one, which the slot's own thread never sees. A host may do that (it is
+ * a lie about one host call), but this runner then cannot serve the slot
+ * in step any more, so the run stops with a named error at once. Before,
+ * the intruder dropped the exit it held: when that was the MIEE's end, no
+ * thread ended the run and every other host thread retried its refused
+ * enter for ever (a hang). */
 static void *twice_main(void *arg)
 {
 	struct hthread *h = arg;
@@ -186,9 +208,13 @@ static void *twice_main(void *arg)
 		e.slot = h->slot;
 		e.hostcall_ret = 1;
 		if (ioctl(T.r->fd, MIEE_IOC_ENTER, &e) == 0) {
-			fprintf(stderr, "miee-run: hostile: a second host thread entered slot %u (reason %u)\n",
-				h->slot, e.reason);
-			break;	/* its exit is lost too: the slot stays stopped there */
+			pthread_mutex_lock(&T.mu);
+			T.intruded++;
+			pthread_mutex_unlock(&T.mu);
+			fprintf(stderr, "miee-run: hostile: a second host thread entered slot %u while it "
+				"was out and took its exit (reason %u): the run stops\n", h->slot, e.reason);
+			finish(NULL, LRC_PROTOCOL);
+			break;
 		}
 		if (errno == EBUSY) {
 			pthread_mutex_lock(&T.mu);
@@ -334,6 +360,7 @@ static void *slot_main(void *arg)
 	struct tslot *s = &T.s[h->slot];
 	struct miee_ioc_enter e;
 	unsigned char *buf = malloc(LIBOS_HC_DATA_MAX);
+	unsigned busy_tries = 0;
 
 	memset(&e, 0, sizeof(e));
 	if (!buf) {
@@ -371,18 +398,22 @@ static void *slot_main(void *arg)
 		pthread_mutex_unlock(&T.mu);
 		if (rc && err == EINTR)
 			continue;	/* SIGUSR2 (--checkpoint): enter again */
-		if (rc && err == EBUSY && (T.hostile & H_TWICE)) {
+		if (rc && err == EBUSY && (T.hostile & H_TWICE) && busy_tries++ < 50000) {
 			/* Our own second host thread is in the slot: the
-			 * hypervisor refused this enter; try again. */
+			 * hypervisor refused this enter; try again (for at
+			 * most about 10 s: EBUSY is also MIEE_ESTATE, an
+			 * MIEE that ended, and the run ends by then). */
 			sleep_ns(200000);
 			continue;
 		}
-		if (rc && err == ESRCH && (T.hostile & H_TWICE))
-			e.reason = MIEE_EXIT_SLOT_DONE;	/* our second thread took its end */
-		else if (rc) {
-			if (!T.done)
-				fprintf(stderr, "miee-run: MIEE_IOC_ENTER slot %u: %s\n", h->slot,
-					strerror(err));
+		busy_tries = 0;
+		if (rc) {
+			/* An MIEE that has just ended refuses every enter
+			 * (MIEE_ESTATE, EBUSY) while its end is still on its
+			 * way from the slot that ended it: that end wins. */
+			if (wait_done(5))
+				break;
+			fprintf(stderr, "miee-run: MIEE_IOC_ENTER slot %u: %s\n", h->slot, strerror(err));
 			finish(NULL, LRC_LOAD);
 			break;
 		}
@@ -456,8 +487,9 @@ int threads_run(struct lrun *r, const char *hostile)
 			T.spawned - T.freed, T.spawn_refused, T.parks, T.unparks);
 	if (T.hostile)
 		fprintf(stderr, "miee-run: hostile threads: unparks dropped %" PRIu64
-			", second enters refused busy %" PRIu64 ", dead-slot enters refused %" PRIu64 "\n",
-			T.dropped, T.busy, T.eslot);
+			", second enters refused busy %" PRIu64 ", dead-slot enters refused %" PRIu64
+			", second enters that got in %" PRIu64 "\n",
+			T.dropped, T.busy, T.eslot, T.intruded);
 	i = (unsigned)T.code;
 	pthread_mutex_unlock(&T.mu);
 	return (int)i;
