@@ -13,7 +13,10 @@
 # with the header's uPCR 0 rewritten to that program's, so that only the
 # uTPM's seal stands in the way. Then threads (tests/progs/ckpt-threads.c):
 # checkpointed after a join and restored (the refusal with 5 live threads
-# is tests/guest/libos-ckpt-during.sh, manual). 32 MiB on QEMU, 4 MiB on Bochs (slow). QEMU only in the suite:
+# is tests/guest/libos-ckpt-during.sh, manual). Then no FILE.tmp left by a
+# failed run (a load failure after it was opened; SIGTERM while it is
+# open), and --checkpoint/--restore refused with --confine (exit 120).
+# 32 MiB on QEMU, 4 MiB on Bochs (slow). QEMU only in the suite:
 # not run on Bochs yet.
 set -u
 
@@ -211,6 +214,57 @@ else
 	diff $W/tn.out $W/tcr.out | head -n 8 | sed 's/^/  | /'
 	show $W/tr.err 10
 fi
+
+# ---- no FILE.tmp after a failed checkpoint run: a load failure after
+# FILE.tmp was opened (a libOS image with a bad magic: the runner's exit()
+# path), and a runner killed by SIGTERM while FILE.tmp is open.
+head -c 8192 /dev/urandom >$W/junk.bin
+/bin/miee-run --libos $W/junk.bin --checkpoint $W/ckf --ro $W/d -- $BB true \
+	</dev/null >$W/f.out 2>$W/f.err 3>&-
+frc=$?
+if [ $frc -eq 121 ] && grep -q "bad magic" $W/f.err && [ ! -e $W/ckf.tmp ] && [ ! -e $W/ckf ]; then
+	ok "a load failure after FILE.tmp was opened: exit 121, no FILE.tmp, no FILE"
+else
+	bad "load failure: exit $frc, ckf.tmp $([ -e $W/ckf.tmp ] && echo left || echo gone)"
+	show $W/f.err 4
+fi
+/bin/miee-run --checkpoint $W/ckk --ro $W/d -- $BB sha256sum <$W/fifo >$W/k.out 2>$W/k.err 3>&- &
+kpid=$!
+watchdog $kpid 600
+i=0
+while [ ! -e $W/ckk.tmp ] && [ $i -lt 100 ] && kill -0 $kpid 2>/dev/null; do
+	i=$((i + 1))
+	sleep 0.1
+done
+ktmp=no
+[ -e $W/ckk.tmp ] && ktmp=yes
+sleep 1
+kill -TERM $kpid
+wait $kpid
+krc=$?
+if [ $ktmp = yes ] && [ $krc -eq 143 ] && [ ! -e $W/ckk.tmp ] && [ ! -e $W/ckk ]; then
+	ok "SIGTERM while FILE.tmp is open: exit 143, FILE.tmp removed, no FILE"
+else
+	bad "SIGTERM: FILE.tmp seen $ktmp, exit $krc, ckk.tmp $([ -e $W/ckk.tmp ] && echo left || echo gone)"
+	show $W/k.err 4
+fi
+
+# ---- --confine: --checkpoint and --restore refused (exit 120, the
+# reason named), nothing created, the program never run.
+for mode in checkpoint restore; do
+	f=$W/ck
+	[ $mode = checkpoint ] && f=$W/ckc
+	/bin/miee-run --confine --$mode $f --ro $W/d -- $BB echo ran </dev/null >$W/cf.out \
+		2>$W/cf.err 3>&-
+	cfrc=$?
+	if [ $cfrc -eq 120 ] && grep -q "refused with --confine" $W/cf.err && [ ! -s $W/cf.out ] &&
+		[ ! -e $W/ckc ] && [ ! -e $W/ckc.tmp ]; then
+		ok "--confine --$mode: refused, exit 120, nothing created"
+	else
+		bad "--confine --$mode: exit $cfrc, stdout '$(cat $W/cf.out)'"
+		show $W/cf.err 4
+	fi
+done
 
 kill $dogs 2>/dev/null
 echo "libos-ckpt: $pass passed, $fail failed"

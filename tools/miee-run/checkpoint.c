@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,11 +15,30 @@
 #include "checkpoint.h"
 
 static volatile sig_atomic_t asked;
+/* --checkpoint's open FILE.tmp, for the exits that never reach
+ * ckpt_host_close (a load failure's exit(), SIGTERM/SIGINT/SIGHUP): a
+ * failed run leaves no FILE.tmp behind. */
+static struct ckpt_host *open_tmp;
 
 static void on_usr2(int sig)
 {
 	(void)sig;
 	asked = 1;
+}
+
+static void drop_tmp(void)
+{
+	struct ckpt_host *c = open_tmp;
+
+	if (c && c->mode == CKPT_MODE_TAKE && !c->done)
+		unlink(c->tmp);	/* async-signal-safe; ENOENT after a rename is harmless */
+}
+
+static void on_fatal(int sig)
+{
+	drop_tmp();
+	signal(sig, SIG_DFL);
+	raise(sig);		/* the same death as without the handler */
 }
 
 int ckpt_host_open(struct ckpt_host *c, const char *ckpt, const char *restore)
@@ -35,6 +55,15 @@ int ckpt_host_open(struct ckpt_host *c, const char *ckpt, const char *restore)
 		if (c->fd < 0)
 			return -errno;
 		c->mode = CKPT_MODE_TAKE;
+		open_tmp = c;
+		if (atexit(drop_tmp))
+			return -ENOMEM;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_fatal;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
+		    sigaction(SIGHUP, &sa, NULL))
+			return -errno;
 		/* No SA_RESTART: a host call blocked in read() returns EINTR,
 		 * the libOS checkpoints and runs that call again on restore. */
 		memset(&sa, 0, sizeof(sa));
@@ -61,6 +90,8 @@ void ckpt_host_close(struct ckpt_host *c)
 {
 	if (c->mode == CKPT_MODE_TAKE && !c->done)
 		unlink(c->tmp);
+	if (open_tmp == c)
+		open_tmp = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;

@@ -269,7 +269,9 @@ static void lparse(int argc, char **argv)
 	/* The confined runner's seccomp filter and root hold neither the
 	 * checkpoint file's writes nor its rename (docs/libos.md). */
 	if (lo.confine && (lo.checkpoint || lo.restore))
-		lfail(LRC_USAGE, "--checkpoint and --restore: not with --confine (not done)");
+		lfail(LRC_USAGE, "--checkpoint and --restore are refused with --confine: the confined "
+		      "runner's root and seccomp filter keep neither the checkpoint file nor its "
+		      "rename (run unconfined to checkpoint)");
 	if (optind >= argc && !lo.manifest)
 		lusage();
 	lo.program = optind < argc ? argv[optind] : NULL;
