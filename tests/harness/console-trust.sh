@@ -8,19 +8,24 @@
 #   genuine - the hypervisor names svm before entering the guest: pass;
 #   forged  - the hypervisor never names it, the OS prints "hv: backend: svm"
 #             later: the boot fails;
-#   other   - the hypervisor names vmx, the harness meant svm: the boot fails.
+#   other   - the hypervisor names vmx, the harness meant svm: the boot fails;
+#   both    - a Bochs boot (in the background, as make test starts it) and a
+#             QEMU one, each genuine: both verdicts are reported, Bochs's
+#             after QEMU's, and the counts include both.
 . "$(dirname "$0")/common.bash"
 
 b=$TMP/b
 mkdir -p "$b/guest/root/tests" "$b/guest/root/bin"
-echo qemu >"$b/guest/root/tests/probe.emulators"
+echo "bochs qemu" >"$b/guest/root/tests/probe.emulators"
 echo stand-in >"$b/guest/root/bin/busybox"
 cat >"$TMP/fakeboot" <<'FAKE'
 #!/bin/bash
-echo "boot: accelerator: tcg (stand-in); backend expected: svm" >&2
+be=svm
+[ "$2" = bochs ] && be=vmx && sleep 2
+echo "boot: accelerator: tcg (stand-in); backend expected: $be" >&2
 echo "hv: two-way isolation hypervisor 0.1 starting"
 case $FAKE_MODE in
-genuine) echo "hv: backend: svm" ;;
+genuine | both) echo "hv: backend: $be" ;;
 other) echo "hv: backend: vmx" ;;
 esac
 echo "hv: entering the guest at 1000000"
@@ -28,17 +33,17 @@ echo "[    0.000000] Linux version 6.1"
 echo "hv: backend: svm"
 # The guest's report in both forms /tests/run-all has had: the verdict with
 # the backend, and the backend announced once with a bare verdict.
-echo "run-all: backend svm (the harness expected svm)"
+echo "run-all: backend $be (the harness expected $be)"
 echo "GUEST-TEST-BEGIN probe"
-echo "GUEST-TEST probe PASS svm"
+echo "GUEST-TEST probe PASS $be"
 echo "GUEST-TEST probe PASS"
 echo "@@HARNESS-EXIT 0@@"
 exit 0
 FAKE
 chmod +x "$TMP/fakeboot"
 
-run() { # MODE: tests/run's output in $TMP/run-MODE, status in $RC
-	FAKE_MODE=$1 B=$b TEST_BOOT=$TMP/fakeboot TEST_EMULATORS=qemu \
+run() { # MODE [EMULATORS]: tests/run's output in $TMP/run-MODE, status in $RC
+	FAKE_MODE=$1 B=$b TEST_BOOT=$TMP/fakeboot TEST_EMULATORS=${2:-qemu} \
 		"$ROOT/tests/run" --guest-only >"$TMP/run-$1" 2>&1
 	RC=$?
 	sed "s/^/  $1| /" "$TMP/run-$1"
@@ -55,4 +60,10 @@ grep -q 'did not name its backend before entering the guest' "$TMP/run-forged" |
 run other
 [ $RC -eq 1 ] && grep -q 'the hypervisor ran backend vmx, the harness meant svm' "$TMP/run-other" ||
 	fail "other: a hypervisor naming another backend was not a failure (status $RC)"
+run both "bochs qemu"
+[ $RC -eq 0 ] && grep -q '^# booting bochs in the background' "$TMP/run-both" ||
+	fail "both: the Bochs boot was not started in the background (status $RC)"
+[ "$(grep -E '^PASS guest-' "$TMP/run-both" | tr '\n' ' ')" = "PASS guest-qemu/svm/probe PASS guest-bochs/vmx/probe " ] ||
+	fail "both: not both verdicts, QEMU's first"
+[ "$(tail -n 1 "$TMP/run-both")" = "2 passed, 0 failed" ] || fail "both: the summary does not count both boots"
 echo "ok: the backend line counts only before the guest runs, and only to fail"
