@@ -145,6 +145,10 @@ decide_accel() {
 	"" | tcg | kvm) ;;
 	*) accel_why="QEMU_ACCEL=$QEMU_ACCEL: use tcg or kvm"; return 1 ;;
 	esac
+	case ${QEMU_TCG_THREAD:-single} in
+	single | multi) ;;
+	*) accel_why="QEMU_TCG_THREAD=$QEMU_TCG_THREAD: use single or multi"; return 1 ;;
+	esac
 	if [ "$emulator" = kvm ] || [ "${QEMU_ACCEL:-}" = kvm ]; then
 		if [ -n "$missing" ]; then
 			accel_why="KVM cannot run this boot: $missing"
@@ -171,8 +175,15 @@ decide_accel() {
 			backend=none
 		fi
 	else
-		# QEMU's TCG emulates SVM with nested paging, not VT-x.
-		cpu_args=(-accel tcg -cpu qemu64,+svm,+npt)
+		# QEMU's TCG emulates SVM with nested paging, not VT-x. One
+		# host thread runs every vCPU (thread=single): QEMU 7.2's
+		# multi-threaded TCG lets any vCPU's FXRSTOR/XRSTOR/FRSTOR/FLDENV
+		# rewrite CPU 0's hflags2 without atomics (cpu_set_fpus ->
+		# cpu_clear_ignne on first_cpu, target/i386/tcg/), which undoes
+		# CPU 0's own NPT/GIF/NMI-mask changes at VMRUN and #VMEXIT
+		# (docs/harness.md, "QEMU's multi-threaded TCG"). QEMU_TCG_THREAD=multi
+		# asks for it anyway.
+		cpu_args=(-accel "tcg,thread=${QEMU_TCG_THREAD:-single}" -cpu qemu64,+svm,+npt)
 		backend=svm
 		[ $use_hv = 1 ] || backend=none
 	fi

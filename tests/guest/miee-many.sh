@@ -1,12 +1,9 @@
 #!/bin/sh
-# emulators: manual
-# Out of the suite: under QEMU/SVM with 2 CPUs a guest context sometimes
-# runs with the host's VMRUN-saved state in its VMCB (RIP just after
-# svm_entry.S's VMRUN, RSP the host frame, CR3 the hypervisor's tables):
-# an MIEE then ends with MIEE_F_NPF at the host CR3 (its runner ends before
-# the 17th create, or a 17th is created), the OS shuts down with RIP in
-# svm_run, or the hypervisor triple-faults. Not understood yet; see
-# docs/testing.md. Before the 17th, every runner is checked to be still
+# emulators: qemu
+# QEMU only (not SVM-specific; Bochs runs one CPU in the suite). It was out
+# of the suite while QEMU's multi-threaded TCG corrupted CPU 0's SVM state
+# (docs/harness.md, "QEMU's multi-threaded TCG"): the harness now runs TCG
+# with one thread. Before the 17th, every runner is checked to be still
 # live (not a zombie), so a runner that ended early is named.
 # Attack test: MIEE_MAX (16) MIEEs live at once, several per CPU, each PAL
 # keeping its secret (miee-run secret); their TLB tags (ASIDs / VPIDs) are

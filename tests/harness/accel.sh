@@ -60,7 +60,7 @@ uefi_parts() {
 	has_out "serial=hvscratch,disable-legacy=on,iommu_platform=on"
 }
 tcg_svm() {
-	has_out "-accel tcg -cpu qemu64,+svm,+npt"
+	has_out "-accel tcg,thread=single -cpu qemu64,+svm,+npt"
 	lacks_out "-accel kvm"
 }
 
@@ -102,6 +102,9 @@ has_out "-accel kvm -cpu host,+vmx "; has_out "-cdrom "; has_out "/boot.iso"; la
 dry "$H" --emulator kvm; want_rc 0; decision kvm '--emulator kvm' vmx; uefi_parts
 QEMU_ACCEL=tcg dry "$H"; want_rc 0; decision tcg 'QEMU_ACCEL=tcg' svm; tcg_svm
 QEMU_ACCEL=bogus dry "$H"; want_rc 2; has_err 'QEMU_ACCEL=bogus: use tcg or kvm'
+# One TCG thread unless asked (docs/harness.md, "QEMU's multi-threaded TCG").
+QEMU_ACCEL=tcg QEMU_TCG_THREAD=multi dry "$H"; want_rc 0; has_out "-accel tcg,thread=multi -cpu qemu64,+svm,+npt"
+QEMU_ACCEL=tcg QEMU_TCG_THREAD=bogus dry "$H"; want_rc 2; has_err 'QEMU_TCG_THREAD=bogus: use single or multi'
 
 CASE="nested KVM on an AMD host, seen in KVM's supported CPUID"
 fake_host "$H" AuthenticAMD kvm=600 cpuid=svm guest=ok

@@ -46,6 +46,19 @@ static u8 asid_users[ASID_POOL];
 #define exit_stack_top (cpu_this()->exit_stack_top)
 
 void svm_launch(struct host_frame *frame) __attribute__((noreturn));
+extern const char svm_vmrun_ret[];
+
+/* The last exits of each CPU, printed when a context's VMCB comes back
+ * holding the host's VMRUN-saved state. QEMU 7.2's multi-threaded TCG
+ * does that: another vCPU's FXRSTOR can undo the NPT-off of a #VMEXIT, and
+ * the host's first fetch then exits as a nested page fault, saving the
+ * host into the VMCB (docs/harness.md, "QEMU's multi-threaded TCG"). */
+#define EXIT_TRACE 8
+static struct exit_trace {
+	u64 tsc, code, vmcb_pa, rip, next_pa, next_rip;
+} exit_trace[HV_MAX_CPUS][EXIT_TRACE];
+static u32 exit_trace_pos[HV_MAX_CPUS];
+static u64 cpu_hsave_pa[HV_MAX_CPUS];
 void svm_exit_handler(struct guest_regs *regs, struct vcpu *v);
 
 static int svm_probe(void)
@@ -181,6 +194,7 @@ static int svm_cpu_enable(void)
 	}
 	/* APM Vol. 2 15.30.4: VMRUN keeps host state in this page. */
 	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(hsave));
+	cpu_hsave_pa[cpu_index()] = virt_to_phys(hsave);
 	host_state_pa = virt_to_phys(host_state);
 	__asm__ __volatile__("vmsave %%rax" : : "a"(host_state_pa) : "memory");
 	cpu_this()->vendor_host = host_state_pa;
@@ -609,6 +623,39 @@ static void svm_skip(struct vmcb *vmcb, unsigned len)
 
 /* The context cannot go on. The OS's stops the machine in the core; an
  * MIEE's ends and the core switches back to the OS. */
+static int svm_fatal(struct vcpu *v, const char *why, u64 info);
+
+static void exit_trace_print(u32 cpu)
+{
+	for (u32 i = 0; i < EXIT_TRACE; i++) {
+		struct exit_trace *t = &exit_trace[cpu][(exit_trace_pos[cpu] + i) % EXIT_TRACE];
+
+		hv_printf("SVM:   tsc %lx exit %lx VMCB %lx rip %lx -> next VMCB %lx rip %lx\n",
+			  t->tsc, t->code, t->vmcb_pa, t->rip, t->next_pa, t->next_rip);
+	}
+}
+
+/* The VMCB of the exit being handled holds the state VMRUN saved for the
+ * host (RIP just after svm_entry.S's VMRUN, the hypervisor's CR3): a
+ * context ran as the host. Say everything about it; the OS cannot go on,
+ * an MIEE is ended (a PAL could set that RIP and CR3 itself: it only
+ * ends itself). */
+static int svm_host_state_seen(struct vcpu *v, struct vmcb *vmcb, u64 code,
+			       struct guest_regs *regs)
+{
+	u32 cpu = cpu_index();
+
+	hv_printf("SVM: CPU %u: %s%u slot %u exited (%lx, info %lx %lx) with the host's state "
+		  "in its VMCB %lx: rip %lx rsp %lx (this exit's frame %lx) rax %lx cr3 %lx; "
+		  "VM_HSAVE_PA %lx (set %lx)\n",
+		  cpu, v->miee ? "MIEE " : "OS", v->miee, v->slot, code, vmcb->ctl.exit_info1,
+		  vmcb->ctl.exit_info2, virt_to_phys(vmcb), vmcb->save.rip, vmcb->save.rsp,
+		  (u64)host_frame_top(regs), vmcb->save.rax, vmcb->save.cr3,
+		  rdmsr(MSR_VM_HSAVE_PA), cpu_hsave_pa[cpu]);
+	exit_trace_print(cpu);
+	return svm_fatal(v, "the context ran with the host's state (SVM host-state failure)", code);
+}
+
 static int svm_fatal(struct vcpu *v, const char *why, u64 info)
 {
 	int ret = vcpu_fatal(v, why, info);
@@ -626,6 +673,9 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	unsigned len = 0;
 	int ret;
 
+	u32 cpu = cpu_index();
+	struct exit_trace *t = &exit_trace[cpu][exit_trace_pos[cpu]];
+
 	exit_stack_top = host_frame_top(regs);
 	v->regs = regs;
 	v->stats[HV_STAT_EXITS]++;
@@ -634,8 +684,14 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	vmcb->ctl.tlb_control = TLB_CONTROL_NONE;
 	vmcb->ctl.event_inj = 0;
 	svm_reinject(vmcb);
+	t->tsc = rdtsc();
+	t->code = code;
+	t->vmcb_pa = virt_to_phys(vmcb);
+	t->rip = vmcb->save.rip;
 
-	switch (code) {
+	if (vmcb->save.rip == (u64)svm_vmrun_ret && vmcb->save.cr3 == read_cr3())
+		ret = svm_host_state_seen(v, vmcb, code, regs);
+	else switch (code) {
 	case SVM_EXIT_CPUID:
 		ret = vcpu_cpuid(v);
 		len = 2;
@@ -755,6 +811,13 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	if (host_frame_of(exit_stack_top)->vmcb_pa != virt_to_phys(vmcb_of(cur)))
 		panic("SVM: the next VMCB is not the current context's");
 	vmcb_of(cur)->save.rax = regs->rax;
+	t->next_pa = virt_to_phys(vmcb_of(cur));
+	t->next_rip = vmcb_of(cur)->save.rip;
+	exit_trace_pos[cpu] = (exit_trace_pos[cpu] + 1) % EXIT_TRACE;
+	if (t->next_pa == cpu_hsave_pa[cpu]) {
+		exit_trace_print(cpu);
+		panic("SVM: CPU %u: the VMCB to run is this CPU's host-save page %lx", cpu, t->next_pa);
+	}
 	/* An NMI the host took during this exit that was not a shootdown is
 	 * the OS's: injected when the OS runs next, unless an event is being
 	 * re-injected now; then it stays kept for a later exit (it was

@@ -37,6 +37,9 @@ svm_run:
 	vmload %rax
 	FRAME_LOAD_GPRS
 	vmrun %rax
+	/* Where #VMEXIT resumes: the RIP VMRUN saves in the host-save area. */
+	.global svm_vmrun_ret
+svm_vmrun_ret:
 
 	/* #VMEXIT (or VMEXIT_INVALID): RSP and RAX are the host's again. */
 	FRAME_SAVE_GPRS
