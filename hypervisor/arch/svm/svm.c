@@ -621,8 +621,6 @@ static void svm_skip(struct vmcb *vmcb, unsigned len)
 	vmcb->ctl.int_state &= ~INT_STATE_SHADOW;
 }
 
-/* The context cannot go on. The OS's stops the machine in the core; an
- * MIEE's ends and the core switches back to the OS. */
 static int svm_fatal(struct vcpu *v, const char *why, u64 info);
 
 static void exit_trace_print(u32 cpu)
@@ -656,6 +654,8 @@ static int svm_host_state_seen(struct vcpu *v, struct vmcb *vmcb, u64 code,
 	return svm_fatal(v, "the context ran with the host's state (SVM host-state failure)", code);
 }
 
+/* The context cannot go on. The OS's stops the machine in the core; an
+ * MIEE's ends and the core switches back to the OS. */
 static int svm_fatal(struct vcpu *v, const char *why, u64 info)
 {
 	int ret = vcpu_fatal(v, why, info);
@@ -672,7 +672,6 @@ void svm_exit_handler(struct guest_regs *regs, struct vcpu *v)
 	struct vcpu *cur;
 	unsigned len = 0;
 	int ret;
-
 	u32 cpu = cpu_index();
 	struct exit_trace *t = &exit_trace[cpu][exit_trace_pos[cpu]];
 
